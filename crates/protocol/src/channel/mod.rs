@@ -1,0 +1,13 @@
+//! Channels: the compressed stream of batches that frames carry (digest §4.3–4.5).
+//!
+//! - [`compression`]: zlib/Brotli detection, bounded decompression, compression;
+//! - [`reader`]: batches out of a channel's bytes (derivation's side);
+//! - [`out`]: batches into frames (the batcher's side).
+
+pub mod compression;
+pub mod out;
+pub mod reader;
+
+pub use compression::{Compression, CompressionConfig, CompressionError};
+pub use out::{BatchFormat, ChannelOut, ChannelOutError};
+pub use reader::ChannelReader;
