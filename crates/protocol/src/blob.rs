@@ -54,7 +54,11 @@ pub fn decode_blob(blob: &[u8]) -> Result<Vec<u8>, DecodeError> {
         ));
     }
     if blob[1] != BLOB_ENCODING_VERSION {
-        return Err(DecodeError::new("version", 1, DecodeErrorKind::Invalid("unknown blob encoding version")));
+        return Err(DecodeError::new(
+            "version",
+            1,
+            DecodeErrorKind::Invalid("unknown blob encoding version"),
+        ));
     }
     let len = u32::from_be_bytes([0, blob[2], blob[3], blob[4]]) as usize;
     if len > MAX_BLOB_DATA_SIZE {

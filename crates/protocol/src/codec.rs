@@ -6,7 +6,6 @@
 
 use core::fmt;
 
-
 /// Why a field failed to decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeErrorKind {
@@ -186,9 +185,9 @@ impl<'a> Cursor<'a> {
         let header = alloy_rlp::Header::decode(&mut probe)
             .map_err(|e| self.err(field, DecodeErrorKind::Rlp(e)))?;
         let header_len = self.remaining() - probe.len();
-        let total = header_len.checked_add(header.payload_length).ok_or_else(|| {
-            self.err(field, DecodeErrorKind::Invalid("rlp length overflows"))
-        })?;
+        let total = header_len
+            .checked_add(header.payload_length)
+            .ok_or_else(|| self.err(field, DecodeErrorKind::Invalid("rlp length overflows")))?;
         self.take(total, field)
     }
 }
@@ -238,6 +237,9 @@ mod tests {
         let mut c = Cursor::new(&[1, 2, 3]);
         c.take(2, "a").unwrap();
         let err = c.take(4, "b").unwrap_err();
-        assert_eq!(err.to_string(), "b at byte 2: unexpected end of input: needed 4 bytes, 1 available");
+        assert_eq!(
+            err.to_string(),
+            "b at byte 2: unexpected end of input: needed 4 bytes, 1 available"
+        );
     }
 }

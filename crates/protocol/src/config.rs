@@ -177,7 +177,10 @@ impl RollupConfig {
         for fork in &Hardfork::ALL[1..] {
             if let Some(t) = self.hardforks.time(*fork) {
                 if t < last {
-                    return invalid("hardfork times", "must not decrease from one fork to the next");
+                    return invalid(
+                        "hardfork times",
+                        "must not decrease from one fork to the next",
+                    );
                 }
                 last = t;
             }

@@ -130,9 +130,7 @@ impl HardforkSchedule {
 
     /// Whether `fork` is active at `timestamp`: its own time has passed, or a later fork's has.
     pub fn is_active(&self, fork: Hardfork, timestamp: u64) -> bool {
-        Hardfork::ALL[fork as usize..]
-            .iter()
-            .any(|f| self.time(*f).is_some_and(|t| t <= timestamp))
+        Hardfork::ALL[fork as usize..].iter().any(|f| self.time(*f).is_some_and(|t| t <= timestamp))
     }
 
     /// The newest fork active at `timestamp`.

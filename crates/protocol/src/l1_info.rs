@@ -405,9 +405,10 @@ mod tests {
             L1BlockInfoTx::Ecotone(_) => "ecotone",
             L1BlockInfoTx::Isthmus(_) => "isthmus",
         };
-        assert_eq!([kind(8), kind(10), kind(12), kind(20), kind(22)], [
-            "bedrock", "bedrock", "ecotone", "ecotone", "isthmus"
-        ]);
+        assert_eq!(
+            [kind(8), kind(10), kind(12), kind(20), kind(22)],
+            ["bedrock", "bedrock", "ecotone", "ecotone", "isthmus"]
+        );
     }
 
     #[test]

@@ -98,7 +98,11 @@ pub fn decode_config_update(log: &Log) -> Result<SystemConfigUpdate, ConfigUpdat
     let payload = abi_bytes(&log.data.data)?;
     let expected = if ty == 1 { 64 } else { 32 };
     if payload.len() != expected {
-        return Err(ConfigUpdateError::PayloadLength { update_type: ty, len: payload.len(), expected });
+        return Err(ConfigUpdateError::PayloadLength {
+            update_type: ty,
+            len: payload.len(),
+            expected,
+        });
     }
     // A value occupying the low `width` bytes of the word; everything above must be zero.
     let low = |width: usize| -> Result<&[u8], ConfigUpdateError> {
@@ -219,13 +223,17 @@ mod tests {
     #[test]
     fn ecotone_ignores_bad_scalars_and_zeroes_overhead() {
         let mut sc = SystemConfig { overhead: B256::repeat_byte(1), ..Default::default() };
-        let bad = SystemConfigUpdate::GasConfig { overhead: B256::ZERO, scalar: B256::repeat_byte(2) };
+        let bad =
+            SystemConfigUpdate::GasConfig { overhead: B256::ZERO, scalar: B256::repeat_byte(2) };
         sc.apply_update(&bad, true);
         assert_eq!(sc.overhead, B256::repeat_byte(1));
         let mut scalar = B256::ZERO;
         scalar[0] = 1;
         scalar[31] = 5;
-        sc.apply_update(&SystemConfigUpdate::GasConfig { overhead: B256::repeat_byte(3), scalar }, true);
+        sc.apply_update(
+            &SystemConfigUpdate::GasConfig { overhead: B256::repeat_byte(3), scalar },
+            true,
+        );
         assert_eq!((sc.overhead, sc.scalar), (B256::ZERO, scalar));
     }
 
@@ -235,7 +243,10 @@ mod tests {
             decode_config_update(&log(2, &[0; 64])),
             Err(ConfigUpdateError::PayloadLength { update_type: 2, .. })
         ));
-        assert!(matches!(decode_config_update(&log(8, &[0; 32])), Err(ConfigUpdateError::UnknownType(_))));
+        assert!(matches!(
+            decode_config_update(&log(8, &[0; 32])),
+            Err(ConfigUpdateError::UnknownType(_))
+        ));
         let mut big = [0u8; 32];
         big[0] = 1;
         assert_eq!(decode_config_update(&log(2, &big)), Err(ConfigUpdateError::ValueOverflow(2)));

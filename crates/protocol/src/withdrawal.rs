@@ -71,7 +71,9 @@ pub enum MessagePassedError {
 }
 
 /// Reads the withdrawal and the hash the contract logged from a `MessagePassed` event.
-pub fn decode_message_passed(log: &Log) -> Result<(WithdrawalTransaction, B256), MessagePassedError> {
+pub fn decode_message_passed(
+    log: &Log,
+) -> Result<(WithdrawalTransaction, B256), MessagePassedError> {
     let t = log.topics();
     if t.len() != 4 || t[0] != MESSAGE_PASSED_TOPIC {
         return Err(MessagePassedError::NotMessagePassed);
@@ -82,10 +84,16 @@ pub fn decode_message_passed(log: &Log) -> Result<(WithdrawalTransaction, B256),
     }
     let word = |i: usize| U256::from_be_slice(&d[i * 32..(i + 1) * 32]);
     let offset = usize::try_from(word(2)).map_err(|_| MessagePassedError::BadData("offset"))?;
-    let len_end = offset.checked_add(32).filter(|e| *e <= d.len()).ok_or(MessagePassedError::BadData("offset"))?;
+    let len_end = offset
+        .checked_add(32)
+        .filter(|e| *e <= d.len())
+        .ok_or(MessagePassedError::BadData("offset"))?;
     let len = usize::try_from(U256::from_be_slice(&d[offset..len_end]))
         .map_err(|_| MessagePassedError::BadData("length"))?;
-    let data_end = len_end.checked_add(len).filter(|e| *e <= d.len()).ok_or(MessagePassedError::BadData("length"))?;
+    let data_end = len_end
+        .checked_add(len)
+        .filter(|e| *e <= d.len())
+        .ok_or(MessagePassedError::BadData("length"))?;
     let w = WithdrawalTransaction {
         nonce: U256::from_be_bytes(t[1].0),
         sender: Address::from_word(t[2]),

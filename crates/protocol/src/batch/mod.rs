@@ -71,7 +71,11 @@ impl Batch {
                     .map_err(|e| DecodeError::new("single_batch", 1, DecodeErrorKind::Rlp(e)))
             }
             SPAN_BATCH_TYPE => RawSpanBatch::decode(&mut c).map(Self::Span),
-            _ => Err(DecodeError::new("batch_type", 0, DecodeErrorKind::Invalid("unknown batch type"))),
+            _ => Err(DecodeError::new(
+                "batch_type",
+                0,
+                DecodeErrorKind::Invalid("unknown batch type"),
+            )),
         }
     }
 }

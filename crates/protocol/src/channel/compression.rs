@@ -120,8 +120,10 @@ fn read_bounded(mut r: impl Read, limit: u64) -> (Vec<u8>, Option<StopReason>) {
 pub fn compress(data: &[u8], cfg: CompressionConfig) -> Vec<u8> {
     match cfg.algo {
         Compression::Zlib => {
-            let mut enc =
-                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(cfg.level.min(9)));
+            let mut enc = flate2::write::ZlibEncoder::new(
+                Vec::new(),
+                flate2::Compression::new(cfg.level.min(9)),
+            );
             // Writing to a Vec cannot fail.
             let _ = enc.write_all(data);
             enc.finish().unwrap_or_default()

@@ -14,8 +14,7 @@ pub fn apply_l1_to_l2_alias(sender: Address) -> Address {
 
 /// `aliased - 0x1111…1111 (mod 2^160)`.
 pub fn undo_l1_to_l2_alias(aliased: Address) -> Address {
-    let diff =
-        U160::from_be_bytes(aliased.0.0).wrapping_sub(U160::from_be_bytes(ALIAS_OFFSET.0.0));
+    let diff = U160::from_be_bytes(aliased.0.0).wrapping_sub(U160::from_be_bytes(ALIAS_OFFSET.0.0));
     Address::from(diff.to_be_bytes())
 }
 

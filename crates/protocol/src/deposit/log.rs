@@ -144,12 +144,7 @@ pub fn encode_deposit_log_data(
     data.extend_from_slice(&opaque);
     data.resize(64 + padded, 0);
     LogData::new_unchecked(
-        vec![
-            DEPOSIT_EVENT_TOPIC,
-            from.into_word(),
-            to.unwrap_or_default().into_word(),
-            B256::ZERO,
-        ],
+        vec![DEPOSIT_EVENT_TOPIC, from.into_word(), to.unwrap_or_default().into_word(), B256::ZERO],
         data.into(),
     )
 }
@@ -177,8 +172,7 @@ mod tests {
 
     #[test]
     fn rejects_padding_that_is_too_long_or_dirty() {
-        let mut data =
-            encode_deposit_log_data(Address::ZERO, None, U256::ZERO, U256::ZERO, 0, &[]);
+        let mut data = encode_deposit_log_data(Address::ZERO, None, U256::ZERO, U256::ZERO, 0, &[]);
         let mut raw = data.data.to_vec();
         raw.extend_from_slice(&[0u8; 32]);
         data = LogData::new_unchecked(data.topics().to_vec(), raw.clone().into());

@@ -26,7 +26,11 @@ pub fn decode_bits(
     let bytes = c.take(len, field)?;
     // Bits above n live in the first byte only (it holds the highest elements).
     if n % 8 != 0 && len > 0 && bytes[0] >> (n % 8) != 0 {
-        return Err(DecodeError::new(field, at, DecodeErrorKind::Invalid("bit set beyond the list")));
+        return Err(DecodeError::new(
+            field,
+            at,
+            DecodeErrorKind::Invalid("bit set beyond the list"),
+        ));
     }
     Ok((0..n).map(|i| bytes[len - 1 - i / 8] & (1 << (i % 8)) != 0).collect())
 }

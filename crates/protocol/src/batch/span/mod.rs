@@ -182,7 +182,10 @@ impl SpanBatch {
 
     /// Builds a span batch from consecutive singular batches. `parent_epoch` is the L1 origin
     /// number of the first batch's parent block (it decides origin bit 0).
-    pub fn from_singular(batches: &[SingleBatch], parent_epoch: u64) -> Result<Self, SpanBatchError> {
+    pub fn from_singular(
+        batches: &[SingleBatch],
+        parent_epoch: u64,
+    ) -> Result<Self, SpanBatchError> {
         let first = batches.first().ok_or(SpanBatchError::Empty)?;
         let last = batches.last().ok_or(SpanBatchError::Empty)?;
         Ok(Self {

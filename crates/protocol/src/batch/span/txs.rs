@@ -258,8 +258,9 @@ impl SpanBatchTxs {
             let gas_limit = self.gases[index];
             let raw = match data {
                 SpanTxData::Legacy(d) => {
-                    let is_protected =
-                        *protected.next().ok_or(SpanTxError::Inconsistent("too few protected bits"))?;
+                    let is_protected = *protected
+                        .next()
+                        .ok_or(SpanTxError::Inconsistent("too few protected bits"))?;
                     let tx = TxLegacy {
                         chain_id: is_protected.then_some(chain_id),
                         nonce,
@@ -333,10 +334,16 @@ where
     TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
 }
 
-fn read_uvarints(c: &mut Cursor<'_>, n: usize, field: &'static str) -> Result<Vec<u64>, DecodeError> {
+fn read_uvarints(
+    c: &mut Cursor<'_>,
+    n: usize,
+    field: &'static str,
+) -> Result<Vec<u64>, DecodeError> {
     // Each varint takes at least one byte.
     if c.remaining() < n {
-        return Err(c.err(field, DecodeErrorKind::UnexpectedEof { needed: n, available: c.remaining() }));
+        return Err(
+            c.err(field, DecodeErrorKind::UnexpectedEof { needed: n, available: c.remaining() })
+        );
     }
     (0..n).map(|_| c.uvarint(field)).collect()
 }

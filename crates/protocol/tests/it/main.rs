@@ -1,0 +1,14 @@
+//! Integration tests of lamina-protocol: conformance against the OP ecosystem's vectors in
+//! `../shared/vectors` (or `$LAMINA_VECTORS`), property round trips, and no-panic checks.
+
+mod blob;
+mod deposits;
+mod frames_channels;
+mod l1_info;
+mod no_panic;
+mod outputs;
+mod rollup_config;
+mod roundtrip;
+mod span_batch;
+mod system_config;
+mod vectors;
