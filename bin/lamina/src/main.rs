@@ -1,1 +1,37 @@
-fn main() {}
+//! The `lamina` binary: the command line of the whole stack. It parses flags into validated
+//! configs and calls into the library crates; no protocol logic lives here.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod decode;
+
+/// Lamina: an OP Stack rollup in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "lamina", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode batcher data: a batcher tx, a channel or a blob, down to the blocks and txs.
+    Decode(decode::DecodeArgs),
+}
+
+fn main() -> ExitCode {
+    // Logs go to stderr so that `--json` output on stdout stays machine-readable.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode(args) => decode::run(&args),
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: cargo nextest (unit, integration, property, end-to-end) plus
+# doc tests, and compiles the benches. Installs what the tests need by itself.
+#
+# Environment:
+#   CARGO_TARGET_DIR        shared build dir (default: ~/.cache/lamina-target, reused across runs)
+#   LAMINA_VECTORS          OP test vectors (default: ../shared/vectors beside the repo)
+#   LAMINA_REQUIRE_VECTORS  1 = fail instead of skipping when the vectors are missing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lamina-target}"
+export LAMINA_VECTORS="${LAMINA_VECTORS:-$(cd .. && pwd)/shared/vectors}"
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+    echo "installing cargo-nextest…"
+    cargo install cargo-nextest --locked
+fi
+
+cargo nextest run --workspace --profile "${NEXTEST_PROFILE:-default}"
+cargo test --workspace --doc
+cargo bench --workspace --no-run
