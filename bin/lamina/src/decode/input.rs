@@ -5,10 +5,11 @@ use std::path::Path;
 
 /// The input's bytes.
 pub(crate) fn read(arg: &str) -> Result<Vec<u8>, String> {
-    if let Some(hex) = arg.strip_prefix("0x").or_else(|| arg.strip_prefix("0X")) {
-        if !Path::new(arg).exists() {
-            return decode_hex(hex).map_err(|e| format!("input is not valid hex: {e}"));
-        }
+    // A literal, unless a file happens to have that name.
+    if let Some(hex) = arg.strip_prefix("0x").or_else(|| arg.strip_prefix("0X"))
+        && !Path::new(arg).exists()
+    {
+        return decode_hex(hex).map_err(|e| format!("input is not valid hex: {e}"));
     }
     let bytes = std::fs::read(arg).map_err(|e| format!("reading {arg}: {e}"))?;
     Ok(maybe_hex_text(bytes))

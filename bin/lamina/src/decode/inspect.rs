@@ -38,9 +38,10 @@ impl Report {
     /// Whether any part failed to decode.
     pub(crate) fn has_errors(&self) -> bool {
         !self.errors.is_empty()
-            || self.channels.iter().any(|c| {
-                c.error.is_some() || c.batches.iter().any(|b| b.error.is_some())
-            })
+            || self
+                .channels
+                .iter()
+                .any(|c| c.error.is_some() || c.batches.iter().any(|b| b.error.is_some()))
     }
 }
 
@@ -142,7 +143,12 @@ pub(crate) struct ErrorInfo {
 
 impl ErrorInfo {
     fn decode(context: impl Into<String>, e: &DecodeError) -> Self {
-        Self { context: context.into(), message: e.to_string(), field: Some(e.field), offset: Some(e.offset) }
+        Self {
+            context: context.into(),
+            message: e.to_string(),
+            field: Some(e.field),
+            offset: Some(e.offset),
+        }
     }
 
     fn other(context: impl Into<String>, message: impl ToString) -> Self {
@@ -281,10 +287,14 @@ fn channel(info: &mut ChannelInfo, bytes: &[u8], context: String, params: ChainP
     // an item, which `next_batch` reports as an error above.
     match stopped {
         Some(StopReason::Corrupt(msg)) => {
-            info.warning = Some(format!("compressed stream ends without a proper end ({msg}) after the last batch"));
+            info.warning = Some(format!(
+                "compressed stream ends without a proper end ({msg}) after the last batch"
+            ));
         }
         Some(StopReason::Limit) => {
-            info.warning = Some(format!("decompressed size limit ({MAX_RLP_BYTES_PER_CHANNEL_FJORD} bytes) reached; later data ignored"));
+            info.warning = Some(format!(
+                "decompressed size limit ({MAX_RLP_BYTES_PER_CHANNEL_FJORD} bytes) reached; later data ignored"
+            ));
         }
         None => {}
     }

@@ -86,7 +86,8 @@ fn run_inner(args: &DecodeArgs) -> Result<inspect::Report, String> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("reading {}: {e}", path.display()))?;
-            let cfg = RollupConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let cfg =
+                RollupConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             ChainParams {
                 l2_chain_id: cfg.l2_chain_id,
                 timing: Some((cfg.genesis.l2_time, cfg.block_time)),

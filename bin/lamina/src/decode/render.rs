@@ -24,7 +24,8 @@ pub(crate) fn text(r: &Report) -> String {
             tx.from.as_deref().unwrap_or("?"),
             tx.to.as_deref().unwrap_or("(create)"),
         );
-        let _ = writeln!(out, "           calldata {} bytes, {} blobs", tx.calldata_len, tx.blob_count);
+        let _ =
+            writeln!(out, "           calldata {} bytes, {} blobs", tx.calldata_len, tx.blob_count);
     }
     if let Some(n) = r.blob_data_len {
         let _ = writeln!(out, "blob       {n} bytes of data");
@@ -54,7 +55,11 @@ pub(crate) fn text(r: &Report) -> String {
 fn channel(out: &mut String, c: &ChannelInfo, chain_id: u64) {
     let id = c.channel_id.as_deref().unwrap_or("(bytes)");
     if !c.complete {
-        let _ = writeln!(out, "channel    {id}: incomplete ({} bytes of frames so far)", c.compressed_len);
+        let _ = writeln!(
+            out,
+            "channel    {id}: incomplete ({} bytes of frames so far)",
+            c.compressed_len
+        );
         return;
     }
     let _ = writeln!(
@@ -77,10 +82,12 @@ fn channel(out: &mut String, c: &ChannelInfo, chain_id: u64) {
 }
 
 fn batch(out: &mut String, i: usize, b: &BatchInfo, chain_id: u64) {
-    let types: Vec<String> = b.tx_type_counts.iter().map(|(t, n)| format!("type {t}: {n}")).collect();
+    let types: Vec<String> =
+        b.tx_type_counts.iter().map(|(t, n)| format!("type {t}: {n}")).collect();
     let _ = writeln!(out, "  batch {i}: {} ({} txs; {})", b.kind, b.total_txs, types.join(", "));
     if let Some(s) = &b.single {
-        let _ = writeln!(out, "    timestamp {}  epoch {} {}", s.timestamp, s.epoch_num, s.epoch_hash);
+        let _ =
+            writeln!(out, "    timestamp {}  epoch {} {}", s.timestamp, s.epoch_num, s.epoch_hash);
         let _ = writeln!(out, "    parent    {}", s.parent_hash);
     }
     if let Some(s) = &b.span {
@@ -92,7 +99,11 @@ fn batch(out: &mut String, i: usize, b: &BatchInfo, chain_id: u64) {
             s.l1_origin_num,
             s.block_count
         );
-        let _ = writeln!(out, "    parent_check {}  l1_origin_check {}", s.parent_check, s.l1_origin_check);
+        let _ = writeln!(
+            out,
+            "    parent_check {}  l1_origin_check {}",
+            s.parent_check, s.l1_origin_check
+        );
         let _ = writeln!(out, "    block  l1_origin  txs");
         for (n, (txs, origin)) in s.block_tx_counts.iter().zip(&s.block_l1_origins).enumerate() {
             let _ = writeln!(out, "    {n:>5}  {origin:>9}  {txs:>3}");

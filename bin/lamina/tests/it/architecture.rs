@@ -13,8 +13,29 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
         ("lamina", &["lamina-node", "lamina-l1", "lamina-protocol"][..]),
-        ("lamina-testing", &["lamina-node", "lamina-engine", "lamina-l1", "lamina-derive", "lamina-evm", "lamina-protocol", "lamina-proof"][..]),
-        ("lamina-node", &["lamina-engine", "lamina-l1", "lamina-derive", "lamina-evm", "lamina-protocol", "lamina-proof"][..]),
+        (
+            "lamina-testing",
+            &[
+                "lamina-node",
+                "lamina-engine",
+                "lamina-l1",
+                "lamina-derive",
+                "lamina-evm",
+                "lamina-protocol",
+                "lamina-proof",
+            ][..],
+        ),
+        (
+            "lamina-node",
+            &[
+                "lamina-engine",
+                "lamina-l1",
+                "lamina-derive",
+                "lamina-evm",
+                "lamina-protocol",
+                "lamina-proof",
+            ][..],
+        ),
         ("lamina-engine", &["lamina-evm", "lamina-protocol"][..]),
         ("lamina-l1", &["lamina-derive", "lamina-evm", "lamina-protocol"][..]),
         ("lamina-proof", &["lamina-derive", "lamina-evm", "lamina-protocol"][..]),
@@ -25,8 +46,18 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
 }
 
 /// Crates that do IO or spawn tasks: the pure crates must not use them.
-const IO_CRATES: &[&str] =
-    &["tokio", "jsonrpsee", "hyper", "reqwest", "axum", "redb", "libmdbx", "libp2p", "alloy-provider", "tracing-subscriber"];
+const IO_CRATES: &[&str] = &[
+    "tokio",
+    "jsonrpsee",
+    "hyper",
+    "reqwest",
+    "axum",
+    "redb",
+    "libmdbx",
+    "libp2p",
+    "alloy-provider",
+    "tracing-subscriber",
+];
 const PURE: &[&str] = &["lamina-protocol", "lamina-derive", "lamina-evm", "lamina-proof"];
 
 fn root() -> PathBuf {
@@ -35,7 +66,8 @@ fn root() -> PathBuf {
 
 #[test]
 fn crate_dependencies_follow_the_layers() {
-    let meta = MetadataCommand::new().manifest_path(root().join("Cargo.toml")).no_deps().exec().unwrap();
+    let meta =
+        MetadataCommand::new().manifest_path(root().join("Cargo.toml")).no_deps().exec().unwrap();
     let allowed = allowed_edges();
     let mut violations = Vec::new();
     for pkg in meta.workspace_packages() {
@@ -61,8 +93,10 @@ fn crate_dependencies_follow_the_layers() {
 
 #[test]
 fn architecture_md_lists_exactly_the_workspace_crates() {
-    let meta = MetadataCommand::new().manifest_path(root().join("Cargo.toml")).no_deps().exec().unwrap();
-    let members: BTreeSet<String> = meta.workspace_packages().iter().map(|p| p.name.to_string()).collect();
+    let meta =
+        MetadataCommand::new().manifest_path(root().join("Cargo.toml")).no_deps().exec().unwrap();
+    let members: BTreeSet<String> =
+        meta.workspace_packages().iter().map(|p| p.name.to_string()).collect();
     let doc = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
     // The crate map marks each crate as "### `name`".
     let listed: BTreeSet<String> = doc

@@ -65,7 +65,16 @@ fn check_op_mainnet_batch(v: &Value, vectors: &std::path::Path) {
     assert_eq!(ch["decompressed_len"], 240_308);
     let b = &ch["batches"][0];
     assert_eq!(b["type"], "span");
-    for key in ["rel_timestamp", "l1_origin_num", "parent_check", "l1_origin_check", "block_count", "block_tx_counts", "total_txs", "tx_type_counts"] {
+    for key in [
+        "rel_timestamp",
+        "l1_origin_num",
+        "parent_check",
+        "l1_origin_check",
+        "block_count",
+        "block_tx_counts",
+        "total_txs",
+        "tx_type_counts",
+    ] {
         assert_eq!(b[key], sb[key], "{key}");
     }
     assert_eq!(b["tx_hashes"].as_array().unwrap().len(), 209);
@@ -131,11 +140,19 @@ fn text_output_and_rollup_config_give_absolute_times() {
     });
     let cfg_file = tmp("rollup.json", cfg.to_string().as_bytes());
     let bin = v.join("kona/raw_batcher_tx.bin");
-    let out = lamina(&["decode", "batcher-tx", bin.to_str().unwrap(), "--rollup-config", cfg_file.to_str().unwrap()]);
+    let out = lamina(&[
+        "decode",
+        "batcher-tx",
+        bin.to_str().unwrap(),
+        "--rollup-config",
+        cfg_file.to_str().unwrap(),
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("first block at 1710338157"), "{}", out.stdout);
     assert!(out.stdout.contains("span (209 txs; type 0: 36, type 2: 173)"), "{}", out.stdout);
-    assert!(out.stdout.contains("0xc2c175d4afe62e6843deab420ce6b3711de15939d36ce074a46648b7a1d78373"));
+    assert!(
+        out.stdout.contains("0xc2c175d4afe62e6843deab420ce6b3711de15939d36ce074a46648b7a1d78373")
+    );
 }
 
 #[test]
@@ -154,7 +171,10 @@ fn bad_input_fails_with_field_and_offset() {
     let frame = format!("0x00{}0000000000002a", "ab".repeat(16));
     let (code, v) = json(&["decode", "batcher-tx", &frame, "--json"]);
     assert_eq!(code, 1);
-    assert_eq!((v["errors"][0]["field"].as_str(), v["errors"][0]["offset"].as_u64()), (Some("is_last"), Some(23)));
+    assert_eq!(
+        (v["errors"][0]["field"].as_str(), v["errors"][0]["offset"].as_u64()),
+        (Some("is_last"), Some(23))
+    );
 
     // Unknown version byte, unknown channel version, bad blob, bad hex, missing file.
     assert!(lamina(&["decode", "batcher-tx", "0x05"]).stdout.contains("version at byte 0"));

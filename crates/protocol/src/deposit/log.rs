@@ -100,7 +100,7 @@ fn address_topic(topic: &B256, index: usize) -> Result<Address, DepositLogError>
 
 /// Unwraps `abi.encode(bytes)`, checking offset, length and minimal zero padding.
 fn opaque_data(data: &[u8]) -> Result<&[u8], DepositLogError> {
-    if data.len() < 64 || data.len() % 32 != 0 {
+    if data.len() < 64 || !data.len().is_multiple_of(32) {
         return Err(DepositLogError::UnalignedData(data.len()));
     }
     if U256::from_be_slice(&data[0..32]) != U256::from(32) {

@@ -25,7 +25,7 @@ pub fn decode_bits(
     let len = n.div_ceil(8);
     let bytes = c.take(len, field)?;
     // Bits above n live in the first byte only (it holds the highest elements).
-    if n % 8 != 0 && len > 0 && bytes[0] >> (n % 8) != 0 {
+    if !n.is_multiple_of(8) && len > 0 && bytes[0] >> (n % 8) != 0 {
         return Err(DecodeError::new(
             field,
             at,
