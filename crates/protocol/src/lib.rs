@@ -25,6 +25,49 @@
 //!   against the bytes present before anything is allocated.
 //! - **Exact round trips.** Wire types keep what the encoding needs to be reproduced byte for
 //!   byte (e.g. [`batch::RawSpanBatch`]); meaning lives in separate types ([`batch::SpanBatch`]).
+//!
+//! ## Example: from blocks to L1 and back
+//!
+//! The batcher's path and derivation's path through this crate, end to end:
+//!
+//! ```
+//! use alloy_primitives::B256;
+//! use lamina_protocol::{
+//!     batch::{Batch, SingleBatch, SpanBatch},
+//!     channel::{BatchFormat, ChannelOut, ChannelReader, CompressionConfig},
+//!     frame::{ChannelId, encode_batcher_data, parse_batcher_data},
+//! };
+//!
+//! // Two empty L2 blocks in epoch 7, as the batcher sees them.
+//! let blocks: Vec<SingleBatch> = (0..2)
+//!     .map(|i| SingleBatch {
+//!         parent_hash: B256::repeat_byte(1),
+//!         epoch_num: 7,
+//!         epoch_hash: B256::repeat_byte(7),
+//!         timestamp: 1_000 + 2 * i,
+//!         transactions: vec![],
+//!     })
+//!     .collect();
+//!
+//! // Batcher: one span-batch channel, Brotli, cut into frames for one calldata tx.
+//! let format = BatchFormat::Span { genesis_time: 0, block_time: 2, chain_id: 901, parent_epoch: 6 };
+//! let mut channel =
+//!     ChannelOut::new(ChannelId::from([1; 16]), format, CompressionConfig::BROTLI_10, 100_000_000);
+//! for b in &blocks {
+//!     channel.add_batch(b.clone())?;
+//! }
+//! let calldata = encode_batcher_data(&channel.frames(120_000)?);
+//!
+//! // Derivation: frames → channel → batches.
+//! let frames = parse_batcher_data(&calldata)?;
+//! let bytes: Vec<u8> = frames.iter().flat_map(|f| f.data.iter().copied()).collect();
+//! let mut reader = ChannelReader::new(&bytes, true, 100_000_000)?;
+//! let Some(Ok(Batch::Span(raw))) = reader.next_batch() else { panic!("one span batch") };
+//! let span = SpanBatch::from_raw(&raw, 0, 2, 901)?;
+//! assert_eq!(span.elements.len(), 2);
+//! assert_eq!(span.elements[1].timestamp, 1_002);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 

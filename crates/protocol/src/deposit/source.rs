@@ -1,4 +1,15 @@
 //! Deposit source hashes: `keccak(u256(domain) ++ keccak(payload))` (digest §2.3).
+//!
+//! ```
+//! use alloy_primitives::{B256, b256};
+//! use lamina_protocol::deposit::DepositSource;
+//!
+//! let user = DepositSource::User { l1_block_hash: B256::ZERO, log_index: 0 };
+//! assert_eq!(
+//!     user.source_hash(),
+//!     b256!("ed428e1c45e1d9561b62834e1a2d3015a0caae3bfdc16b4da059ac885b01a145")
+//! );
+//! ```
 
 use alloy_primitives::{B256, U256, keccak256};
 

@@ -124,9 +124,12 @@ impl RawSpanBatch {
     }
 
     /// The L1 origin number of every block, reconstructed backwards from the last one. `None` if
-    /// the origin bits would take it below zero.
+    /// the origin bits would take it below zero or do not match the block count.
     pub fn l1_origin_numbers(&self) -> Option<Vec<u64>> {
         let n = self.block_count();
+        if self.origin_bits.len() != n {
+            return None;
+        }
         let mut out = vec![0u64; n];
         let mut cur = self.l1_origin_num;
         for i in (0..n).rev() {

@@ -331,7 +331,8 @@ where
     T: SignableTransaction<Signature> + RlpEcdsaEncodableTx,
     TxEnvelope: From<alloy_consensus::Signed<T>>,
 {
-    TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+    // `new_unhashed` skips the tx hash (a second encoding plus keccak): only the bytes are needed.
+    TxEnvelope::from(alloy_consensus::Signed::new_unhashed(tx, sig)).encoded_2718().into()
 }
 
 fn read_uvarints(
