@@ -51,13 +51,15 @@ fn txs(kind: Kind, n: usize, seed: u64) -> Vec<Bytes> {
             let (to, value, gas, input) = match kind {
                 Kind::EthTransfer => {
                     // Amounts as people send them: a few significant digits.
-                    let value = U256::from(rng.random_range(1u64..10_000)) * U256::from(10u64.pow(14));
+                    let value =
+                        U256::from(rng.random_range(1u64..10_000)) * U256::from(10u64.pow(14));
                     (recipient, value, 21_000, Bytes::new())
                 }
                 Kind::Erc20Transfer => {
                     let mut data = vec![0xa9, 0x05, 0x9c, 0xbb];
                     data.extend_from_slice(recipient.into_word().as_slice());
-                    let amount = U256::from(rng.random_range(1u64..1_000_000)) * U256::from(10u64.pow(12));
+                    let amount =
+                        U256::from(rng.random_range(1u64..1_000_000)) * U256::from(10u64.pow(12));
                     data.extend_from_slice(&amount.to_be_bytes::<32>());
                     let token = tokens[rng.random_range(0..tokens.len())];
                     (token, U256::ZERO, rng.random_range(45_000..65_000), Bytes::from(data))
@@ -107,12 +109,19 @@ fn channel(batches: &[SingleBatch], format: BatchFormat, c: CompressionConfig) -
 
 /// L1 bytes per tx for each shape, printed once (a size, not a timing).
 fn report_sizes() {
-    println!("\nChannelOut L1 bytes per tx ({TXS} txs, {TXS_PER_BLOCK} per block; frames + version byte included):");
-    for (kind, name) in [(Kind::EthTransfer, "ETH transfers"), (Kind::Erc20Transfer, "ERC-20 transfers")] {
+    println!(
+        "\nChannelOut L1 bytes per tx ({TXS} txs, {TXS_PER_BLOCK} per block; frames + version byte included):"
+    );
+    for (kind, name) in
+        [(Kind::EthTransfer, "ETH transfers"), (Kind::Erc20Transfer, "ERC-20 transfers")]
+    {
         let batches = blocks(&txs(kind, TXS, 7));
         let raw_len: usize = batches.iter().flat_map(|b| &b.transactions).map(|t| t.len()).sum();
         for (fmt_name, format) in [("span", span_format()), ("singular", BatchFormat::Single)] {
-            for (cname, c) in [("zlib-9", CompressionConfig::ZLIB_BEST), ("brotli-10", CompressionConfig::BROTLI_10)] {
+            for (cname, c) in [
+                ("zlib-9", CompressionConfig::ZLIB_BEST),
+                ("brotli-10", CompressionConfig::BROTLI_10),
+            ] {
                 let mut ch = channel(&batches, format, c);
                 let frames = ch.frames(120_000).unwrap();
                 let l1: usize = frames.iter().map(|f| f.encoded_len() + 1).sum();
@@ -161,9 +170,10 @@ fn bench_span_decode(c: &mut Criterion) {
 
 /// The real OP Mainnet span batch body, when the vectors are present.
 fn op_mainnet_span_batch() -> Option<Vec<u8>> {
-    let dir = std::env::var_os("LAMINA_VECTORS").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
-    });
+    let dir =
+        std::env::var_os("LAMINA_VECTORS").map(std::path::PathBuf::from).unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+        });
     let raw = std::fs::read(dir.join("kona/raw_batcher_tx.bin")).ok()?;
     // Reach the span batch through the public decoders: tx → frame → channel → item.
     use alloy_consensus::Transaction;
@@ -178,7 +188,9 @@ fn op_mainnet_span_batch() -> Option<Vec<u8>> {
 fn bench_channel_read(c: &mut Criterion) {
     let mut g = c.benchmark_group("channel_decompress_read");
     let batches = blocks(&txs(Kind::EthTransfer, TXS, 2));
-    for (name, comp) in [("zlib", CompressionConfig::ZLIB_BEST), ("brotli10", CompressionConfig::BROTLI_10)] {
+    for (name, comp) in
+        [("zlib", CompressionConfig::ZLIB_BEST), ("brotli10", CompressionConfig::BROTLI_10)]
+    {
         let ch = channel(&batches, span_format(), comp);
         let data = ch.compressed().unwrap().to_vec();
         g.throughput(Throughput::Bytes(data.len() as u64));
@@ -203,7 +215,9 @@ fn bench_channel_out(c: &mut Criterion) {
     g.sample_size(10);
     let batches = blocks(&txs(Kind::EthTransfer, TXS, 3));
     g.throughput(Throughput::Elements(TXS as u64));
-    for (name, comp) in [("zlib9", CompressionConfig::ZLIB_BEST), ("brotli10", CompressionConfig::BROTLI_10)] {
+    for (name, comp) in
+        [("zlib9", CompressionConfig::ZLIB_BEST), ("brotli10", CompressionConfig::BROTLI_10)]
+    {
         g.bench_function(format!("span_{name}/1000_txs"), |b| {
             b.iter(|| channel(black_box(&batches), span_format(), comp).frames(120_000).unwrap())
         });

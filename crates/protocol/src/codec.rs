@@ -233,6 +233,14 @@ mod tests {
     }
 
     #[test]
+    fn uvarint_accepts_non_minimal_encodings_like_go() {
+        // Go's binary.Uvarint (op-node) accepts trailing zero groups; so must we, or the two
+        // would disagree on which span batches are valid.
+        assert_eq!(Cursor::new(&[0xc8, 0x83, 0x00]).uvarint("v").unwrap(), 0x48 | (3 << 7));
+        assert_eq!(Cursor::new(&[0x80, 0x80, 0x00]).uvarint("v").unwrap(), 0);
+    }
+
+    #[test]
     fn take_reports_field_and_offset() {
         let mut c = Cursor::new(&[1, 2, 3]);
         c.take(2, "a").unwrap();

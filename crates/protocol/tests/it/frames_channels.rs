@@ -53,3 +53,15 @@ fn generated_singular_batches_round_trip() {
         );
     }
 }
+
+#[test]
+fn experimental_v2_span_batch_is_an_unknown_batch_type() {
+    // Batch type 0x02 exists only in optimism develop, not in the specs through Isthmus: it must
+    // be rejected as an unknown type at byte 0 (and a v1 decoder must not misread it).
+    let dir = crate::vectors_or_skip!();
+    let text = std::fs::read_to_string(dir.join("optimism/raw_batch_v2.hex")).unwrap();
+    let bytes = alloy_primitives::hex::decode(text.trim()).unwrap();
+    assert_eq!(bytes[0], 2);
+    let err = Batch::decode(&bytes).unwrap_err();
+    assert_eq!((err.field, err.offset), ("batch_type", 0));
+}

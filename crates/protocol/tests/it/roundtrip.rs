@@ -297,3 +297,16 @@ proptest! {
         prop_assert_eq!(parse_batcher_data(&encode_batcher_data(&frames)).unwrap(), frames);
     }
 }
+
+/// Found by the `batches` fuzz target: a span batch whose varints are not minimal. It is valid
+/// (Go's `binary.Uvarint` accepts it too); re-encoding writes minimal varints, and the result
+/// decodes to the same batch.
+#[test]
+fn non_minimal_varints_decode_to_the_same_batch() {
+    let input = alloy_primitives::hex::decode("00f851a0000000004201000000000000000000fa000000000000000000000000000000000084622ba307c883000000000000fa000000000000000000000000000000000000000000000000000000000000000000004201000000000000000000000000000000000000000000004201000000000000000000fa000000000000000000000000000000000084622ba307c883000000000000fa000000000000000000000000000000000084622ba307c8830000008376fd7c00008376fd7c").unwrap();
+    let mut c = lamina_protocol::codec::Cursor::new(&input);
+    let raw = lamina_protocol::batch::RawSpanBatch::decode(&mut c).unwrap();
+    let reencoded = raw.encode();
+    assert_ne!(reencoded.as_slice(), &input[..c.offset()]);
+    assert_eq!(lamina_protocol::batch::RawSpanBatch::decode_exact(&reencoded).unwrap(), raw);
+}
