@@ -1,17 +1,12 @@
 //! Output root and withdrawal vectors, including a real `MessagePassed` receipt.
 
-use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256};
+use alloy_primitives::{Address, Bytes, Log, LogData, U256};
 use lamina_protocol::{
     output_root::OutputRootV0,
     withdrawal::{WithdrawalTransaction, decode_message_passed},
 };
-use serde_json::Value;
 
-use crate::vectors::{json, unhex};
-
-fn b256(v: &Value) -> B256 {
-    v.as_str().unwrap().parse().unwrap()
-}
+use crate::vectors::{b256, json, unhex};
 
 #[test]
 fn output_root_v0_matches() {

@@ -34,6 +34,11 @@ pub(crate) fn json(dir: &std::path::Path, rel: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// Parses a `0x…` 32-byte hex string.
+pub(crate) fn b256(v: &Value) -> alloy_primitives::B256 {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).parse().expect("bytes32 hex")
+}
+
 /// Decodes a `0x…` hex string.
 pub(crate) fn unhex(v: &Value) -> Vec<u8> {
     hex::decode(v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))).expect("hex")
