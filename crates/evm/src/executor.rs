@@ -1,0 +1,256 @@
+//! The OP block executor: parent header + [`BlockAttributes`] + state → a sealed block, its
+//! receipts and the state changes.
+//!
+//! Transaction execution is alloy-op-evm's `OpBlockExecutor` on op-revm (deposits, L1 data fee,
+//! operator fee, fee vaults, the EIP-4788/2935 system calls, Canyon's create2Deployer); this
+//! module validates the attributes and fills in the header fields each fork defines
+//! (digest §8.4). State roots come from a [`StateRootProvider`], so the persistent store can
+//! update its trie incrementally instead of rebuilding it.
+
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header,
+    proofs::{calculate_transaction_root, ordered_trie_root_with_encoder},
+    transaction::{Recovered, SignerRecoverable},
+};
+use alloy_eips::{
+    eip2718::{Decodable2718, Encodable2718, WithEncoded},
+    eip7685::EMPTY_REQUESTS_HASH,
+};
+use alloy_evm::{
+    Database, EvmFactory,
+    block::{BlockExecutionError, BlockExecutor as _, BlockExecutorFactory as _},
+    eth::NextEvmEnvAttributes,
+};
+use alloy_op_evm::{
+    OpBlockExecutionCtx, OpBlockExecutorFactory, OpEvmFactory,
+    block::receipt_builder::OpAlloyReceiptBuilder, env::evm_env_for_op_next_block,
+};
+use alloy_primitives::{B256, Bytes, logs_bloom};
+use alloy_trie::EMPTY_ROOT_HASH;
+use lamina_protocol::{Hardfork, RollupConfig};
+use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
+use revm::database::{BundleState, State, states::bundle_state::BundleRetention};
+
+use crate::{
+    attributes::BlockAttributes,
+    error::ExecError,
+    header::{holocene_extra_data, next_base_fee},
+    spec::OpForks,
+};
+
+/// Roots of the state after a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostStateRoots {
+    /// The state root.
+    pub state_root: B256,
+    /// Storage root of the L2ToL1MessagePasser (the Isthmus header's `withdrawalsRoot`).
+    pub message_passer_storage_root: B256,
+}
+
+/// Computes the roots of the parent state with a block's changes applied, without committing.
+pub trait StateRootProvider {
+    /// Roots after applying `bundle` to the state the block was executed on.
+    fn post_state_roots(&self, bundle: &BundleState) -> Result<PostStateRoots, String>;
+}
+
+/// A block built and executed, not yet committed anywhere.
+#[derive(Debug)]
+pub struct ExecutedBlock {
+    /// The complete header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// The transactions, in order.
+    pub transactions: Vec<OpTxEnvelope>,
+    /// The receipts (with their blooms), one per transaction.
+    pub receipts: Vec<OpReceiptEnvelope>,
+    /// The state changes (with reverts), to commit together with the block.
+    pub bundle: BundleState,
+}
+
+/// Executes blocks of one chain.
+#[derive(Debug, Clone)]
+pub struct OpBlockBuilder {
+    config: RollupConfig,
+    forks: OpForks,
+    factory: OpBlockExecutorFactory<OpAlloyReceiptBuilder, OpForks, OpEvmFactory>,
+}
+
+impl OpBlockBuilder {
+    /// A builder for the chain of `config`.
+    pub fn new(config: RollupConfig) -> Self {
+        let forks = OpForks::new(config.hardforks);
+        let factory = OpBlockExecutorFactory::new(
+            OpAlloyReceiptBuilder::default(),
+            forks,
+            OpEvmFactory::default(),
+        );
+        Self { config, forks, factory }
+    }
+
+    /// The fork schedule.
+    pub const fn forks(&self) -> &OpForks {
+        &self.forks
+    }
+
+    /// Builds the child of `parent` (whose hash is `parent_hash`) from `attrs`, executing on `db`
+    /// (the parent's state). Nothing is written to `db`; the changes are returned.
+    pub fn build<DB: Database>(
+        &self,
+        parent: &Header,
+        parent_hash: B256,
+        attrs: &BlockAttributes,
+        db: DB,
+        roots: &impl StateRootProvider,
+    ) -> Result<ExecutedBlock, ExecError> {
+        let ts = attrs.timestamp;
+        self.validate(parent, attrs)?;
+        let op = self.config.chain_op_config();
+        let base_fee = next_base_fee(&self.forks, &op, parent)?;
+        let extra_data = match attrs.eip1559_params {
+            Some(p) if self.forks.is_active(Hardfork::Holocene, ts) => holocene_extra_data(p, &op)?,
+            _ => Bytes::new(),
+        };
+
+        let txs = decode_txs(&attrs.transactions)?;
+
+        let mut state = State::builder().with_database(db).with_bundle_update().build();
+        let env = evm_env_for_op_next_block(
+            parent,
+            NextEvmEnvAttributes {
+                timestamp: ts,
+                suggested_fee_recipient: attrs.suggested_fee_recipient,
+                prev_randao: attrs.prev_randao,
+                gas_limit: attrs.gas_limit,
+                slot_number: None,
+            },
+            base_fee,
+            self.forks,
+            self.config.l2_chain_id,
+        );
+        let evm = self.factory.evm_factory().create_evm(&mut state, env);
+        let ctx = OpBlockExecutionCtx {
+            parent_hash,
+            parent_beacon_block_root: attrs.parent_beacon_block_root,
+            extra_data: extra_data.clone(),
+        };
+        let mut executor = self.factory.create_executor(evm, ctx);
+        executor.apply_pre_execution_changes().map_err(|e| block_error(e, None))?;
+        for (index, tx) in txs.iter().enumerate() {
+            executor
+                .execute_transaction(tx.clone())
+                .map_err(|e| block_error(e, Some((index, tx.1.inner().trie_hash()))))?;
+        }
+        let (_evm, result) = executor.finish().map_err(|e| block_error(e, None))?;
+        state.merge_transitions(BundleRetention::Reverts);
+        let bundle = state.take_bundle();
+        let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
+
+        let transactions: Vec<OpTxEnvelope> = txs.into_iter().map(|t| t.1.into_inner()).collect();
+        let receipts = result.receipts;
+        let canyon = self.forks.is_active(Hardfork::Canyon, ts);
+        let ecotone = self.forks.is_active(Hardfork::Ecotone, ts);
+        let isthmus = self.forks.is_active(Hardfork::Isthmus, ts);
+        let header = Header {
+            parent_hash,
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: attrs.suggested_fee_recipient,
+            state_root: post.state_root,
+            transactions_root: calculate_transaction_root(&transactions),
+            receipts_root: receipts_root(&receipts, canyon),
+            logs_bloom: logs_bloom(receipts.iter().flat_map(|r| r.logs())),
+            difficulty: Default::default(),
+            number: parent.number + 1,
+            gas_limit: attrs.gas_limit,
+            gas_used: result.gas_used,
+            timestamp: ts,
+            extra_data,
+            mix_hash: attrs.prev_randao,
+            nonce: Default::default(),
+            base_fee_per_gas: Some(base_fee),
+            withdrawals_root: canyon.then_some(if isthmus {
+                post.message_passer_storage_root
+            } else {
+                EMPTY_ROOT_HASH
+            }),
+            blob_gas_used: ecotone.then_some(0),
+            excess_blob_gas: ecotone.then_some(0),
+            parent_beacon_block_root: if ecotone { attrs.parent_beacon_block_root } else { None },
+            requests_hash: isthmus.then_some(EMPTY_REQUESTS_HASH),
+            block_access_list_hash: None,
+            slot_number: None,
+        };
+        let hash = header.hash_slow();
+        Ok(ExecutedBlock { header, hash, transactions, receipts, bundle })
+    }
+
+    /// Checks the attributes against the parent and the forks before anything runs.
+    fn validate(&self, parent: &Header, attrs: &BlockAttributes) -> Result<(), ExecError> {
+        let invalid = |m: &str| Err(ExecError::InvalidAttributes(m.to_owned()));
+        let ts = attrs.timestamp;
+        if ts <= parent.timestamp {
+            return invalid("timestamp must be greater than the parent's");
+        }
+        if attrs.gas_limit == 0 {
+            return invalid("gas limit must be positive");
+        }
+        let ecotone = self.forks.is_active(Hardfork::Ecotone, ts);
+        if ecotone != attrs.parent_beacon_block_root.is_some() {
+            return invalid("parentBeaconBlockRoot is required from Ecotone on, and only then");
+        }
+        let holocene = self.forks.is_active(Hardfork::Holocene, ts);
+        if holocene != attrs.eip1559_params.is_some() {
+            return invalid("eip1559Params are required from Holocene on, and only then");
+        }
+        Ok(())
+    }
+}
+
+/// The receipts root. Between Regolith and Canyon deposit receipts carry `depositNonce`, but the
+/// consensus encoding hashed into the root leaves it out (digest §2.4); from Canyon both the
+/// nonce and the receipt version are part of it.
+fn receipts_root(receipts: &[OpReceiptEnvelope], canyon: bool) -> B256 {
+    if canyon {
+        return ordered_trie_root_with_encoder(receipts, |r, buf| r.encode_2718(buf));
+    }
+    let stripped: Vec<OpReceiptEnvelope> = receipts
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            if let OpReceiptEnvelope::Deposit(d) = &mut r {
+                d.receipt.deposit_nonce = None;
+                d.receipt.deposit_receipt_version = None;
+            }
+            r
+        })
+        .collect();
+    ordered_trie_root_with_encoder(&stripped, |r, buf| r.encode_2718(buf))
+}
+
+type ExecTx = WithEncoded<Recovered<OpTxEnvelope>>;
+
+/// Decodes and recovers every tx before anything executes, so a bad tx costs no execution.
+fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx>, ExecError> {
+    raw.iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            let err = |reason: String| ExecError::TxDecode { index, reason };
+            let tx = OpTxEnvelope::decode_2718_exact(bytes).map_err(|e| err(e.to_string()))?;
+            let signer = match &tx {
+                OpTxEnvelope::Deposit(d) => d.from,
+                other => other.recover_signer().map_err(|e| err(e.to_string()))?,
+            };
+            Ok(WithEncoded::new(bytes.clone(), Recovered::new_unchecked(tx, signer)))
+        })
+        .collect()
+}
+
+fn block_error(e: BlockExecutionError, tx: Option<(usize, B256)>) -> ExecError {
+    match (e, tx) {
+        (BlockExecutionError::Validation(v), Some((index, hash))) => {
+            ExecError::InvalidTx { index, hash, reason: v.to_string() }
+        }
+        (BlockExecutionError::Validation(v), None) => ExecError::InvalidAttributes(v.to_string()),
+        (BlockExecutionError::Internal(i), _) => ExecError::Database(i.to_string()),
+    }
+}

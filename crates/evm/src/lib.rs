@@ -1,0 +1,30 @@
+//! # lamina-evm
+//!
+//! OP execution rules: given a parent header, payload attributes and the parent's state, build
+//! and execute the next L2 block exactly as op-geth/op-reth would, and report its header,
+//! receipts and state changes.
+//!
+//! - [`spec`]: Lamina's fork schedule as the executor's hardfork traits and op-revm spec ids;
+//! - [`attributes`]: what a block is built from;
+//! - [`header`]: base fee and `extraData` rules per fork;
+//! - [`executor`]: [`OpBlockBuilder`], on alloy-op-evm's `OpBlockExecutor` and op-revm;
+//! - [`trie`], [`mem`]: from-scratch Merkle-Patricia roots and an in-memory state (tests, and
+//!   the reference for the persistent store's incremental trie).
+//!
+//! Pure: no IO, no clock. State comes in through `revm::Database`; roots through
+//! [`executor::StateRootProvider`].
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod attributes;
+pub mod error;
+pub mod executor;
+pub mod header;
+pub mod mem;
+pub mod spec;
+pub mod trie;
+
+pub use attributes::BlockAttributes;
+pub use error::ExecError;
+pub use executor::{ExecutedBlock, OpBlockBuilder, PostStateRoots, StateRootProvider};
+pub use spec::OpForks;

@@ -1,0 +1,6 @@
+//! Integration tests of lamina-evm: OP blocks built and executed on an in-memory state.
+
+// Test code: a panic is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
+mod executor;
