@@ -1,0 +1,37 @@
+//! The redb tables of the store and their key layouts. All keys are big-endian so that range
+//! scans follow numeric order.
+
+use redb::TableDefinition;
+
+/// Trie nodes (account and storage tries): keccak(rlp) → rlp.
+pub(crate) const NODES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("trie_nodes");
+/// Flat current state: address → [`super::update::AccountRecord`] encoding.
+pub(crate) const ACCOUNTS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("accounts");
+/// Flat current storage: address(20) ++ slot(32) → value(32).
+pub(crate) const STORAGE: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("storage");
+/// Contract code: code hash → bytecode.
+pub(crate) const CODE: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("code");
+/// Canonical headers: number → header RLP.
+pub(crate) const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers");
+/// Block hash → number.
+pub(crate) const HASHES: TableDefinition<'_, &[u8], u64> = TableDefinition::new("block_numbers");
+/// Bodies: number → RLP list of EIP-2718 txs.
+pub(crate) const BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("bodies");
+/// Receipts: number → RLP list of EIP-2718 receipts.
+pub(crate) const RECEIPTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("receipts");
+/// Heads and other single values.
+pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+
+/// The META key of the head block: number(8) ++ hash(32).
+pub(crate) const HEAD: &str = "head";
+
+/// The STORAGE key of a slot.
+pub(crate) fn storage_key(
+    address: &alloy_primitives::Address,
+    slot: &alloy_primitives::U256,
+) -> [u8; 52] {
+    let mut k = [0u8; 52];
+    k[..20].copy_from_slice(address.as_slice());
+    k[20..].copy_from_slice(&slot.to_be_bytes::<32>());
+    k
+}

@@ -1,0 +1,147 @@
+//! Turning an executed block's state changes ([`BundleState`]) into trie updates: new storage
+//! roots for the accounts whose storage changed, new account leaves, the new state root and the
+//! trie nodes to store. Work is proportional to the changed accounts and slots.
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;
+use revm::database::BundleState;
+
+use crate::trie::{NodeSource, NodeWrites, Trie, TrieError};
+
+/// An account as the flat state table keeps it: what the trie leaf commits to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountRecord {
+    /// Nonce.
+    pub nonce: u64,
+    /// Balance.
+    pub balance: U256,
+    /// Code hash.
+    pub code_hash: B256,
+    /// Root of the account's storage trie.
+    pub storage_root: B256,
+}
+
+impl AccountRecord {
+    /// Fixed-size encoding: nonce(8) ++ balance(32) ++ code_hash(32) ++ storage_root(32).
+    pub fn encode(&self) -> [u8; 104] {
+        let mut out = [0u8; 104];
+        out[..8].copy_from_slice(&self.nonce.to_be_bytes());
+        out[8..40].copy_from_slice(&self.balance.to_be_bytes::<32>());
+        out[40..72].copy_from_slice(self.code_hash.as_slice());
+        out[72..].copy_from_slice(self.storage_root.as_slice());
+        out
+    }
+
+    /// Decodes [`Self::encode`]'s form.
+    pub fn decode(b: &[u8]) -> Option<Self> {
+        if b.len() != 104 {
+            return None;
+        }
+        let mut nonce = [0u8; 8];
+        nonce.copy_from_slice(&b[..8]);
+        Some(Self {
+            nonce: u64::from_be_bytes(nonce),
+            balance: U256::from_be_slice(&b[8..40]),
+            code_hash: B256::from_slice(&b[40..72]),
+            storage_root: B256::from_slice(&b[72..]),
+        })
+    }
+
+    fn trie_value(&self) -> Vec<u8> {
+        alloy_rlp::encode(TrieAccount {
+            nonce: self.nonce,
+            balance: self.balance,
+            storage_root: self.storage_root,
+            code_hash: self.code_hash,
+        })
+    }
+}
+
+/// Everything a block changes in the store's state tables.
+#[derive(Debug, Default, Clone)]
+pub struct StateUpdate {
+    /// The state root after the block.
+    pub state_root: B256,
+    /// Storage root of the L2ToL1MessagePasser after the block.
+    pub message_passer_storage_root: B256,
+    /// Trie nodes to store.
+    pub nodes: NodeWrites,
+    /// Accounts to write (`None`: delete).
+    pub accounts: Vec<(Address, Option<AccountRecord>)>,
+    /// Accounts whose flat storage must be cleared first (destroyed this block).
+    pub wiped: Vec<Address>,
+    /// Storage slots to write (zero: delete).
+    pub storage: Vec<(Address, U256, U256)>,
+    /// New contract code by hash.
+    pub code: Vec<(B256, Bytes)>,
+}
+
+/// Computes the update for `bundle` on the state with root `state_root`. `current` reads the
+/// flat account record of the parent state.
+pub fn compute(
+    src: &impl NodeSource,
+    state_root: B256,
+    current: impl Fn(&Address) -> Result<Option<AccountRecord>, TrieError>,
+    bundle: &BundleState,
+) -> Result<StateUpdate, TrieError> {
+    let mut update = StateUpdate::default();
+    let mut accounts_trie = Trie::open(state_root);
+    // Sorted, so the node writes (and anything logged) are deterministic.
+    let mut changed: Vec<_> = bundle.state.iter().collect();
+    changed.sort_unstable_by_key(|(a, _)| **a);
+    let mut message_passer = None;
+    for (address, account) in changed {
+        let old = current(address)?;
+        let key = keccak256(address);
+        let Some(info) = &account.info else {
+            accounts_trie.update(src, &key, Vec::new())?;
+            update.accounts.push((*address, None));
+            update.wiped.push(*address);
+            continue;
+        };
+        let destroyed = account.status.was_destroyed();
+        if destroyed {
+            update.wiped.push(*address);
+        }
+        let base = match old {
+            Some(o) if !destroyed => o.storage_root,
+            _ => EMPTY_ROOT_HASH,
+        };
+        let mut slots: Vec<_> = account.storage.iter().collect();
+        slots.sort_unstable_by_key(|(k, _)| **k);
+        let storage_root = if slots.is_empty() {
+            base
+        } else {
+            let mut storage = Trie::open(base);
+            for (slot, value) in slots {
+                let v = value.present_value;
+                let encoded = if v.is_zero() { Vec::new() } else { alloy_rlp::encode(v) };
+                storage.update(src, &keccak256(slot.to_be_bytes::<32>()), encoded)?;
+                update.storage.push((*address, *slot, v));
+            }
+            storage.commit(&mut update.nodes)
+        };
+        let record = AccountRecord {
+            nonce: info.nonce,
+            balance: info.balance,
+            code_hash: info.code_hash,
+            storage_root,
+        };
+        if *address == L2_TO_L1_MESSAGE_PASSER {
+            message_passer = Some(storage_root);
+        }
+        accounts_trie.update(src, &key, record.trie_value())?;
+        update.accounts.push((*address, Some(record)));
+    }
+    for (hash, code) in &bundle.contracts {
+        update.code.push((*hash, code.original_bytes()));
+    }
+    update.code.sort_unstable_by_key(|(h, _)| *h);
+    update.state_root = accounts_trie.commit(&mut update.nodes);
+    update.message_passer_storage_root = match message_passer {
+        Some(root) => root,
+        None => current(&L2_TO_L1_MESSAGE_PASSER)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root),
+    };
+    Ok(update)
+}

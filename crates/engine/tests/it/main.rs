@@ -1,0 +1,7 @@
+//! Integration tests of lamina-engine: the persistent store under real block execution.
+
+// Test code: a panic is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
+mod chain;
+mod store;
