@@ -90,6 +90,32 @@ impl Chain {
         }
     }
 
+    /// Continues the chain in an existing store (after a restart or a crash); the model is not
+    /// rebuilt, so it is only meaningful for chains created in this process.
+    pub(crate) fn resume(path: &std::path::Path, cfg: RollupConfig) -> Option<Self> {
+        let store = Store::open(path).unwrap();
+        let (n, head_hash) = store.head().unwrap()?;
+        let head = store.header(n).unwrap().unwrap();
+        let mut nonces = BTreeMap::new();
+        let view = store.state().unwrap();
+        for i in 0..4 {
+            let a = key(i).address();
+            if let Some(r) = view.account(&a).unwrap() {
+                nonces.insert(a, r.nonce);
+            }
+        }
+        drop(view);
+        Some(Self {
+            builder: OpBlockBuilder::new(cfg.clone()),
+            cfg,
+            store,
+            model: MemoryState::default(),
+            head,
+            head_hash,
+            nonces,
+        })
+    }
+
     /// Reopens an existing store (after a restart or a crash).
     pub(crate) fn reopen(path: &std::path::Path, cfg: RollupConfig) -> (Store, Header, B256) {
         let store = Store::open(path).unwrap();

@@ -4,4 +4,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod chain;
+mod crash;
 mod store;
