@@ -1,0 +1,242 @@
+//! Whole-block benchmark: blocks of 1 000 ETH transfers or 1 000 ERC-20-shaped token transfers,
+//! executed, state-rooted and committed to the redb store (fsync per block), on a state of N
+//! funded accounts.
+//!
+//! `cargo bench -p lamina-engine --bench execute` (env: `LAMINA_BENCH_ACCOUNTS`, default 10 000;
+//! `LAMINA_BENCH_BLOCKS`, default 10). Prints Mgas/s, tx/s and the share of time in the state
+//! root and in the commit. Timings are printed, never asserted.
+//!
+//! The token is hand-assembled EVM code with the cost shape of an ERC-20 `transfer`: two
+//! balance-mapping slot updates (keccak, SLOAD, SSTORE each) and a `Transfer` LOG3.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::{
+    cell::Cell,
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
+
+use alloy_consensus::{Header, SignableTransaction, TxEip1559};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256, hex, keccak256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use lamina_engine::{GenesisAccount, StateView, Store};
+use lamina_evm::{BlockAttributes, OpBlockBuilder, PostStateRoots, StateRootProvider};
+use lamina_protocol::{
+    HardforkSchedule, RollupConfig, SystemConfig,
+    l1_info::{L1BlockInfoTx, L1OriginFields},
+    predeploys::SEQUENCER_FEE_VAULT,
+};
+use op_alloy_consensus::OpTxEnvelope;
+use revm::database::{BundleState, WrapDatabaseRef};
+
+const TXS_PER_BLOCK: usize = 1000;
+const TOKEN: Address = Address::new([0x70; 20]);
+
+fn token_code() -> Bytes {
+    let mut c = hex::decode(
+        // amount; slot(caller) -= amount; slot(to) += amount; memory[0] = amount; LOG3.
+        "602435\
+         3360005260006020526040600020\
+         80548290039055\
+         6004356000526040600020805482019055\
+         600052600435337f",
+    )
+    .unwrap();
+    c.extend_from_slice(&keccak256("Transfer(address,address,uint256)")[..]);
+    c.extend_from_slice(&hex::decode("60206000a300").unwrap());
+    c.into()
+}
+
+fn balance_slot(holder: Address) -> U256 {
+    let mut buf = [0u8; 64];
+    buf[12..32].copy_from_slice(holder.as_slice());
+    U256::from_be_bytes(keccak256(buf).0)
+}
+
+struct Timed<'a> {
+    view: &'a StateView,
+    spent: Cell<Duration>,
+}
+
+impl StateRootProvider for Timed<'_> {
+    fn post_state_roots(&self, bundle: &BundleState) -> Result<PostStateRoots, String> {
+        let t = Instant::now();
+        let r = self.view.post_state_roots(bundle);
+        self.spent.set(t.elapsed());
+        r
+    }
+}
+
+fn main() {
+    let accounts: usize =
+        std::env::var("LAMINA_BENCH_ACCOUNTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let blocks: usize =
+        std::env::var("LAMINA_BENCH_BLOCKS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    // `cargo bench` passes `--bench`; plain `cargo test --benches` must not run this for long.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    for token in [false, true] {
+        run(accounts, blocks, token);
+    }
+}
+
+fn run(accounts: usize, blocks: usize, token: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = RollupConfig {
+        block_time: 2,
+        l2_chain_id: 901,
+        l1_chain_id: 900,
+        hardforks: HardforkSchedule::all_through_isthmus(),
+        genesis: lamina_protocol::config::Genesis {
+            system_config: SystemConfig { gas_limit: 200_000_000, ..Default::default() },
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    // Senders sign; the rest of the state is funded addresses only (signing keys are costly).
+    let senders: Vec<PrivateKeySigner> = (0..TXS_PER_BLOCK as u64)
+        .map(|i| PrivateKeySigner::from_bytes(&keccak256(i.to_be_bytes())).unwrap())
+        .collect();
+    let mut alloc = BTreeMap::new();
+    let mut holders = Vec::with_capacity(accounts);
+    for s in &senders {
+        holders.push(s.address());
+    }
+    for i in senders.len()..accounts {
+        holders.push(Address::from_slice(&keccak256((i as u64).to_be_bytes())[..20]));
+    }
+    let mut token_storage = BTreeMap::new();
+    for h in &holders {
+        alloc.insert(
+            *h,
+            GenesisAccount { balance: U256::from(10u128.pow(24)), ..Default::default() },
+        );
+        if token {
+            token_storage.insert(balance_slot(*h), U256::from(10u128.pow(30)));
+        }
+    }
+    if token {
+        alloc.insert(
+            TOKEN,
+            GenesisAccount { code: token_code(), storage: token_storage, ..Default::default() },
+        );
+    }
+    let t = Instant::now();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let genesis = Header {
+        timestamp: 1_000,
+        gas_limit: 200_000_000,
+        base_fee_per_gas: Some(1_000_000),
+        ..Default::default()
+    };
+    let genesis = store.init_genesis(genesis, &alloc).unwrap();
+    let genesis_time = t.elapsed();
+
+    // Pre-sign every block's txs outside the timed part.
+    let mut rng_state = 0x1234_5678_u64;
+    let mut next = || {
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        rng_state
+    };
+    let builder = OpBlockBuilder::new(cfg.clone());
+    let mut blocks_txs = Vec::new();
+    for b in 0..blocks as u64 {
+        let txs: Vec<Bytes> = senders
+            .iter()
+            .map(|s| {
+                let to = holders[(next() % holders.len() as u64) as usize];
+                let (target, value, gas, input) = if token {
+                    let mut d = vec![0xa9, 0x05, 0x9c, 0xbb];
+                    d.extend_from_slice(to.into_word().as_slice());
+                    d.extend_from_slice(&U256::from(1000 + b).to_be_bytes::<32>());
+                    (TOKEN, U256::ZERO, 80_000, Bytes::from(d))
+                } else {
+                    (to, U256::from(1 + b), 21_000, Bytes::new())
+                };
+                let tx = TxEip1559 {
+                    chain_id: 901,
+                    nonce: b,
+                    gas_limit: gas,
+                    max_fee_per_gas: 1_000_000_000,
+                    max_priority_fee_per_gas: 1_000,
+                    to: TxKind::Call(target),
+                    value,
+                    input,
+                    ..Default::default()
+                };
+                let sig = s.sign_hash_sync(&tx.signature_hash()).unwrap();
+                Bytes::from(OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718())
+            })
+            .collect();
+        blocks_txs.push(txs);
+    }
+
+    let (mut head, mut head_hash) = (genesis.clone(), genesis.hash_slow());
+    let (mut total, mut root_time, mut commit_time, mut gas) =
+        (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0u64);
+    let mut per_block = Vec::new();
+    for txs in blocks_txs {
+        let ts = head.timestamp + 2;
+        let origin = L1OriginFields {
+            number: 1,
+            timestamp: ts,
+            hash: B256::repeat_byte(1),
+            ..Default::default()
+        };
+        let info = L1BlockInfoTx::build(&cfg, &cfg.genesis.system_config, &origin, 0, ts).unwrap();
+        let mut all = vec![Bytes::from(info.to_deposit_tx(&cfg, ts).encoded_2718())];
+        all.extend(txs);
+        let attrs = BlockAttributes {
+            timestamp: ts,
+            prev_randao: B256::ZERO,
+            suggested_fee_recipient: SEQUENCER_FEE_VAULT,
+            parent_beacon_block_root: Some(B256::ZERO),
+            gas_limit: 200_000_000,
+            eip1559_params: Some(FixedBytes::ZERO),
+            transactions: all,
+            no_tx_pool: true,
+        };
+        let start = Instant::now();
+        let view = store.state().unwrap();
+        let timed = Timed { view: &view, spent: Cell::new(Duration::ZERO) };
+        let block =
+            builder.build(&head, head_hash, &attrs, WrapDatabaseRef(&view), &timed).unwrap();
+        assert!(block.receipts.iter().all(|r| r.status()), "every tx succeeds");
+        let update = view.take_update(&block.bundle, block.header.state_root).unwrap();
+        let root = timed.spent.get();
+        drop(view);
+        let c = Instant::now();
+        store.commit_block(&block, &update).unwrap();
+        commit_time += c.elapsed();
+        let elapsed = start.elapsed();
+        total += elapsed;
+        root_time += root;
+        gas += block.header.gas_used;
+        per_block.push(elapsed);
+        head_hash = block.hash;
+        head = block.header;
+    }
+    let n_txs = (blocks * TXS_PER_BLOCK) as f64;
+    let secs = total.as_secs_f64();
+    let first = per_block.first().copied().unwrap_or_default();
+    let last = per_block.last().copied().unwrap_or_default();
+    println!(
+        "{:<15} accounts {:>9}  genesis {:>6.1}s  | {:>6.1} Mgas/s  {:>7.0} tx/s  | block {:>6.1} ms (first {:>5.1}, last {:>5.1})  root {:>4.1}%  commit {:>4.1}%",
+        if token { "erc20-transfer" } else { "eth-transfer" },
+        accounts,
+        genesis_time.as_secs_f64(),
+        gas as f64 / secs / 1e6,
+        n_txs / secs,
+        secs * 1e3 / blocks as f64,
+        first.as_secs_f64() * 1e3,
+        last.as_secs_f64() * 1e3,
+        100.0 * root_time.as_secs_f64() / secs,
+        100.0 * commit_time.as_secs_f64() / secs,
+    );
+}
