@@ -7,6 +7,7 @@
 //! - [`spec`]: Lamina's fork schedule as the executor's hardfork traits and op-revm spec ids;
 //! - [`attributes`]: what a block is built from;
 //! - [`header`]: base fee and `extraData` rules per fork;
+//! - [`l1block`]: the L1Block predeploy's storage after an L1-info call (what op-revm reads for fees);
 //! - [`executor`]: [`OpBlockBuilder`], on alloy-op-evm's `OpBlockExecutor` and op-revm;
 //! - [`trie`], [`mem`]: from-scratch Merkle-Patricia roots and an in-memory state (tests, and
 //!   the reference for the persistent store's incremental trie).
@@ -20,6 +21,7 @@ pub mod attributes;
 pub mod error;
 pub mod executor;
 pub mod header;
+pub mod l1block;
 pub mod mem;
 pub mod spec;
 pub mod trie;
