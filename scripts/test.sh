@@ -6,6 +6,7 @@
 #   CARGO_TARGET_DIR        shared build dir (default: ~/.cache/lamina-target, reused across runs)
 #   LAMINA_VECTORS          OP test vectors (default: ../shared/vectors beside the repo)
 #   LAMINA_REQUIRE_VECTORS  1 = fail instead of skipping when the vectors are missing
+#   LAMINA_REQUIRE_NODE     1 = fail instead of skipping when node/solc are missing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     echo "installing cargo-nextest…"
     cargo install cargo-nextest --locked
 fi
+
+# solc (solcjs) for the contract artifact check, from the lockfile.
+npm ci --prefix contracts --no-audit --no-fund --loglevel=error
 
 cargo nextest run --workspace --profile "${NEXTEST_PROFILE:-default}"
 cargo test --workspace --doc

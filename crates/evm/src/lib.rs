@@ -6,6 +6,7 @@
 //!
 //! - [`spec`]: Lamina's fork schedule as the executor's hardfork traits and op-revm spec ids;
 //! - [`attributes`]: what a block is built from;
+//! - [`contracts`]: our compiled Solidity (the predeploys), embedded from `contracts/artifacts`;
 //! - [`header`]: base fee and `extraData` rules per fork;
 //! - [`l1block`]: the L1Block predeploy's storage after an L1-info call (what op-revm reads for fees);
 //! - [`executor`]: [`OpBlockBuilder`], on alloy-op-evm's `OpBlockExecutor` and op-revm;
@@ -18,6 +19,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod attributes;
+pub mod contracts;
 pub mod error;
 pub mod executor;
 pub mod header;

@@ -3,5 +3,6 @@
 // Test code: a panic is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
+mod contracts;
 mod executor;
 mod l1_fees;
