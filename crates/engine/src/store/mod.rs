@@ -63,18 +63,7 @@ fn dberr<E: std::fmt::Display>(e: E) -> StoreError {
     StoreError::Db(e.to_string())
 }
 
-/// An account of a genesis allocation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GenesisAccount {
-    /// Balance.
-    pub balance: U256,
-    /// Nonce.
-    pub nonce: u64,
-    /// Code (empty for none).
-    pub code: Bytes,
-    /// Storage.
-    pub storage: BTreeMap<U256, U256>,
-}
+pub use lamina_evm::genesis::GenesisAccount;
 
 /// The persistent store of one chain.
 #[derive(Debug)]

@@ -5,4 +5,5 @@
 
 mod chain;
 mod crash;
+mod genesis;
 mod store;
