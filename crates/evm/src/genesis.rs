@@ -147,11 +147,11 @@ pub fn add_predeploys(alloc: &mut BTreeMap<Address, GenesisAccount>, vaults: Fee
     ];
     for (name, address, storage) in set {
         let entry = alloc.entry(address).or_default();
-        if entry.code.is_empty() {
-            if let Some(a) = contracts::artifact(name) {
-                entry.code = a.deployed_bytecode;
-                entry.storage.extend(storage.into_iter().filter(|(_, v)| !v.is_zero()));
-            }
+        if entry.code.is_empty()
+            && let Some(a) = contracts::artifact(name)
+        {
+            entry.code = a.deployed_bytecode;
+            entry.storage.extend(storage.into_iter().filter(|(_, v)| !v.is_zero()));
         }
     }
 }
