@@ -109,7 +109,7 @@ fn genesis_json_to_a_proven_withdrawal() {
         ],
         no_tx_pool: true,
     };
-    let builder = OpBlockBuilder::new(cfg.clone());
+    let builder = OpBlockBuilder::new(cfg);
     let view = store.state().unwrap();
     let block =
         builder.build(&header, header.hash_slow(), &attrs, WrapDatabaseRef(&view), &view).unwrap();
