@@ -18,6 +18,7 @@ pub struct Artifact {
 
 const SOURCES: &[(&str, &str)] = &[
     ("L1Block", include_str!("../../../contracts/artifacts/L1Block.json")),
+    ("GasPriceOracle", include_str!("../../../contracts/artifacts/GasPriceOracle.json")),
     ("L2ToL1MessagePasser", include_str!("../../../contracts/artifacts/L2ToL1MessagePasser.json")),
     ("SequencerFeeVault", include_str!("../../../contracts/artifacts/SequencerFeeVault.json")),
     ("BaseFeeVault", include_str!("../../../contracts/artifacts/BaseFeeVault.json")),

@@ -184,6 +184,35 @@ impl OpBlockBuilder {
         Ok(ExecutedBlock { header, hash, transactions, receipts, bundle })
     }
 
+    /// Runs a read-only call (`eth_call` semantics: no fee, no nonce, a generous gas limit) in
+    /// the context of block `header`, on `db`, and returns its output. A revert or halt is an
+    /// [`ExecError::InvalidTx`] carrying the reason.
+    pub fn call<DB: Database>(
+        &self,
+        header: &Header,
+        db: DB,
+        to: alloy_primitives::Address,
+        data: Bytes,
+    ) -> Result<Bytes, ExecError> {
+        use alloy_evm::Evm as _;
+        let env =
+            alloy_op_evm::env::evm_env_for_op_block(header, self.forks, self.config.l2_chain_id);
+        let mut evm = self.factory.evm_factory().create_evm(db, env);
+        let out = evm
+            .transact_system_call(alloy_primitives::Address::ZERO, to, data)
+            .map_err(|e| ExecError::Database(e.to_string()))?;
+        match out.result {
+            revm::context::result::ExecutionResult::Success { output, .. } => {
+                Ok(output.into_data())
+            }
+            other => Err(ExecError::InvalidTx {
+                index: 0,
+                hash: B256::ZERO,
+                reason: format!("call failed: {other:?}"),
+            }),
+        }
+    }
+
     /// Checks the attributes against the parent and the forks before anything runs.
     fn validate(&self, parent: &Header, attrs: &BlockAttributes) -> Result<(), ExecError> {
         let invalid = |m: &str| Err(ExecError::InvalidAttributes(m.to_owned()));

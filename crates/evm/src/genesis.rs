@@ -99,7 +99,7 @@ impl L2Genesis {
                 )
             })
             .collect();
-        add_predeploys(&mut alloc, vaults);
+        add_predeploys(&mut alloc, vaults, gas_price_oracle_flags(config, g.timestamp));
         let header = genesis_header(&g, config, &alloc)?;
         Ok(Self { header, alloc })
     }
@@ -130,8 +130,27 @@ impl L2Genesis {
     }
 }
 
+/// The GasPriceOracle's fork flags (slot 0: isEcotone, isFjord, isIsthmus, isJovian as bytes
+/// 31, 30, 29, 28) for the forks active at genesis.
+pub fn gas_price_oracle_flags(config: &RollupConfig, genesis_time: u64) -> U256 {
+    let mut v = U256::ZERO;
+    for (i, f) in [Hardfork::Ecotone, Hardfork::Fjord, Hardfork::Isthmus, Hardfork::Jovian]
+        .into_iter()
+        .enumerate()
+    {
+        if config.is_active(f, genesis_time) {
+            v |= U256::from(1) << (8 * i);
+        }
+    }
+    v
+}
+
 /// Puts Lamina's predeploys where the allocation has no code.
-pub fn add_predeploys(alloc: &mut BTreeMap<Address, GenesisAccount>, vaults: FeeVaultConfig) {
+pub fn add_predeploys(
+    alloc: &mut BTreeMap<Address, GenesisAccount>,
+    vaults: FeeVaultConfig,
+    gpo_flags: U256,
+) {
     let vault_storage = BTreeMap::from([
         (U256::ZERO, U256::from_be_bytes(vaults.recipient.into_word().0)),
         (U256::from(1), vaults.min_withdrawal_amount),
@@ -139,6 +158,7 @@ pub fn add_predeploys(alloc: &mut BTreeMap<Address, GenesisAccount>, vaults: Fee
     ]);
     let set = [
         ("L1Block", predeploys::L1_BLOCK, BTreeMap::new()),
+        ("GasPriceOracle", predeploys::GAS_PRICE_ORACLE, BTreeMap::from([(U256::ZERO, gpo_flags)])),
         ("L2ToL1MessagePasser", predeploys::L2_TO_L1_MESSAGE_PASSER, BTreeMap::new()),
         ("SequencerFeeVault", predeploys::SEQUENCER_FEE_VAULT, vault_storage.clone()),
         ("BaseFeeVault", predeploys::BASE_FEE_VAULT, vault_storage.clone()),

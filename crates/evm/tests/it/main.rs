@@ -5,4 +5,5 @@
 
 mod contracts;
 mod executor;
+mod gas_price_oracle;
 mod l1_fees;
