@@ -6,10 +6,15 @@
 //! `LAMINA_BENCH_BLOCKS`, default 10). Prints Mgas/s, tx/s and the share of time in the state
 //! root and in the commit. Timings are printed, never asserted.
 //!
+//! With anvil installed (`npm ci --prefix tools`, or `LAMINA_BENCH_ANVIL=/path/to/anvil`) the
+//! same blocks also run on `anvil --optimism`, and the ratio is printed.
+//!
 //! The token is hand-assembled EVM code with the cost shape of an ERC-20 `transfer`: two
 //! balance-mapping slot updates (keccak, SLOAD, SSTORE each) and a `Transfer` LOG3.
 
 #![allow(clippy::unwrap_used, missing_docs)]
+
+mod anvil;
 
 use std::{
     cell::Cell,
@@ -177,6 +182,7 @@ fn run(accounts: usize, blocks: usize, token: bool) {
         blocks_txs.push(txs);
     }
 
+    let anvil_blocks = blocks_txs.clone();
     let (mut head, mut head_hash) = (genesis.clone(), genesis.hash_slow());
     let (mut total, mut root_time, mut commit_time, mut gas) =
         (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0u64);
@@ -224,6 +230,7 @@ fn run(accounts: usize, blocks: usize, token: bool) {
     }
     let n_txs = (blocks * TXS_PER_BLOCK) as f64;
     let secs = total.as_secs_f64();
+    let ours_mgas = gas as f64 / secs / 1e6;
     let first = per_block.first().copied().unwrap_or_default();
     let last = per_block.last().copied().unwrap_or_default();
     println!(
@@ -238,5 +245,64 @@ fn run(accounts: usize, blocks: usize, token: bool) {
         last.as_secs_f64() * 1e3,
         100.0 * root_time.as_secs_f64() / secs,
         100.0 * commit_time.as_secs_f64() / secs,
+    );
+    if let Some(bin) = anvil_bin() {
+        compare_with_anvil(&bin, &holders, token, &alloc, anvil_blocks, ours_mgas);
+    }
+}
+
+fn anvil_bin() -> Option<String> {
+    if let Ok(p) = std::env::var("LAMINA_BENCH_ANVIL") {
+        return Some(p);
+    }
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    p.is_file().then(|| p.to_string_lossy().into_owned())
+}
+
+fn compare_with_anvil(
+    bin: &str,
+    holders: &[Address],
+    token: bool,
+    alloc: &BTreeMap<Address, GenesisAccount>,
+    blocks: Vec<Vec<Bytes>>,
+    ours_mgas: f64,
+) {
+    let Some(node) = anvil::Anvil::start(bin, 901, 200_000_000) else {
+        println!("  anvil: could not start {bin}");
+        return;
+    };
+    // The same state: every holder funded, the token with its balances.
+    node.fund(holders);
+    if let Some(t) = alloc.get(&TOKEN) {
+        let storage: Vec<(U256, U256)> = t.storage.iter().map(|(k, v)| (*k, *v)).collect();
+        node.set_code(TOKEN, &t.code, &storage);
+    }
+    let (mut time, mut submit, mut gas, mut txs) = (Duration::ZERO, Duration::ZERO, 0u64, 0usize);
+    for block in &blocks {
+        let Some((t, s, g, n)) = node.mine(block) else {
+            println!("  anvil: mining failed");
+            return;
+        };
+        time += t;
+        submit += s;
+        gas += g;
+        txs += n;
+    }
+    let expected = blocks.iter().map(Vec::len).sum::<usize>();
+    if txs != expected {
+        println!("  anvil: only {txs} of {expected} txs were mined");
+        return;
+    }
+    let anvil_mgas = gas as f64 / time.as_secs_f64() / 1e6;
+    let with_submit = gas as f64 / (time + submit).as_secs_f64() / 1e6;
+    println!(
+        "{:<15} anvil --optimism (in-memory): mine only {:>6.1} Mgas/s ({:>6.0} tx/s), submit+mine {:>6.1} Mgas/s | lamina/anvil = {:.2}x (mine only), {:.2}x (submit+mine)",
+        if token { "erc20-transfer" } else { "eth-transfer" },
+        anvil_mgas,
+        txs as f64 / time.as_secs_f64(),
+        with_submit,
+        ours_mgas / anvil_mgas,
+        ours_mgas / with_submit,
     );
 }
