@@ -139,6 +139,30 @@ pub enum ConfigError {
 }
 
 impl RollupConfig {
+    /// The preset of a local dev chain (what `lamina dev` starts from): L1 chain 900, L2 chain
+    /// 901, 2-second blocks, every fork through Isthmus active from genesis, a 30M gas limit.
+    /// Addresses of deployed contracts are filled in by the deployer.
+    pub fn dev() -> Self {
+        Self {
+            genesis: Genesis {
+                system_config: SystemConfig { gas_limit: 30_000_000, ..Default::default() },
+                ..Default::default()
+            },
+            block_time: 2,
+            max_sequencer_drift: 300,
+            seq_window_size: 200,
+            channel_timeout: 120,
+            l1_chain_id: 900,
+            l2_chain_id: 901,
+            hardforks: HardforkSchedule::all_through_isthmus(),
+            // By convention 0xff00…00 followed by the chain id in decimal digits.
+            batch_inbox_address: alloy_primitives::address!(
+                "ff00000000000000000000000000000000000901"
+            ),
+            ..Default::default()
+        }
+    }
+
     /// Parses and validates a `rollup.json` document.
     pub fn from_json(json: &str) -> Result<Self, ConfigError> {
         let cfg: Self = serde_json::from_str(json)?;
@@ -264,6 +288,17 @@ mod tests {
             },
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_dev_preset_is_valid() {
+        let c = RollupConfig::dev();
+        c.validate().unwrap();
+        assert_eq!(
+            c.batch_inbox_address.to_string().to_lowercase(),
+            "0xff00000000000000000000000000000000000901"
+        );
+        assert!(c.is_active(Hardfork::Isthmus, 0));
     }
 
     #[test]

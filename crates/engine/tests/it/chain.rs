@@ -10,7 +10,7 @@ use alloy_signer_local::PrivateKeySigner;
 use lamina_engine::{GenesisAccount, Store};
 use lamina_evm::{BlockAttributes, ExecutedBlock, OpBlockBuilder, mem::MemoryState};
 use lamina_protocol::{
-    Hardfork, HardforkSchedule, RollupConfig, SystemConfig,
+    Hardfork, HardforkSchedule, RollupConfig,
     l1_info::{L1BlockInfoTx, L1OriginFields},
     predeploys::SEQUENCER_FEE_VAULT,
 };
@@ -26,17 +26,7 @@ pub(crate) const STORE_CODE: &[u8] = &[0x60, 0x20, 0x35, 0x60, 0x00, 0x35, 0x55,
 pub(crate) const DESTRUCT_CODE: &[u8] = &[0x33, 0xff];
 
 pub(crate) fn config(hardforks: HardforkSchedule) -> RollupConfig {
-    RollupConfig {
-        block_time: 2,
-        l2_chain_id: CHAIN_ID,
-        l1_chain_id: 900,
-        hardforks,
-        genesis: lamina_protocol::config::Genesis {
-            system_config: SystemConfig { gas_limit: 30_000_000, ..Default::default() },
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    RollupConfig { hardforks, ..RollupConfig::dev() }
 }
 
 pub(crate) fn key(i: u8) -> PrivateKeySigner {

@@ -8,7 +8,7 @@ use lamina_evm::{
     BlockAttributes, OpBlockBuilder, contracts, l1block::storage_after, mem::MemoryState,
 };
 use lamina_protocol::{
-    HardforkSchedule, RollupConfig, SystemConfig,
+    HardforkSchedule, RollupConfig,
     deposit::TxDeposit,
     l1_info::{L1BlockInfoTx, L1InfoEcotone, L1InfoIsthmus},
     predeploys::{L1_BLOCK, SEQUENCER_FEE_VAULT},
@@ -60,17 +60,7 @@ fn vectors() -> Option<PathBuf> {
 }
 
 fn config(hardforks: HardforkSchedule) -> RollupConfig {
-    RollupConfig {
-        block_time: 2,
-        l2_chain_id: 901,
-        l1_chain_id: 900,
-        hardforks,
-        genesis: lamina_protocol::config::Genesis {
-            system_config: SystemConfig { gas_limit: 30_000_000, ..Default::default() },
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    RollupConfig { hardforks, ..RollupConfig::dev() }
 }
 
 /// Executes `deposit` as the first tx of a block on a state holding our L1Block, and returns

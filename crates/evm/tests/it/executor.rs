@@ -9,7 +9,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_trie::EMPTY_ROOT_HASH;
 use lamina_evm::{BlockAttributes, ExecError, OpBlockBuilder, mem::MemoryState};
 use lamina_protocol::{
-    HardforkSchedule, RollupConfig, SystemConfig,
+    HardforkSchedule, RollupConfig,
     constants::ISTHMUS_REQUESTS_HASH,
     deposit::{DepositSource, TxDeposit},
     l1_info::{L1BlockInfoTx, L1OriginFields},
@@ -23,17 +23,7 @@ const GWEI: u128 = 1_000_000_000;
 const ETH: u128 = 1_000_000_000_000_000_000;
 
 fn config(hardforks: HardforkSchedule) -> RollupConfig {
-    RollupConfig {
-        block_time: 2,
-        l2_chain_id: CHAIN_ID,
-        l1_chain_id: 900,
-        hardforks,
-        genesis: lamina_protocol::config::Genesis {
-            system_config: SystemConfig { gas_limit: 30_000_000, ..Default::default() },
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    RollupConfig { hardforks, ..RollupConfig::dev() }
 }
 
 fn genesis() -> alloy_consensus::Header {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{U256, hex, keccak256};
 use lamina_evm::{OpBlockBuilder, contracts, l1block::storage_after, mem::MemoryState};
 use lamina_protocol::{
-    HardforkSchedule, RollupConfig, SystemConfig,
+    HardforkSchedule, RollupConfig,
     l1_info::{L1BlockInfoTx, L1InfoEcotone},
     predeploys::{GAS_PRICE_ORACLE, L1_BLOCK},
 };
@@ -14,17 +14,7 @@ use proptest::prelude::*;
 use revm::database::WrapDatabaseRef;
 
 fn cfg() -> RollupConfig {
-    RollupConfig {
-        block_time: 2,
-        l2_chain_id: 901,
-        l1_chain_id: 900,
-        hardforks: HardforkSchedule::all_through_isthmus(),
-        genesis: lamina_protocol::config::Genesis {
-            system_config: SystemConfig { gas_limit: 30_000_000, ..Default::default() },
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    RollupConfig { hardforks: HardforkSchedule::all_through_isthmus(), ..RollupConfig::dev() }
 }
 
 /// A state with L1Block set from `info` and the GasPriceOracle with fork flags `flags`.

@@ -88,17 +88,8 @@ fn op_geth_l1_cost_vectors_through_our_l1block_storage() {
 
 #[test]
 fn a_block_charges_the_l1_fee_to_the_l1_fee_vault() {
-    let cfg = RollupConfig {
-        block_time: 2,
-        l2_chain_id: 901,
-        l1_chain_id: 900,
-        hardforks: HardforkSchedule::all_through_isthmus(),
-        genesis: lamina_protocol::config::Genesis {
-            system_config: SystemConfig { gas_limit: 30_000_000, ..Default::default() },
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let cfg =
+        RollupConfig { hardforks: HardforkSchedule::all_through_isthmus(), ..RollupConfig::dev() };
     let mut scalar = B256::ZERO;
     scalar[0] = 1;
     scalar[24..28].copy_from_slice(&15u32.to_be_bytes()); // blob base fee scalar
