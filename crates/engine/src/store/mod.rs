@@ -122,12 +122,27 @@ impl Store {
         Ok(t.get(hash.as_slice()).map_err(dberr)?.map(|v| v.value()))
     }
 
-    /// A consistent read-only view of the head state (a redb snapshot).
+    /// A consistent read-only view of the head state: head, header and state are read from one
+    /// redb snapshot, so a concurrent commit cannot slip in between.
     pub fn state(&self) -> Result<StateView, StoreError> {
-        let (_, hash) = self.head()?.ok_or(StoreError::NoGenesis)?;
-        let number = self.block_number(&hash)?.ok_or(StoreError::NoGenesis)?;
-        let header = self.header(number)?.ok_or(StoreError::NoGenesis)?;
-        StateView::new(self.db.begin_read().map_err(dberr)?, header.state_root)
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let number = {
+            let meta = txn.open_table(META).map_err(dberr)?;
+            let head = meta.get(HEAD).map_err(dberr)?.ok_or(StoreError::NoGenesis)?;
+            let v = head.value();
+            let bytes: [u8; 8] = v
+                .get(..8)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| StoreError::Corrupt("head record".into()))?;
+            u64::from_be_bytes(bytes)
+        };
+        let state_root = {
+            let headers = txn.open_table(HEADERS).map_err(dberr)?;
+            let raw = headers.get(number).map_err(dberr)?.ok_or(StoreError::NoGenesis)?;
+            let mut b = raw.value();
+            Header::decode(&mut b).map_err(|e| StoreError::Corrupt(e.to_string()))?.state_root
+        };
+        StateView::new(txn, state_root)
     }
 
     /// Writes the genesis state and block 0. `header.state_root` is computed and filled in;
@@ -165,7 +180,7 @@ impl Store {
         drop(view);
         header.state_root = update.state_root;
         let hash = header.hash_slow();
-        self.write(&header, hash, &[], &[], &update, None)?;
+        self.write(&header, hash, &[], &[], &update)?;
         Ok(header)
     }
 
@@ -186,7 +201,7 @@ impl Store {
         }
         let txs: Vec<Bytes> = block.transactions.iter().map(|t| t.encoded_2718().into()).collect();
         let receipts: Vec<Bytes> = block.receipts.iter().map(|r| r.encoded_2718().into()).collect();
-        self.write(&block.header, block.hash, &txs, &receipts, update, Some(head))
+        self.write(&block.header, block.hash, &txs, &receipts, update)
     }
 
     fn write(
@@ -196,7 +211,6 @@ impl Store {
         txs: &[Bytes],
         receipts: &[Bytes],
         update: &StateUpdate,
-        _parent: Option<u64>,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(dberr)?;
         {

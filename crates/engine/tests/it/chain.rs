@@ -107,11 +107,10 @@ impl Chain {
     }
 
     /// Reopens an existing store (after a restart or a crash).
-    pub(crate) fn reopen(path: &std::path::Path, cfg: RollupConfig) -> (Store, Header, B256) {
+    pub(crate) fn reopen(path: &std::path::Path) -> (Store, Header, B256) {
         let store = Store::open(path).unwrap();
         let (n, hash) = store.head().unwrap().unwrap();
         let header = store.header(n).unwrap().unwrap();
-        let _ = cfg;
         (store, header, hash)
     }
 

@@ -174,7 +174,7 @@ fn proofs_verify_at_the_head_and_at_old_blocks_and_survive_reopen() {
     // Reopen: same head, same state.
     let head = chain.store.head().unwrap();
     drop(chain);
-    let (store, header, hash) = Chain::reopen(&path, config(schedule));
+    let (store, header, hash) = Chain::reopen(&path);
     assert_eq!(Some((header.number, hash)), head);
     assert_eq!(header.state_root, head_root);
     assert_eq!(store.recompute_state_root().unwrap(), head_root);
