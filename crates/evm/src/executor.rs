@@ -262,20 +262,43 @@ type ExecTx = WithEncoded<Recovered<OpTxEnvelope>>;
 const PARALLEL_RECOVERY_MIN_TXS: usize = 64;
 
 /// Decodes and recovers every tx before anything executes, so a bad tx costs no execution.
-/// Signature recovery is the most expensive per-tx step and independent between txs, so large
-/// blocks spread it over the available cores (scoped threads; the result is in tx order and
-/// identical to a sequential run).
 fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx>, ExecError> {
+    decode_parallel(raw, |bytes| {
+        let tx = OpTxEnvelope::decode_2718_exact(bytes).map_err(|e| e.to_string())?;
+        let signer = match &tx {
+            OpTxEnvelope::Deposit(d) => d.from,
+            other => other.recover_signer().map_err(|e| e.to_string())?,
+        };
+        Ok(WithEncoded::new(bytes.clone(), Recovered::new_unchecked(tx, signer)))
+    })
+}
+
+/// Applies `decode` to every raw tx, in order. Signature recovery is the most expensive per-tx
+/// step and independent between txs, so large blocks spread it over the available cores
+/// (scoped threads); the result is identical to a sequential run.
+pub(crate) fn decode_parallel<T: Send>(
+    raw: &[Bytes],
+    decode: impl Fn(&Bytes) -> Result<T, String> + Sync,
+) -> Result<Vec<T>, ExecError> {
+    let run = |part: &[Bytes], first: usize| -> Result<Vec<T>, ExecError> {
+        part.iter()
+            .enumerate()
+            .map(|(i, b)| {
+                decode(b).map_err(|reason| ExecError::TxDecode { index: first + i, reason })
+            })
+            .collect()
+    };
     let threads = std::thread::available_parallelism().map_or(1, usize::from).min(8);
     if raw.len() < PARALLEL_RECOVERY_MIN_TXS || threads < 2 {
-        return decode_range(raw, 0);
+        return run(raw, 0);
     }
     let chunk = raw.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<ExecTx>, ExecError>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Vec<T>, ExecError>> = std::thread::scope(|scope| {
+        let run = &run;
         let handles: Vec<_> = raw
             .chunks(chunk)
             .enumerate()
-            .map(|(i, part)| scope.spawn(move || decode_range(part, i * chunk)))
+            .map(|(i, part)| scope.spawn(move || run(part, i * chunk)))
             .collect();
         handles
             .into_iter()
@@ -293,23 +316,7 @@ fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx>, ExecError> {
     Ok(out)
 }
 
-fn decode_range(raw: &[Bytes], first_index: usize) -> Result<Vec<ExecTx>, ExecError> {
-    raw.iter()
-        .enumerate()
-        .map(|(i, bytes)| {
-            let index = first_index + i;
-            let err = |reason: String| ExecError::TxDecode { index, reason };
-            let tx = OpTxEnvelope::decode_2718_exact(bytes).map_err(|e| err(e.to_string()))?;
-            let signer = match &tx {
-                OpTxEnvelope::Deposit(d) => d.from,
-                other => other.recover_signer().map_err(|e| err(e.to_string()))?,
-            };
-            Ok(WithEncoded::new(bytes.clone(), Recovered::new_unchecked(tx, signer)))
-        })
-        .collect()
-}
-
-fn block_error(e: BlockExecutionError, tx: Option<(usize, B256)>) -> ExecError {
+pub(crate) fn block_error(e: BlockExecutionError, tx: Option<(usize, B256)>) -> ExecError {
     match (e, tx) {
         (BlockExecutionError::Validation(v), Some((index, hash))) => {
             ExecError::InvalidTx { index, hash, reason: v.to_string() }

@@ -9,6 +9,7 @@
 //! - [`contracts`]: our compiled Solidity (the predeploys), embedded from `contracts/artifacts`;
 //! - [`header`]: base fee and `extraData` rules per fork;
 //! - [`l1block`]: the L1Block predeploy's storage after an L1-info call (what op-revm reads for fees);
+//! - [`eth`]: plain Ethereum (Prague) blocks, for the embedded dev L1;
 //! - [`genesis`]: the L2 genesis from a geth genesis JSON plus our predeploys;
 //! - [`executor`]: [`OpBlockBuilder`], on alloy-op-evm's `OpBlockExecutor` and op-revm;
 //! - [`trie`], [`mem`]: from-scratch Merkle-Patricia roots and an in-memory state (tests, and
@@ -22,6 +23,7 @@
 pub mod attributes;
 pub mod contracts;
 pub mod error;
+pub mod eth;
 pub mod executor;
 pub mod genesis;
 pub mod header;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod contracts;
+mod eth;
 mod executor;
 mod gas_price_oracle;
 mod l1_fees;

@@ -1,0 +1,208 @@
+//! Plain Ethereum (Prague) block building, for the embedded dev L1: the same shape as
+//! [`crate::OpBlockBuilder`] on alloy-evm's Ethereum executor (EIP-4788 beacon roots, EIP-2935
+//! block hashes, EIP-7685 requests), with Ethereum's header rules: 1559 base fee
+//! (denominator 8, elasticity 2), blob gas accounting under Prague's blob parameters, empty
+//! withdrawals and the requests hash.
+
+use std::borrow::Cow;
+
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, TxEnvelope,
+    proofs::{calculate_transaction_root, ordered_trie_root_with_encoder},
+    transaction::{Recovered, SignerRecoverable},
+};
+use alloy_eips::{
+    eip1559::BaseFeeParams,
+    eip2718::{Decodable2718, Encodable2718, WithEncoded},
+    eip7840::BlobParams,
+};
+use alloy_evm::{
+    Database, EvmEnv, EvmFactory,
+    block::{BlockExecutor as _, BlockExecutorFactory as _},
+    eth::{
+        EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory, NextEvmEnvAttributes,
+        receipt_builder::AlloyReceiptBuilder, spec::EthExecutorSpec,
+    },
+};
+use alloy_hardforks::{EthereumHardfork, EthereumHardforks, ForkCondition};
+use alloy_primitives::{Address, B256, Bytes, U256, logs_bloom};
+use alloy_trie::EMPTY_ROOT_HASH;
+use revm::database::{BundleState, State, states::bundle_state::BundleRetention};
+
+use crate::{
+    error::ExecError,
+    executor::{StateRootProvider, block_error, decode_parallel},
+};
+
+/// Every Ethereum fork through Prague active from genesis; no beacon deposit contract.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PragueSpec;
+
+impl EthereumHardforks for PragueSpec {
+    fn ethereum_fork_activation(&self, fork: EthereumHardfork) -> ForkCondition {
+        match fork {
+            EthereumHardfork::Paris => ForkCondition::TTD {
+                activation_block_number: 0,
+                fork_block: Some(0),
+                total_difficulty: U256::ZERO,
+            },
+            EthereumHardfork::Shanghai | EthereumHardfork::Cancun | EthereumHardfork::Prague => {
+                ForkCondition::Timestamp(0)
+            }
+            f if f < EthereumHardfork::Paris => ForkCondition::Block(0),
+            _ => ForkCondition::Never,
+        }
+    }
+}
+
+impl EthExecutorSpec for PragueSpec {
+    fn deposit_contract_address(&self) -> Option<Address> {
+        None
+    }
+}
+
+/// What an L1 block is built from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EthAttributes {
+    /// Timestamp, greater than the parent's.
+    pub timestamp: u64,
+    /// `prevRandao`.
+    pub prev_randao: B256,
+    /// Coinbase.
+    pub fee_recipient: Address,
+    /// The parent beacon block root (EIP-4788).
+    pub parent_beacon_block_root: B256,
+    /// Gas limit.
+    pub gas_limit: u64,
+    /// EIP-2718 encoded signed txs, in order.
+    pub transactions: Vec<Bytes>,
+}
+
+/// An executed L1 block, not yet committed.
+#[derive(Debug)]
+pub struct ExecutedEthBlock {
+    /// The complete header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// The transactions.
+    pub transactions: Vec<TxEnvelope>,
+    /// The receipts.
+    pub receipts: Vec<ReceiptEnvelope>,
+    /// The state changes.
+    pub bundle: BundleState,
+}
+
+/// Builds Prague blocks for one chain.
+#[derive(Debug, Clone)]
+pub struct EthBlockBuilder {
+    chain_id: u64,
+    factory: EthBlockExecutorFactory<AlloyReceiptBuilder, PragueSpec, EthEvmFactory>,
+}
+
+impl EthBlockBuilder {
+    /// A builder for chain `chain_id`.
+    pub fn new(chain_id: u64) -> Self {
+        Self {
+            chain_id,
+            factory: EthBlockExecutorFactory::new(
+                AlloyReceiptBuilder::default(),
+                PragueSpec,
+                EthEvmFactory::default(),
+            ),
+        }
+    }
+
+    /// Builds the child of `parent` from `attrs` on `db` (the parent's state).
+    pub fn build<DB: Database>(
+        &self,
+        parent: &Header,
+        parent_hash: B256,
+        attrs: &EthAttributes,
+        db: DB,
+        roots: &impl StateRootProvider,
+    ) -> Result<ExecutedEthBlock, ExecError> {
+        if attrs.timestamp <= parent.timestamp {
+            return Err(ExecError::InvalidAttributes(
+                "timestamp must be greater than the parent's".into(),
+            ));
+        }
+        let blob_params = BlobParams::prague();
+        let base_fee =
+            parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(1_000_000_000);
+        let excess_blob_gas = parent.next_block_excess_blob_gas(blob_params).unwrap_or_default();
+        let txs = decode_parallel(&attrs.transactions, |bytes| {
+            let tx = TxEnvelope::decode_2718_exact(bytes).map_err(|e| e.to_string())?;
+            let signer = tx.recover_signer().map_err(|e| e.to_string())?;
+            Ok(WithEncoded::new(bytes.clone(), Recovered::new_unchecked(tx, signer)))
+        })?;
+
+        let mut state = State::builder().with_database(db).with_bundle_update().build();
+        // The env derives this block's blob fee from the parent's excess blob gas, as below.
+        let env = EvmEnv::for_eth_next_block(
+            parent,
+            NextEvmEnvAttributes {
+                timestamp: attrs.timestamp,
+                suggested_fee_recipient: attrs.fee_recipient,
+                prev_randao: attrs.prev_randao,
+                gas_limit: attrs.gas_limit,
+                slot_number: None,
+            },
+            base_fee,
+            PragueSpec,
+            self.chain_id,
+            Some(blob_params),
+        );
+        let evm = self.factory.evm_factory().create_evm(&mut state, env);
+        let ctx = EthBlockExecutionCtx {
+            parent_hash,
+            parent_beacon_block_root: Some(attrs.parent_beacon_block_root),
+            ommers: &[],
+            withdrawals: Some(Cow::Owned(Vec::new())),
+            extra_data: Bytes::new(),
+            tx_count_hint: Some(txs.len()),
+            slot_number: None,
+        };
+        let mut executor = self.factory.create_executor(evm, ctx);
+        executor.apply_pre_execution_changes().map_err(|e| block_error(e, None))?;
+        for (index, tx) in txs.iter().enumerate() {
+            executor
+                .execute_transaction(tx.clone())
+                .map_err(|e| block_error(e, Some((index, tx.1.inner().trie_hash()))))?;
+        }
+        let (_evm, result) = executor.finish().map_err(|e| block_error(e, None))?;
+        state.merge_transitions(BundleRetention::Reverts);
+        let bundle = state.take_bundle();
+        let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
+
+        let transactions: Vec<TxEnvelope> = txs.into_iter().map(|t| t.1.into_inner()).collect();
+        let receipts = result.receipts;
+        let header = Header {
+            parent_hash,
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: attrs.fee_recipient,
+            state_root: post.state_root,
+            transactions_root: calculate_transaction_root(&transactions),
+            receipts_root: ordered_trie_root_with_encoder(&receipts, |r, buf| r.encode_2718(buf)),
+            logs_bloom: logs_bloom(receipts.iter().flat_map(|r| r.logs())),
+            difficulty: U256::ZERO,
+            number: parent.number + 1,
+            gas_limit: attrs.gas_limit,
+            gas_used: result.gas_used,
+            timestamp: attrs.timestamp,
+            extra_data: Bytes::new(),
+            mix_hash: attrs.prev_randao,
+            nonce: Default::default(),
+            base_fee_per_gas: Some(base_fee),
+            withdrawals_root: Some(EMPTY_ROOT_HASH),
+            blob_gas_used: Some(result.blob_gas_used),
+            excess_blob_gas: Some(excess_blob_gas),
+            parent_beacon_block_root: Some(attrs.parent_beacon_block_root),
+            requests_hash: Some(result.requests.requests_hash()),
+            block_access_list_hash: None,
+            slot_number: None,
+        };
+        let hash = header.hash_slow();
+        Ok(ExecutedEthBlock { header, hash, transactions, receipts, bundle })
+    }
+}
