@@ -18,7 +18,7 @@ use alloy_eips::{
 };
 use alloy_evm::{
     Database, EvmEnv, EvmFactory,
-    block::{BlockExecutor as _, BlockExecutorFactory as _},
+    block::BlockExecutorFactory as _,
     eth::{
         EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory, NextEvmEnvAttributes,
         receipt_builder::AlloyReceiptBuilder, spec::EthExecutorSpec,
@@ -27,11 +27,11 @@ use alloy_evm::{
 use alloy_hardforks::{EthereumHardfork, EthereumHardforks, ForkCondition};
 use alloy_primitives::{Address, B256, Bytes, U256, logs_bloom};
 use alloy_trie::EMPTY_ROOT_HASH;
-use revm::database::{BundleState, State, states::bundle_state::BundleRetention};
+use revm::database::{State, states::bundle_state::BundleRetention};
 
 use crate::{
     error::ExecError,
-    executor::{StateRootProvider, block_error, decode_parallel},
+    executor::{ExecutedBlock, StateRootProvider, decode_parallel, run_block},
 };
 
 /// Every Ethereum fork through Prague active from genesis; no beacon deposit contract.
@@ -79,19 +79,7 @@ pub struct EthAttributes {
 }
 
 /// An executed L1 block, not yet committed.
-#[derive(Debug)]
-pub struct ExecutedEthBlock {
-    /// The complete header.
-    pub header: Header,
-    /// Its hash.
-    pub hash: B256,
-    /// The transactions.
-    pub transactions: Vec<TxEnvelope>,
-    /// The receipts.
-    pub receipts: Vec<ReceiptEnvelope>,
-    /// The state changes.
-    pub bundle: BundleState,
-}
+pub type ExecutedEthBlock = ExecutedBlock<TxEnvelope, ReceiptEnvelope>;
 
 /// Builds Prague blocks for one chain.
 #[derive(Debug, Clone)]
@@ -163,14 +151,7 @@ impl EthBlockBuilder {
             tx_count_hint: Some(txs.len()),
             slot_number: None,
         };
-        let mut executor = self.factory.create_executor(evm, ctx);
-        executor.apply_pre_execution_changes().map_err(|e| block_error(e, None))?;
-        for (index, tx) in txs.iter().enumerate() {
-            executor
-                .execute_transaction(tx.clone())
-                .map_err(|e| block_error(e, Some((index, tx.1.inner().trie_hash()))))?;
-        }
-        let (_evm, result) = executor.finish().map_err(|e| block_error(e, None))?;
+        let result = run_block(self.factory.create_executor(evm, ctx), &txs)?;
         state.merge_transitions(BundleRetention::Reverts);
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;

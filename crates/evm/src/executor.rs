@@ -17,8 +17,8 @@ use alloy_eips::{
     eip7685::EMPTY_REQUESTS_HASH,
 };
 use alloy_evm::{
-    Database, EvmFactory,
-    block::{BlockExecutionError, BlockExecutor as _, BlockExecutorFactory as _},
+    Database, Evm, EvmFactory, FromTxWithEncoded,
+    block::{BlockExecutionError, BlockExecutionResult, BlockExecutor, BlockExecutorFactory as _},
     eth::NextEvmEnvAttributes,
 };
 use alloy_op_evm::{
@@ -53,19 +53,44 @@ pub trait StateRootProvider {
     fn post_state_roots(&self, bundle: &BundleState) -> Result<PostStateRoots, String>;
 }
 
-/// A block built and executed, not yet committed anywhere.
+/// A block built and executed, not yet committed anywhere: an L2 block by default, an L1 block
+/// with Ethereum's tx and receipt types ([`crate::eth::ExecutedEthBlock`]).
 #[derive(Debug)]
-pub struct ExecutedBlock {
+pub struct ExecutedBlock<T = OpTxEnvelope, R = OpReceiptEnvelope> {
     /// The complete header.
     pub header: Header,
     /// Its hash.
     pub hash: B256,
     /// The transactions, in order.
-    pub transactions: Vec<OpTxEnvelope>,
+    pub transactions: Vec<T>,
     /// The receipts (with their blooms), one per transaction.
-    pub receipts: Vec<OpReceiptEnvelope>,
+    pub receipts: Vec<R>,
     /// The state changes (with reverts), to commit together with the block.
     pub bundle: BundleState,
+}
+
+/// A decoded tx with its signer and its original bytes (the L1 fee is charged on those).
+pub(crate) type ExecTx<T> = WithEncoded<Recovered<T>>;
+
+/// Runs a block's txs through an alloy-evm block executor: pre-execution system calls, every
+/// tx in order (a failing one names its index and hash), then the post-execution changes.
+pub(crate) fn run_block<E, T>(
+    mut executor: E,
+    txs: &[ExecTx<T>],
+) -> Result<BlockExecutionResult<E::Receipt>, ExecError>
+where
+    E: BlockExecutor<Transaction = T>,
+    T: Encodable2718 + Clone,
+    <E::Evm as Evm>::Tx: FromTxWithEncoded<T>,
+{
+    executor.apply_pre_execution_changes().map_err(|e| block_error(e, None))?;
+    for (index, tx) in txs.iter().enumerate() {
+        executor
+            .execute_transaction(tx.clone())
+            .map_err(|e| block_error(e, Some((index, tx.1.inner().trie_hash()))))?;
+    }
+    let (_evm, result) = executor.finish().map_err(|e| block_error(e, None))?;
+    Ok(result)
 }
 
 /// Executes blocks of one chain.
@@ -134,14 +159,7 @@ impl OpBlockBuilder {
             parent_beacon_block_root: attrs.parent_beacon_block_root,
             extra_data: extra_data.clone(),
         };
-        let mut executor = self.factory.create_executor(evm, ctx);
-        executor.apply_pre_execution_changes().map_err(|e| block_error(e, None))?;
-        for (index, tx) in txs.iter().enumerate() {
-            executor
-                .execute_transaction(tx.clone())
-                .map_err(|e| block_error(e, Some((index, tx.1.inner().trie_hash()))))?;
-        }
-        let (_evm, result) = executor.finish().map_err(|e| block_error(e, None))?;
+        let result = run_block(self.factory.create_executor(evm, ctx), &txs)?;
         state.merge_transitions(BundleRetention::Reverts);
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
@@ -256,13 +274,11 @@ fn receipts_root(receipts: &[OpReceiptEnvelope], canyon: bool) -> B256 {
     ordered_trie_root_with_encoder(&stripped, |r, buf| r.encode_2718(buf))
 }
 
-type ExecTx = WithEncoded<Recovered<OpTxEnvelope>>;
-
 /// Below this many txs, recovering signers on other threads costs more than it saves.
 const PARALLEL_RECOVERY_MIN_TXS: usize = 64;
 
 /// Decodes and recovers every tx before anything executes, so a bad tx costs no execution.
-fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx>, ExecError> {
+fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx<OpTxEnvelope>>, ExecError> {
     decode_parallel(raw, |bytes| {
         let tx = OpTxEnvelope::decode_2718_exact(bytes).map_err(|e| e.to_string())?;
         let signer = match &tx {
@@ -316,7 +332,7 @@ pub(crate) fn decode_parallel<T: Send>(
     Ok(out)
 }
 
-pub(crate) fn block_error(e: BlockExecutionError, tx: Option<(usize, B256)>) -> ExecError {
+fn block_error(e: BlockExecutionError, tx: Option<(usize, B256)>) -> ExecError {
     match (e, tx) {
         (BlockExecutionError::Validation(v), Some((index, hash))) => {
             ExecError::InvalidTx { index, hash, reason: v.to_string() }

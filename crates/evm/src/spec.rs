@@ -44,19 +44,10 @@ impl OpForks {
             .map_or(ForkCondition::Never, ForkCondition::Timestamp)
     }
 
-    /// The op-revm spec for a block at `timestamp`.
+    /// The op-revm spec for a block at `timestamp` (alloy-op-evm's mapping of the hardfork
+    /// traits below).
     pub fn spec_id(&self, timestamp: u64) -> OpSpecId {
-        match self.schedule.active_fork(timestamp) {
-            Hardfork::Bedrock => OpSpecId::BEDROCK,
-            Hardfork::Regolith => OpSpecId::REGOLITH,
-            Hardfork::Canyon | Hardfork::Delta => OpSpecId::CANYON,
-            Hardfork::Ecotone => OpSpecId::ECOTONE,
-            Hardfork::Fjord => OpSpecId::FJORD,
-            Hardfork::Granite => OpSpecId::GRANITE,
-            Hardfork::Holocene => OpSpecId::HOLOCENE,
-            Hardfork::Isthmus => OpSpecId::ISTHMUS,
-            Hardfork::Jovian => OpSpecId::JOVIAN,
-        }
+        alloy_op_evm::env::spec_by_timestamp_after_bedrock(self, timestamp)
     }
 }
 

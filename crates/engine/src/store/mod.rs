@@ -65,6 +65,19 @@ fn dberr<E: std::fmt::Display>(e: E) -> StoreError {
 
 pub use lamina_evm::genesis::GenesisAccount;
 
+/// Reads the head record (`number(8) ++ hash(32)`) within a read transaction.
+fn read_head(txn: &redb::ReadTransaction) -> Result<Option<(u64, B256)>, StoreError> {
+    let meta = txn.open_table(META).map_err(dberr)?;
+    let Some(v) = meta.get(HEAD).map_err(dberr)? else { return Ok(None) };
+    let v = v.value();
+    let number: [u8; 8] = v
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .filter(|_| v.len() == 40)
+        .ok_or_else(|| StoreError::Corrupt("head record".into()))?;
+    Ok(Some((u64::from_be_bytes(number), B256::from_slice(&v[8..]))))
+}
+
 /// The persistent store of one chain.
 #[derive(Debug)]
 pub struct Store {
@@ -94,16 +107,7 @@ impl Store {
 
     /// The head block's number and hash, if the chain is initialized.
     pub fn head(&self) -> Result<Option<(u64, B256)>, StoreError> {
-        let txn = self.db.begin_read().map_err(dberr)?;
-        let meta = txn.open_table(META).map_err(dberr)?;
-        let Some(v) = meta.get(HEAD).map_err(dberr)? else { return Ok(None) };
-        let v = v.value();
-        if v.len() != 40 {
-            return Err(StoreError::Corrupt("head record".into()));
-        }
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&v[..8]);
-        Ok(Some((u64::from_be_bytes(n), B256::from_slice(&v[8..]))))
+        read_head(&self.db.begin_read().map_err(dberr)?)
     }
 
     /// The canonical header at `number`.

@@ -176,6 +176,7 @@ fn proofs_verify_at_the_head_and_at_old_blocks_and_survive_reopen() {
     drop(chain);
     let (store, header, hash) = Chain::reopen(&path);
     assert_eq!(Some((header.number, hash)), head);
+    assert_eq!(store.block_number(&hash).unwrap(), Some(header.number));
     assert_eq!(header.state_root, head_root);
     assert_eq!(store.recompute_state_root().unwrap(), head_root);
 }
