@@ -11,4 +11,4 @@
 pub mod store;
 pub mod trie;
 
-pub use store::{GenesisAccount, StateView, Store, StoreError};
+pub use store::{GenesisAccount, Retention, StateView, Store, StoreError, StoreOptions};

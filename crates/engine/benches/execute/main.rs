@@ -3,7 +3,7 @@
 //! funded accounts.
 //!
 //! `cargo bench -p lamina-engine --bench execute` (env: `LAMINA_BENCH_ACCOUNTS`, default 10 000;
-//! `LAMINA_BENCH_BLOCKS`, default 10). Prints Mgas/s, tx/s and the share of time in the state
+//! `LAMINA_BENCH_BLOCKS`, default 10; `LAMINA_BENCH_KIND=eth|erc20` runs one workload). Prints Mgas/s, tx/s and the share of time in the state
 //! root and in the commit. Timings are printed, never asserted.
 //!
 //! With anvil installed (`npm ci --prefix tools`, or `LAMINA_BENCH_ANVIL=/path/to/anvil`) the
@@ -84,8 +84,12 @@ fn main() {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return;
     }
+    // `LAMINA_BENCH_KIND=eth|erc20` runs one workload only.
+    let kind = std::env::var("LAMINA_BENCH_KIND").unwrap_or_default();
     for token in [false, true] {
-        run(accounts, blocks, token);
+        if kind.is_empty() || kind == if token { "erc20" } else { "eth" } {
+            run(accounts, blocks, token);
+        }
     }
 }
 

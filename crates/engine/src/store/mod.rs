@@ -1,12 +1,17 @@
 //! The persistent chain and state store, on redb.
 //!
-//! - **State**: flat tables (accounts, storage, code) that the EVM reads directly, and the
-//!   hash-keyed trie nodes that give roots and proofs ([`crate::trie`]).
+//! - **State**: flat tables (accounts, storage, code) holding the head state that the EVM reads
+//!   directly, and the append-only trie nodes that give roots, proofs and older states
+//!   ([`crate::trie`]).
 //! - **Chain**: canonical headers, bodies and receipts by number, block hash → number, the head.
 //!
 //! **One block = one redb write transaction** ([`Store::commit_block`]): state tables, trie
 //! nodes, block data and head change together or not at all, so after a crash (even `kill -9`)
 //! the store reopens at the last committed block with a state that matches its header.
+//!
+//! **Retention** ([`Retention`]): by default every block's state stays readable and provable.
+//! With [`Retention::Recent`], the trie nodes only older states reference are deleted as the
+//! window moves (each block records the nodes it made stale); block data is always kept.
 
 mod tables;
 pub mod update;
@@ -25,12 +30,31 @@ use revm::{
     state::{AccountInfo, Bytecode},
 };
 use tables::{
-    ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NODES, RECEIPTS, STORAGE, storage_key,
+    ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NEXT_NODE_ID, NODES, RECEIPTS, STALE,
+    STATE_FROM, STATE_ROOTS, STORAGE, meta_u64, storage_key,
 };
 pub use update::{AccountRecord, StateUpdate};
-pub use view::StateView;
+pub use view::{AccountProof, StateView};
 
-use crate::trie::TrieError;
+use crate::trie::{Root, TrieError};
+
+/// How much state history the store keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Retention {
+    /// Every block's state stays readable and provable (withdrawals prove against output roots
+    /// that may be days old). The default.
+    #[default]
+    Archive,
+    /// Only the states of the newest `n` blocks (at least 1: the head).
+    Recent(u64),
+}
+
+/// Options of [`Store::open_with`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// State history to keep.
+    pub retention: Retention,
+}
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +79,23 @@ pub enum StoreError {
         /// The head's number.
         head: u64,
     },
+    /// The state update was computed on a state that is no longer the head.
+    #[error("the state update was computed on another state than the head")]
+    StaleUpdate,
+    /// Updates can only be computed on the head state.
+    #[error("block {0} is not the head: its state is read-only")]
+    NotHead(u64),
+    /// The block is not in the canonical chain.
+    #[error("unknown block {0}")]
+    UnknownBlock(u64),
+    /// The block's state was pruned under the retention policy.
+    #[error("the state of block {number} was pruned (states from block {oldest} are kept)")]
+    Pruned {
+        /// The block asked for.
+        number: u64,
+        /// The oldest block whose state is kept.
+        oldest: u64,
+    },
 }
 
 impl revm::database::DBErrorMarker for StoreError {}
@@ -78,20 +119,38 @@ fn read_head(txn: &redb::ReadTransaction) -> Result<Option<(u64, B256)>, StoreEr
     Ok(Some((u64::from_be_bytes(number), B256::from_slice(&v[8..]))))
 }
 
+/// Reads a u64 META value within a read transaction.
+fn read_meta_u64(txn: &redb::ReadTransaction, key: &str) -> Result<Option<u64>, StoreError> {
+    let meta = txn.open_table(META).map_err(dberr)?;
+    let Some(v) = meta.get(key).map_err(dberr)? else { return Ok(None) };
+    meta_u64(v.value()).map(Some).ok_or_else(|| StoreError::Corrupt(format!("meta {key}")))
+}
+
 /// The persistent store of one chain.
 #[derive(Debug)]
 pub struct Store {
     db: Database,
+    options: StoreOptions,
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path`.
+    /// Opens (or creates) the store at `path`, keeping every block's state.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, StoreOptions::default())
+    }
+
+    /// Opens (or creates) the store at `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, StoreError> {
+        if options.retention == Retention::Recent(0) {
+            return Err(StoreError::Corrupt("retention must keep at least the head state".into()));
+        }
         let db = Database::create(path).map_err(dberr)?;
         let txn = db.begin_write().map_err(dberr)?;
         {
             // Create every table up front so that readers never see a missing one.
             txn.open_table(NODES).map_err(dberr)?;
+            txn.open_table(STALE).map_err(dberr)?;
+            txn.open_table(STATE_ROOTS).map_err(dberr)?;
             txn.open_table(ACCOUNTS).map_err(dberr)?;
             txn.open_table(STORAGE).map_err(dberr)?;
             txn.open_table(CODE).map_err(dberr)?;
@@ -102,7 +161,7 @@ impl Store {
             txn.open_table(META).map_err(dberr)?;
         }
         txn.commit().map_err(dberr)?;
-        Ok(Self { db })
+        Ok(Self { db, options })
     }
 
     /// The head block's number and hash, if the chain is initialized.
@@ -130,23 +189,54 @@ impl Store {
     /// redb snapshot, so a concurrent commit cannot slip in between.
     pub fn state(&self) -> Result<StateView, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
-        let number = {
-            let meta = txn.open_table(META).map_err(dberr)?;
-            let head = meta.get(HEAD).map_err(dberr)?.ok_or(StoreError::NoGenesis)?;
-            let v = head.value();
-            let bytes: [u8; 8] = v
-                .get(..8)
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| StoreError::Corrupt("head record".into()))?;
-            u64::from_be_bytes(bytes)
-        };
-        let state_root = {
+        let (number, _) = read_head(&txn)?.ok_or(StoreError::NoGenesis)?;
+        Self::view(txn, number, true)
+    }
+
+    /// A read-only view of the state after block `number` (the head's, or an older one read
+    /// through the trie), unless the retention policy pruned it.
+    pub fn state_at(&self, number: u64) -> Result<StateView, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let (head, _) = read_head(&txn)?.ok_or(StoreError::NoGenesis)?;
+        if number > head {
+            return Err(StoreError::UnknownBlock(number));
+        }
+        let oldest = read_meta_u64(&txn, STATE_FROM)?.unwrap_or(0);
+        if number < oldest {
+            return Err(StoreError::Pruned { number, oldest });
+        }
+        Self::view(txn, number, number == head)
+    }
+
+    /// The oldest block whose state is readable.
+    pub fn oldest_state(&self) -> Result<u64, StoreError> {
+        Ok(read_meta_u64(&self.db.begin_read().map_err(dberr)?, STATE_FROM)?.unwrap_or(0))
+    }
+
+    /// The number of stored trie nodes, all kept states together.
+    pub fn trie_node_count(&self) -> Result<u64, StoreError> {
+        use redb::ReadableTableMetadata;
+        let txn = self.db.begin_read().map_err(dberr)?;
+        txn.open_table(NODES).map_err(dberr)?.len().map_err(dberr)
+    }
+
+    fn view(txn: redb::ReadTransaction, number: u64, head: bool) -> Result<StateView, StoreError> {
+        let hash = {
             let headers = txn.open_table(HEADERS).map_err(dberr)?;
-            let raw = headers.get(number).map_err(dberr)?.ok_or(StoreError::NoGenesis)?;
+            let raw =
+                headers.get(number).map_err(dberr)?.ok_or(StoreError::UnknownBlock(number))?;
             let mut b = raw.value();
             Header::decode(&mut b).map_err(|e| StoreError::Corrupt(e.to_string()))?.state_root
         };
-        StateView::new(txn, state_root)
+        let id = txn
+            .open_table(STATE_ROOTS)
+            .map_err(dberr)?
+            .get(number)
+            .map_err(dberr)?
+            .map(|v| v.value())
+            .ok_or_else(|| StoreError::Corrupt(format!("no state root id for block {number}")))?;
+        let root = Root { hash, id: (id != 0).then_some(id) };
+        StateView::new(txn, number, root, head)
     }
 
     /// Writes the genesis state and block 0. `header.state_root` is computed and filled in;
@@ -179,10 +269,13 @@ impl Store {
                 ),
             );
         }
-        let view = StateView::empty(self.db.begin_read().map_err(dberr)?)?;
+        if self.head()?.is_some() {
+            return Err(StoreError::Corrupt("the store already holds a chain".into()));
+        }
+        let view = StateView::new(self.db.begin_read().map_err(dberr)?, 0, Root::EMPTY, true)?;
         let update = view.compute_update(&bundle)?;
         drop(view);
-        header.state_root = update.state_root;
+        header.state_root = update.root.hash;
         let hash = header.hash_slow();
         self.write(&header, hash, &[], &[], &update)?;
         Ok(header)
@@ -200,7 +293,7 @@ impl Store {
         if block.header.number != head + 1 || block.header.parent_hash != head_hash {
             return Err(StoreError::NotChild { number: block.header.number, head });
         }
-        if update.state_root != block.header.state_root {
+        if update.root.hash != block.header.state_root {
             return Err(StoreError::Corrupt("state update does not match the header".into()));
         }
         let txs: Vec<Bytes> = block.transactions.iter().map(|t| t.encoded_2718().into()).collect();
@@ -218,10 +311,38 @@ impl Store {
     ) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(dberr)?;
         {
-            let mut nodes = txn.open_table(NODES).map_err(dberr)?;
-            for (h, rlp) in &update.nodes {
-                nodes.insert(h.as_slice(), rlp.as_slice()).map_err(dberr)?;
+            let mut meta = txn.open_table(META).map_err(dberr)?;
+            let next_id = match meta.get(NEXT_NODE_ID).map_err(dberr)? {
+                Some(v) => {
+                    meta_u64(v.value()).ok_or_else(|| StoreError::Corrupt("next node id".into()))?
+                }
+                None => 1,
+            };
+            // Node ids are allocated when the update is computed: it must be on this state.
+            if next_id != update.first_node_id {
+                return Err(StoreError::StaleUpdate);
             }
+            meta.insert(NEXT_NODE_ID, update.nodes.next_id.to_be_bytes().as_slice())
+                .map_err(dberr)?;
+            drop(meta);
+            let mut nodes = txn.open_table(NODES).map_err(dberr)?;
+            for (id, record) in &update.nodes.nodes {
+                nodes.insert(*id, record.as_slice()).map_err(dberr)?;
+            }
+            if !update.nodes.stale.is_empty() {
+                let ids: Vec<u8> =
+                    update.nodes.stale.iter().flat_map(|id| id.to_be_bytes()).collect();
+                txn.open_table(STALE)
+                    .map_err(dberr)?
+                    .insert(header.number, ids.as_slice())
+                    .map_err(dberr)?;
+            }
+            txn.open_table(STATE_ROOTS)
+                .map_err(dberr)?
+                .insert(header.number, update.root.id.unwrap_or(0))
+                .map_err(dberr)?;
+            drop(nodes);
+            self.prune(&txn, header.number)?;
             let mut storage = txn.open_table(STORAGE).map_err(dberr)?;
             for address in &update.wiped {
                 let lo = storage_key(address, &U256::ZERO);
@@ -283,6 +404,34 @@ impl Store {
             txn.open_table(META).map_err(dberr)?.insert(HEAD, head.as_slice()).map_err(dberr)?;
         }
         txn.commit().map_err(dberr)?;
+        Ok(())
+    }
+
+    /// Under [`Retention::Recent`], deletes the nodes that only states older than the window
+    /// reference. Nodes made stale by block `b` are referenced by the states of blocks before
+    /// `b` only, so once the oldest kept state is `from`, the stale lists of blocks up to and
+    /// including `from` can go.
+    fn prune(&self, txn: &redb::WriteTransaction, head: u64) -> Result<(), StoreError> {
+        let Retention::Recent(keep) = self.options.retention else { return Ok(()) };
+        let Some(from) = (head + 1).checked_sub(keep) else { return Ok(()) };
+        let mut stale = txn.open_table(STALE).map_err(dberr)?;
+        let mut nodes = txn.open_table(NODES).map_err(dberr)?;
+        let mut blocks = Vec::new();
+        for entry in stale.range(..=from).map_err(dberr)? {
+            let (block, ids) = entry.map_err(dberr)?;
+            blocks.push(block.value());
+            for id in ids.value().chunks_exact(8) {
+                let id = meta_u64(id).ok_or_else(|| StoreError::Corrupt("stale list".into()))?;
+                nodes.remove(id).map_err(dberr)?;
+            }
+        }
+        for block in blocks {
+            stale.remove(block).map_err(dberr)?;
+        }
+        txn.open_table(META)
+            .map_err(dberr)?
+            .insert(STATE_FROM, from.to_be_bytes().as_slice())
+            .map_err(dberr)?;
         Ok(())
     }
 

@@ -3,8 +3,14 @@
 
 use redb::TableDefinition;
 
-/// Trie nodes (account and storage tries): keccak(rlp) → rlp.
-pub(crate) const NODES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("trie_nodes");
+/// Trie node records (account and storage tries), append-only: id → record
+/// ([`crate::trie`]).
+pub(crate) const NODES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("trie_nodes");
+/// Nodes each block made unreachable from its state: block number → ids (8 bytes each). Kept
+/// until the retention window passes the block, then the nodes and the entry are deleted.
+pub(crate) const STALE: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("stale_nodes");
+/// Where each block's state root node is stored: block number → node id (0: empty state).
+pub(crate) const STATE_ROOTS: TableDefinition<'_, u64, u64> = TableDefinition::new("state_roots");
 /// Flat current state: address → [`super::update::AccountRecord`] encoding.
 pub(crate) const ACCOUNTS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("accounts");
 /// Flat current storage: address(20) ++ slot(32) → value(32).
@@ -24,6 +30,15 @@ pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("
 
 /// The META key of the head block: number(8) ++ hash(32).
 pub(crate) const HEAD: &str = "head";
+/// The META key of the next trie node id: u64 big-endian (absent: 1).
+pub(crate) const NEXT_NODE_ID: &str = "next_node_id";
+/// The META key of the oldest block whose state is kept: u64 big-endian (absent: 0).
+pub(crate) const STATE_FROM: &str = "state_from";
+
+/// Reads a big-endian u64 META value.
+pub(crate) fn meta_u64(v: &[u8]) -> Option<u64> {
+    v.try_into().ok().map(u64::from_be_bytes)
+}
 
 /// The STORAGE key of a slot.
 pub(crate) fn storage_key(

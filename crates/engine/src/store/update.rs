@@ -7,9 +7,10 @@ use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;
 use revm::database::BundleState;
 
-use crate::trie::{NodeSource, NodeWrites, Trie, TrieError};
+use crate::trie::{self, NodeId, NodeSource, NodeWrites, Root, Trie, TrieError};
 
-/// An account as the flat state table keeps it: what the trie leaf commits to.
+/// An account as the flat state table keeps it: what the trie leaf commits to, and where its
+/// storage trie's root node is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountRecord {
     /// Nonce.
@@ -20,32 +21,54 @@ pub struct AccountRecord {
     pub code_hash: B256,
     /// Root of the account's storage trie.
     pub storage_root: B256,
+    /// Id of the storage trie's root node (`None` for an empty storage trie).
+    pub storage_root_id: Option<NodeId>,
 }
 
 impl AccountRecord {
-    /// Fixed-size encoding: nonce(8) ++ balance(32) ++ code_hash(32) ++ storage_root(32).
-    pub fn encode(&self) -> [u8; 104] {
-        let mut out = [0u8; 104];
+    /// Fixed-size encoding: nonce(8) ++ balance(32) ++ code_hash(32) ++ storage_root(32) ++
+    /// storage_root_id(8, 0 for none).
+    pub fn encode(&self) -> [u8; 112] {
+        let mut out = [0u8; 112];
         out[..8].copy_from_slice(&self.nonce.to_be_bytes());
         out[8..40].copy_from_slice(&self.balance.to_be_bytes::<32>());
         out[40..72].copy_from_slice(self.code_hash.as_slice());
-        out[72..].copy_from_slice(self.storage_root.as_slice());
+        out[72..104].copy_from_slice(self.storage_root.as_slice());
+        out[104..].copy_from_slice(&self.storage_root_id.unwrap_or(0).to_be_bytes());
         out
     }
 
     /// Decodes [`Self::encode`]'s form.
     pub fn decode(b: &[u8]) -> Option<Self> {
-        if b.len() != 104 {
-            return None;
-        }
+        let b: &[u8; 112] = b.try_into().ok()?;
         let mut nonce = [0u8; 8];
         nonce.copy_from_slice(&b[..8]);
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&b[104..]);
         Some(Self {
             nonce: u64::from_be_bytes(nonce),
             balance: U256::from_be_slice(&b[8..40]),
             code_hash: B256::from_slice(&b[40..72]),
-            storage_root: B256::from_slice(&b[72..]),
+            storage_root: B256::from_slice(&b[72..104]),
+            storage_root_id: Some(u64::from_be_bytes(id)).filter(|id| *id != 0),
         })
+    }
+
+    /// The record an account trie leaf holds: its value and the storage root's id.
+    pub fn from_leaf(value: &[u8], storage_root_id: Option<NodeId>) -> Option<Self> {
+        let a: TrieAccount = alloy_rlp::Decodable::decode(&mut &value[..]).ok()?;
+        Some(Self {
+            nonce: a.nonce,
+            balance: a.balance,
+            code_hash: a.code_hash,
+            storage_root: a.storage_root,
+            storage_root_id,
+        })
+    }
+
+    /// The account's storage trie root.
+    pub const fn storage(&self) -> Root {
+        Root { hash: self.storage_root, id: self.storage_root_id }
     }
 
     fn trie_value(&self) -> Vec<u8> {
@@ -62,10 +85,12 @@ impl AccountRecord {
 #[derive(Debug, Default, Clone)]
 pub struct StateUpdate {
     /// The state root after the block.
-    pub state_root: B256,
+    pub root: Root,
+    /// The node id this update's new nodes start at: the store's next id when it was computed.
+    pub first_node_id: NodeId,
     /// Storage root of the L2ToL1MessagePasser after the block.
     pub message_passer_storage_root: B256,
-    /// Trie nodes to store.
+    /// Trie nodes to store, and the stored ones the new state no longer references.
     pub nodes: NodeWrites,
     /// Accounts to write (`None`: delete).
     pub accounts: Vec<(Address, Option<AccountRecord>)>,
@@ -77,15 +102,20 @@ pub struct StateUpdate {
     pub code: Vec<(B256, Bytes)>,
 }
 
-/// Computes the update for `bundle` on the state with root `state_root`. `current` reads the
-/// flat account record of the parent state.
+/// Computes the update for `bundle` on the state at `state_root`, with new nodes numbered from
+/// `next_id`. `current` reads the account record of the parent state.
 pub fn compute(
     src: &impl NodeSource,
-    state_root: B256,
+    state_root: Root,
+    next_id: NodeId,
     current: impl Fn(&Address) -> Result<Option<AccountRecord>, TrieError>,
     bundle: &BundleState,
 ) -> Result<StateUpdate, TrieError> {
-    let mut update = StateUpdate::default();
+    let mut update = StateUpdate {
+        first_node_id: next_id,
+        nodes: NodeWrites::starting_at(next_id),
+        ..Default::default()
+    };
     let mut accounts_trie = Trie::open(state_root);
     // Sorted, so the node writes (and anything logged) are deterministic.
     let mut changed: Vec<_> = bundle.state.iter().collect();
@@ -94,19 +124,26 @@ pub fn compute(
     for (address, account) in changed {
         let old = current(address)?;
         let key = keccak256(address);
+        let destroyed = account.info.is_none() || account.status.was_destroyed();
+        if destroyed {
+            update.wiped.push(*address);
+            // The dropped storage trie is unreachable from the new state: all of it is stale.
+            if let Some(o) = &old {
+                trie::walk(src, o.storage(), |v| {
+                    if let trie::Visit::Node(id) = v {
+                        update.nodes.stale.push(id);
+                    }
+                })?;
+            }
+        }
         let Some(info) = &account.info else {
             accounts_trie.update(src, &key, Vec::new())?;
             update.accounts.push((*address, None));
-            update.wiped.push(*address);
             continue;
         };
-        let destroyed = account.status.was_destroyed();
-        if destroyed {
-            update.wiped.push(*address);
-        }
         let base = match old {
-            Some(o) if !destroyed => o.storage_root,
-            _ => EMPTY_ROOT_HASH,
+            Some(o) if !destroyed => o.storage(),
+            _ => Root::EMPTY,
         };
         let mut slots: Vec<_> = account.storage.iter().collect();
         slots.sort_unstable_by_key(|(k, _)| **k);
@@ -126,19 +163,20 @@ pub fn compute(
             nonce: info.nonce,
             balance: info.balance,
             code_hash: info.code_hash,
-            storage_root,
+            storage_root: storage_root.hash,
+            storage_root_id: storage_root.id,
         };
         if *address == L2_TO_L1_MESSAGE_PASSER {
-            message_passer = Some(storage_root);
+            message_passer = Some(storage_root.hash);
         }
-        accounts_trie.update(src, &key, record.trie_value())?;
+        accounts_trie.update_with(src, &key, record.trie_value(), storage_root.id)?;
         update.accounts.push((*address, Some(record)));
     }
     for (hash, code) in &bundle.contracts {
         update.code.push((*hash, code.original_bytes()));
     }
     update.code.sort_unstable_by_key(|(h, _)| *h);
-    update.state_root = accounts_trie.commit(&mut update.nodes);
+    update.root = accounts_trie.commit(&mut update.nodes);
     update.message_passer_storage_root = match message_passer {
         Some(root) => root,
         None => current(&L2_TO_L1_MESSAGE_PASSER)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root),

@@ -1,9 +1,14 @@
-//! A read-only snapshot of the state: the EVM's database (flat tables) and the trie's node
-//! source, from one redb read transaction so every read sees the same block.
+//! A read-only snapshot of the state at one block: the EVM's database and the trie's node
+//! source, from one redb read transaction so every read sees the same data.
+//!
+//! At the head, accounts and storage are read from the flat tables (one lookup each). At an
+//! older block they are read through the trie at that block's root, which is what keeps
+//! historical state (`eth_getBalance` at a block, `eth_getProof` for a days-old output root)
+//! available without per-block copies of the flat state.
 
 use std::cell::RefCell;
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use redb::{ReadOnlyTable, ReadTransaction};
 use revm::{
     DatabaseRef,
@@ -14,32 +19,65 @@ use lamina_evm::{PostStateRoots, StateRootProvider};
 
 use super::{
     StoreError, dberr,
-    tables::{ACCOUNTS, CODE, HEADERS, NODES, STORAGE, storage_key},
+    tables::{ACCOUNTS, CODE, HEADERS, META, NEXT_NODE_ID, NODES, STORAGE, meta_u64, storage_key},
     update::{self, AccountRecord, StateUpdate},
 };
-use crate::trie::{self, NodeSource, TrieError};
+use crate::trie::{self, NodeId, NodeSource, Root, TrieError};
 
-/// A snapshot of the state at one root.
+/// An account with its `eth_getProof` proofs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountProof {
+    /// The account (`None`: absent, proven by `account_proof`).
+    pub account: Option<AccountRecord>,
+    /// The account trie nodes on the account's path, root first.
+    pub account_proof: Vec<Bytes>,
+    /// Each requested slot: its value (zero when absent) and the storage trie nodes on its path.
+    pub storage: Vec<(U256, U256, Vec<Bytes>)>,
+}
+
+/// A snapshot of the state at one block.
 pub struct StateView {
     _txn: ReadTransaction,
-    nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    nodes: ReadOnlyTable<u64, &'static [u8]>,
     accounts: ReadOnlyTable<&'static [u8], &'static [u8]>,
     storage: ReadOnlyTable<&'static [u8], &'static [u8]>,
     code: ReadOnlyTable<&'static [u8], &'static [u8]>,
     headers: ReadOnlyTable<u64, &'static [u8]>,
-    state_root: B256,
+    number: u64,
+    root: Root,
+    /// The head state: the flat tables hold it, and updates can be computed on it.
+    head: bool,
+    next_node_id: NodeId,
     /// The last update computed for the executor, kept so the commit need not redo it.
     last_update: RefCell<Option<StateUpdate>>,
 }
 
 impl std::fmt::Debug for StateView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StateView").field("state_root", &self.state_root).finish_non_exhaustive()
+        f.debug_struct("StateView")
+            .field("number", &self.number)
+            .field("root", &self.root)
+            .field("head", &self.head)
+            .finish_non_exhaustive()
     }
 }
 
 impl StateView {
-    pub(super) fn new(txn: ReadTransaction, state_root: B256) -> Result<Self, StoreError> {
+    pub(super) fn new(
+        txn: ReadTransaction,
+        number: u64,
+        root: Root,
+        head: bool,
+    ) -> Result<Self, StoreError> {
+        let next_node_id = {
+            let meta = txn.open_table(META).map_err(dberr)?;
+            match meta.get(NEXT_NODE_ID).map_err(dberr)? {
+                Some(v) => {
+                    meta_u64(v.value()).ok_or_else(|| StoreError::Corrupt("next node id".into()))?
+                }
+                None => 1,
+            }
+        };
         Ok(Self {
             nodes: txn.open_table(NODES).map_err(dberr)?,
             accounts: txn.open_table(ACCOUNTS).map_err(dberr)?,
@@ -47,22 +85,39 @@ impl StateView {
             code: txn.open_table(CODE).map_err(dberr)?,
             headers: txn.open_table(HEADERS).map_err(dberr)?,
             _txn: txn,
-            state_root,
+            number,
+            root,
+            head,
+            next_node_id,
             last_update: RefCell::new(None),
         })
     }
 
-    pub(super) fn empty(txn: ReadTransaction) -> Result<Self, StoreError> {
-        Self::new(txn, alloy_trie::EMPTY_ROOT_HASH)
+    /// The block whose state this is.
+    pub const fn number(&self) -> u64 {
+        self.number
     }
 
     /// The state root of this snapshot.
     pub const fn state_root(&self) -> B256 {
-        self.state_root
+        self.root.hash
     }
 
-    /// The flat record of `address`.
+    /// The id of the state root's node (`None` for an empty state).
+    pub const fn state_root_id(&self) -> Option<NodeId> {
+        self.root.id
+    }
+
+    /// The account record of `address`.
     pub fn account(&self, address: &Address) -> Result<Option<AccountRecord>, StoreError> {
+        if !self.head {
+            let Some((value, aux)) = trie::get(self, self.root, &keccak256(address))? else {
+                return Ok(None);
+            };
+            return AccountRecord::from_leaf(&value, aux)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(format!("account leaf of {address}")));
+        }
         let Some(v) = self.accounts.get(address.as_slice()).map_err(dberr)? else {
             return Ok(None);
         };
@@ -71,13 +126,35 @@ impl StateView {
             .ok_or_else(|| StoreError::Corrupt(format!("account record of {address}")))
     }
 
-    /// Computes the state update of `bundle` on this state.
+    /// The value of `slot` in `address`'s storage (zero when absent).
+    pub fn storage(&self, address: &Address, slot: U256) -> Result<U256, StoreError> {
+        if !self.head {
+            let Some(account) = self.account(address)? else { return Ok(U256::ZERO) };
+            let key = keccak256(slot.to_be_bytes::<32>());
+            let Some((value, _)) = trie::get(self, account.storage(), &key)? else {
+                return Ok(U256::ZERO);
+            };
+            return alloy_rlp::Decodable::decode(&mut &value[..])
+                .map_err(|e| StoreError::Corrupt(format!("storage value: {e}")));
+        }
+        Ok(self
+            .storage
+            .get(storage_key(address, &slot).as_slice())
+            .map_err(dberr)?
+            .map(|v| U256::from_be_slice(v.value()))
+            .unwrap_or_default())
+    }
+
+    /// Computes the state update of `bundle` on this state (the head state only).
     pub fn compute_update(
         &self,
         bundle: &revm::database::BundleState,
     ) -> Result<StateUpdate, StoreError> {
+        if !self.head {
+            return Err(StoreError::NotHead(self.number));
+        }
         let current = |a: &Address| self.account(a).map_err(|e| TrieError::Store(e.to_string()));
-        Ok(update::compute(self, self.state_root, current, bundle)?)
+        Ok(update::compute(self, self.root, self.next_node_id, current, bundle)?)
     }
 
     /// The update computed by the last [`StateRootProvider::post_state_roots`] call, if it was
@@ -88,27 +165,40 @@ impl StateView {
         state_root: B256,
     ) -> Result<StateUpdate, StoreError> {
         match self.last_update.borrow_mut().take() {
-            Some(u) if u.state_root == state_root => Ok(u),
+            Some(u) if u.root.hash == state_root => Ok(u),
             _ => self.compute_update(bundle),
         }
     }
 
     /// `eth_getProof`'s account proof for `address` at this state.
     pub fn account_proof(&self, address: &Address) -> Result<Vec<Bytes>, StoreError> {
-        Ok(trie::proof(self, self.state_root, &alloy_primitives::keccak256(address))?)
+        Ok(trie::proof(self, self.root, &keccak256(address))?)
     }
 
-    /// `eth_getProof`'s storage proof for `slot` in a storage trie with root `storage_root`.
-    pub fn storage_proof(&self, storage_root: B256, slot: U256) -> Result<Vec<Bytes>, StoreError> {
-        Ok(trie::proof(self, storage_root, &alloy_primitives::keccak256(slot.to_be_bytes::<32>()))?)
+    /// `eth_getProof`: the account, its proof, and the value and proof of each slot.
+    pub fn proof(&self, address: &Address, slots: &[U256]) -> Result<AccountProof, StoreError> {
+        let account = self.account(address)?;
+        let account_proof = self.account_proof(address)?;
+        let storage_root = account.map(|a| a.storage()).unwrap_or_default();
+        let mut storage = Vec::with_capacity(slots.len());
+        for slot in slots {
+            let key = keccak256(slot.to_be_bytes::<32>());
+            let value = match trie::get(self, storage_root, &key)? {
+                Some((v, _)) => alloy_rlp::Decodable::decode(&mut &v[..])
+                    .map_err(|e| StoreError::Corrupt(format!("storage value: {e}")))?,
+                None => U256::ZERO,
+            };
+            storage.push((*slot, value, trie::proof(self, storage_root, &key)?));
+        }
+        Ok(AccountProof { account, account_proof, storage })
     }
 }
 
 impl NodeSource for StateView {
-    fn node(&self, hash: &B256) -> Result<Option<Vec<u8>>, TrieError> {
+    fn node(&self, id: NodeId) -> Result<Option<Vec<u8>>, TrieError> {
         Ok(self
             .nodes
-            .get(hash.as_slice())
+            .get(id)
             .map_err(|e| TrieError::Store(e.to_string()))?
             .map(|v| v.value().to_vec()))
     }
@@ -121,7 +211,7 @@ impl StateRootProvider for StateView {
     ) -> Result<PostStateRoots, String> {
         let update = self.compute_update(bundle).map_err(|e| e.to_string())?;
         let roots = PostStateRoots {
-            state_root: update.state_root,
+            state_root: update.root.hash,
             message_passer_storage_root: update.message_passer_storage_root,
         };
         *self.last_update.borrow_mut() = Some(update);
@@ -152,16 +242,11 @@ impl DatabaseRef for StateView {
     }
 
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
-        Ok(self
-            .storage
-            .get(storage_key(&address, &index).as_slice())
-            .map_err(dberr)?
-            .map(|v| U256::from_be_slice(v.value()))
-            .unwrap_or_default())
+        self.storage(&address, index)
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
         let Some(v) = self.headers.get(number).map_err(dberr)? else { return Ok(B256::ZERO) };
-        Ok(alloy_primitives::keccak256(v.value()))
+        Ok(keccak256(v.value()))
     }
 }

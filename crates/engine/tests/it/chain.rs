@@ -7,7 +7,7 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use lamina_engine::{GenesisAccount, Store};
+use lamina_engine::{GenesisAccount, Store, store::StoreOptions};
 use lamina_evm::{BlockAttributes, ExecutedBlock, OpBlockBuilder, mem::MemoryState};
 use lamina_protocol::{
     Hardfork, HardforkSchedule, RollupConfig,
@@ -50,7 +50,16 @@ impl Chain {
         cfg: RollupConfig,
         alloc: BTreeMap<Address, GenesisAccount>,
     ) -> Self {
-        let store = Store::open(path).unwrap();
+        Self::with_options(path, cfg, alloc, StoreOptions::default())
+    }
+
+    pub(crate) fn with_options(
+        path: &std::path::Path,
+        cfg: RollupConfig,
+        alloc: BTreeMap<Address, GenesisAccount>,
+        options: StoreOptions,
+    ) -> Self {
+        let store = Store::open_with(path, options).unwrap();
         let genesis = Header {
             timestamp: 1_000,
             gas_limit: 30_000_000,

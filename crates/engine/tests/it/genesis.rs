@@ -137,9 +137,11 @@ fn genesis_json_to_a_proven_withdrawal() {
     let passer = view.account(&L2_TO_L1_MESSAGE_PASSER).unwrap().unwrap();
     assert_eq!(block.header.withdrawals_root, Some(passer.storage_root));
     let slot = U256::from_be_bytes(sent_messages_slot(w.hash()).0);
-    let sp = view.storage_proof(passer.storage_root, slot).unwrap();
+    let p = view.proof(&L2_TO_L1_MESSAGE_PASSER, &[slot]).unwrap();
+    assert_eq!(p.storage[0].1, U256::from(1));
+    let sp = &p.storage[0].2;
     let key = Nibbles::unpack(keccak256(slot.to_be_bytes::<32>()));
-    verify_proof(passer.storage_root, key, Some(alloy_rlp::encode(U256::from(1))), &sp).unwrap();
+    verify_proof(passer.storage_root, key, Some(alloy_rlp::encode(U256::from(1))), sp).unwrap();
     let ap = view.account_proof(&L2_TO_L1_MESSAGE_PASSER).unwrap();
     let leaf = alloy_rlp::encode(TrieAccount {
         nonce: passer.nonce,

@@ -1,11 +1,15 @@
 //! The store under real blocks: incremental roots against an independent from-scratch model,
 //! proofs at the head and at old blocks, reopening, bad commits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_trie::{Nibbles, TrieAccount, proof::verify_proof};
-use lamina_engine::{GenesisAccount, StoreError};
+use lamina_engine::{
+    GenesisAccount, StateView, StoreError,
+    store::{AccountProof, Retention, StoreOptions},
+    trie::{Root, Visit, walk},
+};
 use lamina_protocol::HardforkSchedule;
 use proptest::prelude::*;
 
@@ -43,9 +47,11 @@ fn alloc(eoas: u8) -> BTreeMap<Address, GenesisAccount> {
         );
         alloc.insert(
             destruct_contract(i),
+            // With storage, so that a self-destruct drops a whole storage trie.
             GenesisAccount {
                 code: Bytes::from_static(DESTRUCT_CODE),
                 balance: U256::from(ETH),
+                storage: (1..=4u64).map(|k| (U256::from(k), U256::from(k + 1000))).collect(),
                 ..Default::default()
             },
         );
@@ -85,10 +91,17 @@ proptest! {
 
     /// Canyon rules (pre-Cancun), so SELFDESTRUCT really deletes accounts and their storage.
     #[test]
-    fn incremental_state_root_equals_from_scratch_over_random_blocks(blocks in prop::collection::vec(prop::collection::vec(op(), 0..12), 1..6)) {
+    ///
+    /// Under either retention policy, every kept state reads (through the trie) exactly what
+    /// the head read when it was current, and the node table holds exactly the nodes the kept
+    /// states reach.
+    #[test]
+    fn incremental_state_root_equals_from_scratch_over_random_blocks(blocks in prop::collection::vec(prop::collection::vec(op(), 0..12), 1..6), keep in prop_oneof![Just(None), (1u64..3).prop_map(Some)]) {
         let dir = tempfile::tempdir().unwrap();
         let schedule = HardforkSchedule { regolith_time: Some(0), canyon_time: Some(0), ..Default::default() };
-        let mut chain = Chain::new(&dir.path().join("db"), config(schedule), alloc(4));
+        let retention = keep.map_or(Retention::Archive, Retention::Recent);
+        let mut chain = Chain::with_options(&dir.path().join("db"), config(schedule), alloc(4), StoreOptions { retention });
+        let mut seen = vec![snapshot(&chain.store.state().unwrap())];
         for ops in blocks {
             let txs: Vec<Bytes> = ops.iter().map(|op| match *op {
                 Op::Transfer { from, to, amount } => {
@@ -108,8 +121,68 @@ proptest! {
             let block = chain.produce(txs);
             prop_assert_eq!(chain.model.state_root(), block.header.state_root, "model vs incremental");
             prop_assert_eq!(chain.store.recompute_state_root().unwrap(), block.header.state_root, "flat tables vs trie");
+            seen.push(snapshot(&chain.store.state().unwrap()));
+            let head = block.header.number;
+            let oldest = chain.store.oldest_state().unwrap();
+            prop_assert_eq!(oldest, keep.map_or(0, |k| (head + 1).saturating_sub(k)));
+            let mut reachable = HashSet::new();
+            for n in oldest..=head {
+                let view = chain.store.state_at(n).unwrap();
+                prop_assert_eq!(&snapshot(&view), &seen[n as usize], "state of block {} read through the trie", n);
+                reachable.extend(reachable_nodes(&view));
+            }
+            prop_assert_eq!(chain.store.trie_node_count().unwrap(), reachable.len() as u64, "nodes kept = nodes reachable");
+            if oldest > 0 {
+                let pruned = matches!(chain.store.state_at(oldest - 1), Err(StoreError::Pruned { .. }));
+                prop_assert!(pruned);
+            }
         }
     }
+}
+
+type Snapshot = Vec<(Address, Option<(U256, u64)>, Vec<U256>)>;
+
+/// What the tests read of a state: every test account (balance, nonce) and the first slots of
+/// every contract.
+fn snapshot(view: &StateView) -> Snapshot {
+    let mut addresses: Vec<Address> = (0..4).map(|i| key(i).address()).collect();
+    addresses.extend((0..3).flat_map(|i| [store_contract(i), destruct_contract(i)]));
+    addresses.extend((0..8).map(|i| Address::with_last_byte(0x90 + i)));
+    addresses
+        .into_iter()
+        .map(|a| {
+            let account = view.account(&a).unwrap().map(|r| (r.balance, r.nonce));
+            let slots = (0..6u64).map(|k| view.storage(&a, U256::from(k)).unwrap()).collect();
+            (a, account, slots)
+        })
+        .collect()
+}
+
+/// Every trie node id the state of `view` reaches: account trie and storage tries.
+fn reachable_nodes(view: &StateView) -> HashSet<u64> {
+    let mut ids = HashSet::new();
+    let mut storage_roots = Vec::new();
+    let root = view.state_root();
+    let root = Root { hash: root, id: view.state_root_id() };
+    walk(view, root, |v| match v {
+        Visit::Node(id) => {
+            ids.insert(id);
+        }
+        Visit::Leaf { value, aux } => {
+            let a: TrieAccount = alloy_rlp::Decodable::decode(&mut &value[..]).unwrap();
+            storage_roots.push(Root { hash: a.storage_root, id: aux });
+        }
+    })
+    .unwrap();
+    for r in storage_roots {
+        walk(view, r, |v| {
+            if let Visit::Node(id) = v {
+                ids.insert(id);
+            }
+        })
+        .unwrap();
+    }
+    ids
 }
 
 #[test]
@@ -131,45 +204,36 @@ fn proofs_verify_at_the_head_and_at_old_blocks_and_survive_reopen() {
 
     let view = chain.store.state().unwrap();
     let contract = store_contract(0);
-    let record = view.account(&contract).unwrap().unwrap();
-    // Account proof at the head.
-    let proof = view.account_proof(&contract).unwrap();
-    let leaf = alloy_rlp::encode(TrieAccount {
-        nonce: record.nonce,
-        balance: record.balance,
-        storage_root: record.storage_root,
-        code_hash: record.code_hash,
-    });
-    verify_proof(head_root, Nibbles::unpack(keccak256(contract)), Some(leaf), &proof).unwrap();
-    // Storage proof of slot 42 = 103, and absence of slot 43.
-    let sp = view.storage_proof(record.storage_root, U256::from(42)).unwrap();
-    let slot_key = Nibbles::unpack(keccak256(U256::from(42).to_be_bytes::<32>()));
-    verify_proof(record.storage_root, slot_key, Some(alloy_rlp::encode(U256::from(103))), &sp)
-        .unwrap();
-    let absent = view.storage_proof(record.storage_root, U256::from(43)).unwrap();
-    verify_proof(
-        record.storage_root,
-        Nibbles::unpack(keccak256(U256::from(43).to_be_bytes::<32>())),
-        None,
-        &absent,
-    )
-    .unwrap();
+    // eth_getProof at the head: the account, slot 42 = 103, and slot 43 absent.
+    let p = view.proof(&contract, &[U256::from(42), U256::from(43)]).unwrap();
+    check_proof(head_root, &contract, &p);
+    assert_eq!(p.storage[0].1, U256::from(103));
+    assert_eq!(p.storage[1].1, U256::ZERO);
     // An EOA that never existed: an absence proof.
     let nobody = Address::repeat_byte(0xee);
-    verify_proof(
-        head_root,
-        Nibbles::unpack(keccak256(nobody)),
-        None,
-        &view.account_proof(&nobody).unwrap(),
-    )
-    .unwrap();
+    let p = view.proof(&nobody, &[U256::from(1)]).unwrap();
+    assert_eq!(p.account, None);
+    check_proof(head_root, &nobody, &p);
     drop(view);
 
-    // The old block's root still proves the old value (nodes are never overwritten).
-    let old =
-        lamina_engine::trie::get(&chain.store.state().unwrap(), old_root, &keccak256(contract))
-            .unwrap();
-    assert!(old.is_some());
+    // The old block's state is read through the trie at its root, and proves the old value.
+    let old = chain.store.state_at(first.header.number).unwrap();
+    assert_eq!(old.state_root(), old_root);
+    let p = old.proof(&contract, &[U256::from(42)]).unwrap();
+    check_proof(old_root, &contract, &p);
+    assert_eq!(p.storage[0].1, U256::from(7));
+    assert_eq!(old.storage(&contract, U256::from(42)).unwrap(), U256::from(7));
+    let sender = key(0).address();
+    let (then, now) = (
+        old.account(&sender).unwrap().unwrap(),
+        chain.store.state().unwrap().account(&sender).unwrap().unwrap(),
+    );
+    assert_eq!((then.nonce, now.nonce), (1, 4));
+    assert!(then.balance > now.balance);
+    // An old view is read-only, and blocks past the head do not exist.
+    assert!(matches!(old.compute_update(&Default::default()), Err(StoreError::NotHead(1))));
+    drop(old);
+    assert!(matches!(chain.store.state_at(99), Err(StoreError::UnknownBlock(99))));
 
     // Reopen: same head, same state.
     let head = chain.store.head().unwrap();
@@ -179,6 +243,25 @@ fn proofs_verify_at_the_head_and_at_old_blocks_and_survive_reopen() {
     assert_eq!(store.block_number(&hash).unwrap(), Some(header.number));
     assert_eq!(header.state_root, head_root);
     assert_eq!(store.recompute_state_root().unwrap(), head_root);
+}
+
+/// Verifies an `eth_getProof` answer against `root`: the account (or its absence) and every slot.
+fn check_proof(root: B256, address: &Address, p: &AccountProof) {
+    let leaf = p.account.map(|a| {
+        alloy_rlp::encode(TrieAccount {
+            nonce: a.nonce,
+            balance: a.balance,
+            storage_root: a.storage_root,
+            code_hash: a.code_hash,
+        })
+    });
+    verify_proof(root, Nibbles::unpack(keccak256(address)), leaf, &p.account_proof).unwrap();
+    let storage_root = p.account.map_or(alloy_trie::EMPTY_ROOT_HASH, |a| a.storage_root);
+    for (slot, value, proof) in &p.storage {
+        let key = Nibbles::unpack(keccak256(slot.to_be_bytes::<32>()));
+        let expected = (!value.is_zero()).then(|| alloy_rlp::encode(value));
+        verify_proof(storage_root, key, expected, proof).unwrap();
+    }
 }
 
 fn chain_tx_store(chain: &mut Chain, from: u8, contract: u8, slot: u64, value: u64) -> Bytes {
