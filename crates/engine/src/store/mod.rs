@@ -13,16 +13,20 @@
 //! With [`Retention::Recent`], the trie nodes only older states reference are deleted as the
 //! window moves (each block records the nodes it made stale); block data is always kept.
 
+mod chain;
+mod revert;
 mod tables;
 pub mod update;
 mod view;
+mod write;
 
 use std::{collections::BTreeMap, path::Path};
 
 use alloy_consensus::Header;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
-use alloy_rlp::{Decodable, Encodable};
+use alloy_rlp::Decodable;
+pub use chain::{BlockRef, Forkchoice, TxLocation};
 use lamina_evm::ExecutedBlock;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use revm::{
@@ -30,8 +34,8 @@ use revm::{
     state::{AccountInfo, Bytecode},
 };
 use tables::{
-    ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NEXT_NODE_ID, NODES, RECEIPTS, STALE,
-    STATE_FROM, STATE_ROOTS, STORAGE, meta_u64, storage_key,
+    ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NODES, RECEIPTS, STALE, STATE_FROM,
+    STATE_ROOTS, STORAGE, meta_u64,
 };
 pub use update::{AccountRecord, StateUpdate};
 pub use view::{AccountProof, StateView};
@@ -88,6 +92,20 @@ pub enum StoreError {
     /// The block is not in the canonical chain.
     #[error("unknown block {0}")]
     UnknownBlock(u64),
+    /// A forkchoice head is not a canonical block.
+    #[error("block {0} is not canonical")]
+    NotCanonical(B256),
+    /// The forkchoice heads are out of order.
+    #[error("bad forkchoice: {0}")]
+    BadForkchoice(String),
+    /// Finalized blocks cannot be undone.
+    #[error("cannot rewind to block {number}: block {finalized} is finalized")]
+    BelowFinalized {
+        /// The block asked for.
+        number: u64,
+        /// The finalized head.
+        finalized: u64,
+    },
     /// The block's state was pruned under the retention policy.
     #[error("the state of block {number} was pruned (states from block {oldest} are kept)")]
     Pruned {
@@ -151,6 +169,8 @@ impl Store {
             txn.open_table(NODES).map_err(dberr)?;
             txn.open_table(STALE).map_err(dberr)?;
             txn.open_table(STATE_ROOTS).map_err(dberr)?;
+            txn.open_table(tables::REVERTS).map_err(dberr)?;
+            txn.open_table(tables::TX_INDEX).map_err(dberr)?;
             txn.open_table(ACCOUNTS).map_err(dberr)?;
             txn.open_table(STORAGE).map_err(dberr)?;
             txn.open_table(CODE).map_err(dberr)?;
@@ -299,140 +319,6 @@ impl Store {
         let txs: Vec<Bytes> = block.transactions.iter().map(|t| t.encoded_2718().into()).collect();
         let receipts: Vec<Bytes> = block.receipts.iter().map(|r| r.encoded_2718().into()).collect();
         self.write(&block.header, block.hash, &txs, &receipts, update)
-    }
-
-    fn write(
-        &self,
-        header: &Header,
-        hash: B256,
-        txs: &[Bytes],
-        receipts: &[Bytes],
-        update: &StateUpdate,
-    ) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(dberr)?;
-        {
-            let mut meta = txn.open_table(META).map_err(dberr)?;
-            let next_id = match meta.get(NEXT_NODE_ID).map_err(dberr)? {
-                Some(v) => {
-                    meta_u64(v.value()).ok_or_else(|| StoreError::Corrupt("next node id".into()))?
-                }
-                None => 1,
-            };
-            // Node ids are allocated when the update is computed: it must be on this state.
-            if next_id != update.first_node_id {
-                return Err(StoreError::StaleUpdate);
-            }
-            meta.insert(NEXT_NODE_ID, update.nodes.next_id.to_be_bytes().as_slice())
-                .map_err(dberr)?;
-            drop(meta);
-            let mut nodes = txn.open_table(NODES).map_err(dberr)?;
-            for (id, record) in &update.nodes.nodes {
-                nodes.insert(*id, record.as_slice()).map_err(dberr)?;
-            }
-            if !update.nodes.stale.is_empty() {
-                let ids: Vec<u8> =
-                    update.nodes.stale.iter().flat_map(|id| id.to_be_bytes()).collect();
-                txn.open_table(STALE)
-                    .map_err(dberr)?
-                    .insert(header.number, ids.as_slice())
-                    .map_err(dberr)?;
-            }
-            txn.open_table(STATE_ROOTS)
-                .map_err(dberr)?
-                .insert(header.number, update.root.id.unwrap_or(0))
-                .map_err(dberr)?;
-            drop(nodes);
-            self.prune(&txn, header.number)?;
-            let mut storage = txn.open_table(STORAGE).map_err(dberr)?;
-            for address in &update.wiped {
-                let lo = storage_key(address, &U256::ZERO);
-                let hi = storage_key(address, &U256::MAX);
-                storage.retain_in(lo.as_slice()..=hi.as_slice(), |_, _| false).map_err(dberr)?;
-            }
-            for (address, slot, value) in &update.storage {
-                let k = storage_key(address, slot);
-                if value.is_zero() {
-                    storage.remove(k.as_slice()).map_err(dberr)?;
-                } else {
-                    storage
-                        .insert(k.as_slice(), value.to_be_bytes::<32>().as_slice())
-                        .map_err(dberr)?;
-                }
-            }
-            let mut accounts = txn.open_table(ACCOUNTS).map_err(dberr)?;
-            for (address, record) in &update.accounts {
-                match record {
-                    Some(r) => {
-                        accounts
-                            .insert(address.as_slice(), r.encode().as_slice())
-                            .map_err(dberr)?;
-                    }
-                    None => {
-                        accounts.remove(address.as_slice()).map_err(dberr)?;
-                    }
-                }
-            }
-            let mut code = txn.open_table(CODE).map_err(dberr)?;
-            for (h, c) in &update.code {
-                code.insert(h.as_slice(), c.as_ref()).map_err(dberr)?;
-            }
-            let mut buf = Vec::new();
-            header.encode(&mut buf);
-            txn.open_table(HEADERS)
-                .map_err(dberr)?
-                .insert(header.number, buf.as_slice())
-                .map_err(dberr)?;
-            txn.open_table(HASHES)
-                .map_err(dberr)?
-                .insert(hash.as_slice(), header.number)
-                .map_err(dberr)?;
-            buf.clear();
-            alloy_rlp::encode_list::<_, Bytes>(txs, &mut buf);
-            txn.open_table(BODIES)
-                .map_err(dberr)?
-                .insert(header.number, buf.as_slice())
-                .map_err(dberr)?;
-            buf.clear();
-            alloy_rlp::encode_list::<_, Bytes>(receipts, &mut buf);
-            txn.open_table(RECEIPTS)
-                .map_err(dberr)?
-                .insert(header.number, buf.as_slice())
-                .map_err(dberr)?;
-            let mut head = [0u8; 40];
-            head[..8].copy_from_slice(&header.number.to_be_bytes());
-            head[8..].copy_from_slice(hash.as_slice());
-            txn.open_table(META).map_err(dberr)?.insert(HEAD, head.as_slice()).map_err(dberr)?;
-        }
-        txn.commit().map_err(dberr)?;
-        Ok(())
-    }
-
-    /// Under [`Retention::Recent`], deletes the nodes that only states older than the window
-    /// reference. Nodes made stale by block `b` are referenced by the states of blocks before
-    /// `b` only, so once the oldest kept state is `from`, the stale lists of blocks up to and
-    /// including `from` can go.
-    fn prune(&self, txn: &redb::WriteTransaction, head: u64) -> Result<(), StoreError> {
-        let Retention::Recent(keep) = self.options.retention else { return Ok(()) };
-        let Some(from) = (head + 1).checked_sub(keep) else { return Ok(()) };
-        let mut stale = txn.open_table(STALE).map_err(dberr)?;
-        let mut nodes = txn.open_table(NODES).map_err(dberr)?;
-        let mut blocks = Vec::new();
-        for entry in stale.range(..=from).map_err(dberr)? {
-            let (block, ids) = entry.map_err(dberr)?;
-            blocks.push(block.value());
-            for id in ids.value().chunks_exact(8) {
-                let id = meta_u64(id).ok_or_else(|| StoreError::Corrupt("stale list".into()))?;
-                nodes.remove(id).map_err(dberr)?;
-            }
-        }
-        for block in blocks {
-            stale.remove(block).map_err(dberr)?;
-        }
-        txn.open_table(META)
-            .map_err(dberr)?
-            .insert(STATE_FROM, from.to_be_bytes().as_slice())
-            .map_err(dberr)?;
-        Ok(())
     }
 
     /// Recomputes the head state root from the flat tables, from scratch (small states: tests

@@ -25,11 +25,20 @@ pub(crate) const HASHES: TableDefinition<'_, &[u8], u64> = TableDefinition::new(
 pub(crate) const BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("bodies");
 /// Receipts: number → RLP list of EIP-2718 receipts.
 pub(crate) const RECEIPTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("receipts");
+/// Reverse diffs of the flat state, per block above the finalized head: number → record
+/// (`super::revert`).
+pub(crate) const REVERTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("reverts");
+/// Canonical transactions: tx hash → block number(8) ++ index(4).
+pub(crate) const TX_INDEX: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("tx_index");
 /// Heads and other single values.
 pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 
 /// The META key of the head block: number(8) ++ hash(32).
 pub(crate) const HEAD: &str = "head";
+/// The META key of the safe head: number(8) ++ hash(32) (absent: genesis).
+pub(crate) const SAFE: &str = "safe";
+/// The META key of the finalized head: number(8) ++ hash(32) (absent: genesis).
+pub(crate) const FINALIZED: &str = "finalized";
 /// The META key of the next trie node id: u64 big-endian (absent: 1).
 pub(crate) const NEXT_NODE_ID: &str = "next_node_id";
 /// The META key of the oldest block whose state is kept: u64 big-endian (absent: 0).

@@ -115,6 +115,24 @@ impl Chain {
         })
     }
 
+    /// Rewinds the store to block `n` and continues from there; the model is left behind, so
+    /// only the store's own checks apply afterwards.
+    pub(crate) fn rewind(&mut self, n: u64) {
+        self.store.rewind_to(n).unwrap();
+        let (head, hash) = self.store.head().unwrap().unwrap();
+        assert_eq!(head, n);
+        self.head = self.store.header(n).unwrap().unwrap();
+        self.head_hash = hash;
+        let view = self.store.state().unwrap();
+        self.nonces.clear();
+        for i in 0..4 {
+            let a = key(i).address();
+            if let Some(r) = view.account(&a).unwrap() {
+                self.nonces.insert(a, r.nonce);
+            }
+        }
+    }
+
     /// Reopens an existing store (after a restart or a crash).
     pub(crate) fn reopen(path: &std::path::Path) -> (Store, Header, B256) {
         let store = Store::open(path).unwrap();

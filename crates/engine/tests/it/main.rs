@@ -6,4 +6,5 @@
 mod chain;
 mod crash;
 mod genesis;
+mod reorg;
 mod store;

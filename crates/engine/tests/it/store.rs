@@ -31,7 +31,7 @@ fn destruct_contract(i: u8) -> Address {
 }
 
 /// Funded EOAs, storage contracts with some storage, and self-destructible contracts.
-fn alloc(eoas: u8) -> BTreeMap<Address, GenesisAccount> {
+pub(crate) fn alloc(eoas: u8) -> BTreeMap<Address, GenesisAccount> {
     let mut alloc = BTreeMap::new();
     for i in 0..eoas {
         alloc.insert(
@@ -60,14 +60,14 @@ fn alloc(eoas: u8) -> BTreeMap<Address, GenesisAccount> {
 }
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     Transfer { from: u8, to: u8, amount: u64 },
     Store { from: u8, contract: u8, slot: u64, value: u64 },
     Create { from: u8 },
     Destruct { from: u8, contract: u8 },
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0u8..4, 0u8..8, 1u64..1000).prop_map(|(from, to, amount)| Op::Transfer {
             from,
@@ -103,21 +103,7 @@ proptest! {
         let mut chain = Chain::with_options(&dir.path().join("db"), config(schedule), alloc(4), StoreOptions { retention });
         let mut seen = vec![snapshot(&chain.store.state().unwrap())];
         for ops in blocks {
-            let txs: Vec<Bytes> = ops.iter().map(|op| match *op {
-                Op::Transfer { from, to, amount } => {
-                    let to = if to < 4 { key(to).address() } else { Address::with_last_byte(0x90 + to) };
-                    chain.tx(&key(from), TxKind::Call(to), u128::from(amount), Bytes::new(), 21_000)
-                }
-                Op::Store { from, contract, slot, value } => chain.tx(&key(from), TxKind::Call(store_contract(contract)), 0, sstore_input(slot, value), 100_000),
-                // Initcode returning STORE_CODE: PUSH8 code PUSH1 0 MSTORE PUSH1 8 PUSH1 24 RETURN.
-                Op::Create { from } => {
-                    let mut init = vec![0x67];
-                    init.extend_from_slice(STORE_CODE);
-                    init.extend_from_slice(&[0x60, 0x00, 0x52, 0x60, 0x08, 0x60, 0x18, 0xf3]);
-                    chain.tx(&key(from), TxKind::Create, 0, init.into(), 200_000)
-                }
-                Op::Destruct { from, contract } => chain.tx(&key(from), TxKind::Call(destruct_contract(contract)), 0, Bytes::new(), 100_000),
-            }).collect();
+            let txs = txs_for(&mut chain, &ops);
             let block = chain.produce(txs);
             prop_assert_eq!(chain.model.state_root(), block.header.state_root, "model vs incremental");
             prop_assert_eq!(chain.store.recompute_state_root().unwrap(), block.header.state_root, "flat tables vs trie");
@@ -140,11 +126,45 @@ proptest! {
     }
 }
 
-type Snapshot = Vec<(Address, Option<(U256, u64)>, Vec<U256>)>;
+/// Signs the txs of one block of `ops`.
+pub(crate) fn txs_for(chain: &mut Chain, ops: &[Op]) -> Vec<Bytes> {
+    ops.iter()
+        .map(|op| match *op {
+            Op::Transfer { from, to, amount } => {
+                let to =
+                    if to < 4 { key(to).address() } else { Address::with_last_byte(0x90 + to) };
+                chain.tx(&key(from), TxKind::Call(to), u128::from(amount), Bytes::new(), 21_000)
+            }
+            Op::Store { from, contract, slot, value } => chain.tx(
+                &key(from),
+                TxKind::Call(store_contract(contract)),
+                0,
+                sstore_input(slot, value),
+                100_000,
+            ),
+            // Initcode returning STORE_CODE: PUSH8 code PUSH1 0 MSTORE PUSH1 8 PUSH1 24 RETURN.
+            Op::Create { from } => {
+                let mut init = vec![0x67];
+                init.extend_from_slice(STORE_CODE);
+                init.extend_from_slice(&[0x60, 0x00, 0x52, 0x60, 0x08, 0x60, 0x18, 0xf3]);
+                chain.tx(&key(from), TxKind::Create, 0, init.into(), 200_000)
+            }
+            Op::Destruct { from, contract } => chain.tx(
+                &key(from),
+                TxKind::Call(destruct_contract(contract)),
+                0,
+                Bytes::new(),
+                100_000,
+            ),
+        })
+        .collect()
+}
+
+pub(crate) type Snapshot = Vec<(Address, Option<(U256, u64)>, Vec<U256>)>;
 
 /// What the tests read of a state: every test account (balance, nonce) and the first slots of
 /// every contract.
-fn snapshot(view: &StateView) -> Snapshot {
+pub(crate) fn snapshot(view: &StateView) -> Snapshot {
     let mut addresses: Vec<Address> = (0..4).map(|i| key(i).address()).collect();
     addresses.extend((0..3).flat_map(|i| [store_contract(i), destruct_contract(i)]));
     addresses.extend((0..8).map(|i| Address::with_last_byte(0x90 + i)));
@@ -159,7 +179,7 @@ fn snapshot(view: &StateView) -> Snapshot {
 }
 
 /// Every trie node id the state of `view` reaches: account trie and storage tries.
-fn reachable_nodes(view: &StateView) -> HashSet<u64> {
+pub(crate) fn reachable_nodes(view: &StateView) -> HashSet<u64> {
     let mut ids = HashSet::new();
     let mut storage_roots = Vec::new();
     let root = view.state_root();
