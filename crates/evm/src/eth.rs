@@ -151,7 +151,8 @@ impl EthBlockBuilder {
             tx_count_hint: Some(txs.len()),
             slot_number: None,
         };
-        let result = run_block(self.factory.create_executor(evm, ctx), &txs)?;
+        let executor = self.factory.create_executor(evm, ctx);
+        let (result, _) = run_block(executor, &txs, attrs.gas_limit, None)?;
         state.merge_transitions(BundleRetention::Reverts);
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;

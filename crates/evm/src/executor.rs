@@ -70,28 +70,87 @@ pub struct ExecutedBlock<T = OpTxEnvelope, R = OpReceiptEnvelope> {
 }
 
 /// A decoded tx with its signer and its original bytes (the L1 fee is charged on those).
-pub(crate) type ExecTx<T> = WithEncoded<Recovered<T>>;
+pub type ExecTx<T = OpTxEnvelope> = WithEncoded<Recovered<T>>;
+
+/// Where a sequencer's block takes transactions from after the attributes' own: the txpool,
+/// best first. A candidate that cannot go in (invalid on the current state, too big for the
+/// gas or DA budget left) is reported with [`TxSource::skip`], so the source drops that
+/// sender's later nonces too.
+pub trait TxSource<T = OpTxEnvelope> {
+    /// The next candidate.
+    fn next_tx(&mut self) -> Option<ExecTx<T>>;
+    /// The last candidate was not included.
+    fn skip(&mut self, reason: &str);
+}
+
+/// Limits on what a block takes from a [`TxSource`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolLimits {
+    /// Estimated compressed (DA) bytes of the pool txs, at most (`None`: no limit). The
+    /// estimate is the Fjord FastLZ one the L1 fee uses.
+    pub max_da_bytes: Option<u64>,
+}
 
 /// Runs a block's txs through an alloy-evm block executor: pre-execution system calls, every
-/// tx in order (a failing one names its index and hash), then the post-execution changes.
+/// tx in order (a failing one names its index and hash), then, when `pool` is given, pool txs
+/// while gas and the DA budget last, then the post-execution changes. Returns the result and
+/// the pool txs included.
 pub(crate) fn run_block<E, T>(
     mut executor: E,
     txs: &[ExecTx<T>],
-) -> Result<BlockExecutionResult<E::Receipt>, ExecError>
+    gas_limit: u64,
+    pool: Option<(&mut dyn TxSource<T>, PoolLimits)>,
+) -> Result<BlockRun<E::Receipt, T>, ExecError>
 where
     E: BlockExecutor<Transaction = T>,
-    T: Encodable2718 + Clone,
+    T: Encodable2718 + Clone + alloy_consensus::Transaction,
     <E::Evm as Evm>::Tx: FromTxWithEncoded<T>,
 {
     executor.apply_pre_execution_changes().map_err(|e| block_error(e, None))?;
+    let mut used = 0u64;
     for (index, tx) in txs.iter().enumerate() {
-        executor
+        used += executor
             .execute_transaction(tx.clone())
-            .map_err(|e| block_error(e, Some((index, tx.1.inner().trie_hash()))))?;
+            .map_err(|e| block_error(e, Some((index, tx.1.inner().trie_hash()))))?
+            .tx_gas_used();
+    }
+    let mut included = Vec::new();
+    if let Some((source, limits)) = pool {
+        let mut da_left = limits.max_da_bytes.unwrap_or(u64::MAX);
+        while let Some(tx) = source.next_tx() {
+            // No candidate can fit once less than a plain transfer's gas is left.
+            if gas_limit.saturating_sub(used) < MIN_TX_GAS {
+                break;
+            }
+            if tx.1.inner().gas_limit() > gas_limit - used {
+                source.skip("exceeds the block's remaining gas");
+                continue;
+            }
+            let da = op_revm::estimate_tx_compressed_size(tx.encoded_bytes()) / 1_000_000;
+            if da > da_left {
+                source.skip("exceeds the block's remaining DA budget");
+                continue;
+            }
+            match executor.execute_transaction(tx.clone()) {
+                Ok(gas) => {
+                    used += gas.tx_gas_used();
+                    da_left -= da;
+                    included.push(tx);
+                }
+                Err(BlockExecutionError::Validation(e)) => source.skip(&e.to_string()),
+                Err(e) => return Err(block_error(e, None)),
+            }
+        }
     }
     let (_evm, result) = executor.finish().map_err(|e| block_error(e, None))?;
-    Ok(result)
+    Ok((result, included))
 }
+
+/// What [`run_block`] returns: the executor's result and the pool txs included.
+pub(crate) type BlockRun<R, T> = (BlockExecutionResult<R>, Vec<ExecTx<T>>);
+
+/// The intrinsic gas of the cheapest transaction.
+const MIN_TX_GAS: u64 = 21_000;
 
 /// Executes blocks of one chain.
 #[derive(Debug, Clone)]
@@ -128,6 +187,20 @@ impl OpBlockBuilder {
         db: DB,
         roots: &impl StateRootProvider,
     ) -> Result<ExecutedBlock, ExecError> {
+        self.build_with(parent, parent_hash, attrs, None, db, roots)
+    }
+
+    /// [`Self::build`], taking txs from `pool` after the attributes' ones unless the attributes
+    /// say `noTxPool` (sequencing).
+    pub fn build_with<DB: Database>(
+        &self,
+        parent: &Header,
+        parent_hash: B256,
+        attrs: &BlockAttributes,
+        pool: Option<(&mut dyn TxSource, PoolLimits)>,
+        db: DB,
+        roots: &impl StateRootProvider,
+    ) -> Result<ExecutedBlock, ExecError> {
         let ts = attrs.timestamp;
         self.validate(parent, attrs)?;
         let op = self.config.chain_op_config();
@@ -159,12 +232,15 @@ impl OpBlockBuilder {
             parent_beacon_block_root: attrs.parent_beacon_block_root,
             extra_data: extra_data.clone(),
         };
-        let result = run_block(self.factory.create_executor(evm, ctx), &txs)?;
+        let pool = if attrs.no_tx_pool { None } else { pool };
+        let executor = self.factory.create_executor(evm, ctx);
+        let (result, included) = run_block(executor, &txs, attrs.gas_limit, pool)?;
         state.merge_transitions(BundleRetention::Reverts);
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
 
-        let transactions: Vec<OpTxEnvelope> = txs.into_iter().map(|t| t.1.into_inner()).collect();
+        let transactions: Vec<OpTxEnvelope> =
+            txs.into_iter().chain(included).map(|t| t.1.into_inner()).collect();
         let receipts = result.receipts;
         let canyon = self.forks.is_active(Hardfork::Canyon, ts);
         let ecotone = self.forks.is_active(Hardfork::Ecotone, ts);
@@ -278,7 +354,7 @@ fn receipts_root(receipts: &[OpReceiptEnvelope], canyon: bool) -> B256 {
 const PARALLEL_RECOVERY_MIN_TXS: usize = 64;
 
 /// Decodes and recovers every tx before anything executes, so a bad tx costs no execution.
-fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx<OpTxEnvelope>>, ExecError> {
+fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx>, ExecError> {
     decode_parallel(raw, |bytes| {
         let tx = OpTxEnvelope::decode_2718_exact(bytes).map_err(|e| e.to_string())?;
         let signer = match &tx {

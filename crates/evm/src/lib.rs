@@ -34,5 +34,7 @@ pub mod trie;
 
 pub use attributes::BlockAttributes;
 pub use error::ExecError;
-pub use executor::{ExecutedBlock, OpBlockBuilder, PostStateRoots, StateRootProvider};
+pub use executor::{
+    ExecTx, ExecutedBlock, OpBlockBuilder, PoolLimits, PostStateRoots, StateRootProvider, TxSource,
+};
 pub use spec::OpForks;

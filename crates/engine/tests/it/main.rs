@@ -6,5 +6,6 @@
 mod chain;
 mod crash;
 mod genesis;
+mod pool;
 mod reorg;
 mod store;

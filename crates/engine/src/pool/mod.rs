@@ -1,0 +1,250 @@
+//! The transaction pool: validated user transactions waiting for a block.
+//!
+//! Per sender, txs are kept by nonce. Those with consecutive nonces from the account's next
+//! nonce are *pending* (a block can take them); the rest are *queued* behind a gap. A tx with
+//! the same sender and nonce as a pooled one replaces it only if it raises both fee fields by
+//! the configured bump. When the pool is full, a new tx evicts the lowest-tip tx at the end
+//! of some sender's queue if it pays more, or is refused. Blocks take pending txs by
+//! effective tip, each sender's in nonce order ([`BestTxs`]).
+
+mod best;
+pub mod validate;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use alloy_consensus::Transaction;
+use alloy_primitives::{Address, B256, Bytes};
+pub use best::BestTxs;
+use op_alloy_consensus::OpTxEnvelope;
+pub use validate::{PoolEnv, PoolError};
+
+use crate::StateView;
+
+/// Limits and prices of the pool.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolConfig {
+    /// Txs in the pool, pending and queued together.
+    pub max_txs: usize,
+    /// Txs of one sender.
+    pub max_per_sender: usize,
+    /// How far ahead of the account's nonce a tx may be.
+    pub max_nonce_gap: u64,
+    /// Largest accepted encoded tx, in bytes.
+    pub max_tx_size: usize,
+    /// Minimum priority fee, in wei.
+    pub min_tip: u128,
+    /// Percentage by which a replacement must raise both fee fields.
+    pub price_bump_percent: u128,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_txs: 20_000,
+            max_per_sender: 64,
+            max_nonce_gap: 64,
+            // op-geth's limit: 4 × 32 KiB slots.
+            max_tx_size: 128 * 1024,
+            min_tip: 0,
+            price_bump_percent: 10,
+        }
+    }
+}
+
+/// A pooled transaction.
+#[derive(Debug)]
+pub struct PooledTx {
+    /// Its hash.
+    pub hash: B256,
+    /// Its recovered sender.
+    pub sender: Address,
+    /// The decoded tx.
+    pub tx: OpTxEnvelope,
+    /// Its EIP-2718 bytes.
+    pub raw: Bytes,
+}
+
+impl PooledTx {
+    /// The nonce.
+    pub fn nonce(&self) -> u64 {
+        self.tx.nonce()
+    }
+
+    /// What the tx pays the sequencer per gas at `base_fee` (`None`: it cannot pay the base
+    /// fee).
+    pub fn effective_tip(&self, base_fee: u64) -> Option<u128> {
+        self.tx.effective_tip_per_gas(base_fee)
+    }
+}
+
+/// Counts of the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStatus {
+    /// Txs a block could take now.
+    pub pending: usize,
+    /// Txs behind a nonce gap.
+    pub queued: usize,
+}
+
+/// One sender's txs and its account nonce in the head state.
+#[derive(Debug, Default)]
+struct Sender {
+    next_nonce: u64,
+    txs: BTreeMap<u64, Arc<PooledTx>>,
+}
+
+impl Sender {
+    /// How many txs are pending: consecutive nonces from the account's next.
+    fn pending(&self) -> usize {
+        self.txs.keys().zip(self.next_nonce..).take_while(|(n, want)| **n == *want).count()
+    }
+}
+
+/// The transaction pool.
+#[derive(Debug, Default)]
+pub struct TxPool {
+    config: PoolConfig,
+    by_hash: HashMap<B256, Arc<PooledTx>>,
+    senders: HashMap<Address, Sender>,
+}
+
+impl TxPool {
+    /// An empty pool.
+    pub fn new(config: PoolConfig) -> Self {
+        Self { config, ..Default::default() }
+    }
+
+    /// Validates `raw` against the head state and admits it. Returns its hash.
+    pub fn add(&mut self, raw: &Bytes, env: &PoolEnv, view: &StateView) -> Result<B256, PoolError> {
+        let c = &self.config;
+        let valid = validate::validate(raw, env, view, c.max_tx_size, c.min_tip, c.max_nonce_gap)?;
+        if self.by_hash.contains_key(&valid.hash) {
+            return Err(PoolError::AlreadyKnown);
+        }
+        let tx = Arc::new(PooledTx {
+            hash: valid.hash,
+            sender: valid.sender,
+            tx: valid.tx,
+            raw: valid.raw,
+        });
+        let nonce = tx.nonce();
+        let bump = 100 + self.config.price_bump_percent;
+        let sender = self.senders.entry(tx.sender).or_default();
+        sender.next_nonce = valid.state_nonce;
+        // Txs the account has since used up no longer belong here.
+        let used: Vec<u64> = sender.txs.range(..valid.state_nonce).map(|(n, _)| *n).collect();
+        for n in used {
+            if let Some(old) = sender.txs.remove(&n) {
+                self.by_hash.remove(&old.hash);
+            }
+        }
+        if let Some(old) = sender.txs.get(&nonce) {
+            let pays_more = |new: u128, old: u128| new * 100 >= old * bump;
+            let old_tip = old.tx.max_priority_fee_per_gas().unwrap_or(old.tx.max_fee_per_gas());
+            let new_tip = tx.tx.max_priority_fee_per_gas().unwrap_or(tx.tx.max_fee_per_gas());
+            if !pays_more(tx.tx.max_fee_per_gas(), old.tx.max_fee_per_gas())
+                || !pays_more(new_tip, old_tip)
+            {
+                return Err(PoolError::ReplacementUnderpriced);
+            }
+            let old_hash = old.hash;
+            self.by_hash.remove(&old_hash);
+            sender.txs.insert(nonce, tx.clone());
+            self.by_hash.insert(tx.hash, tx.clone());
+            tracing::debug!(target: "lamina::pool", hash = %tx.hash, replaced = %old_hash, "replaced");
+            return Ok(tx.hash);
+        }
+        if sender.txs.len() >= self.config.max_per_sender {
+            return Err(PoolError::SenderFull(tx.sender));
+        }
+        if self.by_hash.len() >= self.config.max_txs {
+            self.evict_for(&tx, env.base_fee)?;
+        }
+        let sender = self.senders.entry(tx.sender).or_default();
+        sender.txs.insert(nonce, tx.clone());
+        self.by_hash.insert(tx.hash, tx.clone());
+        tracing::debug!(target: "lamina::pool", hash = %tx.hash, sender = %tx.sender, nonce, "added");
+        Ok(tx.hash)
+    }
+
+    /// Makes room for `new` by dropping the lowest-paying tx among the last of each sender's
+    /// queue (dropping a last tx never opens a nonce gap), if `new` pays more.
+    fn evict_for(&mut self, new: &PooledTx, base_fee: u64) -> Result<(), PoolError> {
+        let tip = |t: &PooledTx| t.effective_tip(base_fee).unwrap_or(0);
+        let victim = self
+            .senders
+            .values()
+            .filter_map(|s| s.txs.values().next_back())
+            .min_by_key(|t| tip(t))
+            .cloned();
+        match victim {
+            Some(v) if tip(&v) < tip(new) => {
+                self.remove(&v.hash);
+                tracing::debug!(target: "lamina::pool", evicted = %v.hash, "pool full");
+                Ok(())
+            }
+            _ => Err(PoolError::PoolFull),
+        }
+    }
+
+    fn remove(&mut self, hash: &B256) -> Option<Arc<PooledTx>> {
+        let tx = self.by_hash.remove(hash)?;
+        if let Some(s) = self.senders.get_mut(&tx.sender) {
+            s.txs.remove(&tx.nonce());
+            if s.txs.is_empty() {
+                self.senders.remove(&tx.sender);
+            }
+        }
+        Some(tx)
+    }
+
+    /// After the head changed (a block, or a rewind): re-reads every pooled sender's nonce
+    /// from `view` and drops the txs it has used.
+    pub fn on_new_head(&mut self, view: &StateView) -> Result<(), PoolError> {
+        let senders: Vec<Address> = self.senders.keys().copied().collect();
+        for address in senders {
+            let next = view
+                .account(&address)
+                .map_err(|e| PoolError::State(e.to_string()))?
+                .map_or(0, |a| a.nonce);
+            let Some(s) = self.senders.get_mut(&address) else { continue };
+            s.next_nonce = next;
+            let used: Vec<B256> = s.txs.range(..next).map(|(_, t)| t.hash).collect();
+            for h in used {
+                self.remove(&h);
+            }
+        }
+        Ok(())
+    }
+
+    /// The pooled tx with `hash`.
+    pub fn get(&self, hash: &B256) -> Option<Arc<PooledTx>> {
+        self.by_hash.get(hash).cloned()
+    }
+
+    /// The next nonce of `sender` counting its pending txs (`eth_getTransactionCount` at
+    /// "pending"), if it has txs in the pool.
+    pub fn pending_nonce(&self, sender: &Address) -> Option<u64> {
+        self.senders.get(sender).map(|s| s.next_nonce + s.pending() as u64)
+    }
+
+    /// Pending and queued counts.
+    pub fn status(&self) -> PoolStatus {
+        let pending: usize = self.senders.values().map(Sender::pending).sum();
+        PoolStatus { pending, queued: self.by_hash.len() - pending }
+    }
+
+    /// The pending txs, best first, for a block with `base_fee`.
+    pub fn best(&self, base_fee: u64) -> BestTxs {
+        BestTxs::new(
+            self.senders.values().map(|s| {
+                let pending = s.pending();
+                s.txs.values().take(pending).cloned().collect::<Vec<_>>()
+            }),
+            base_fee,
+        )
+    }
+}
