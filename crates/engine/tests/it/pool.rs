@@ -246,11 +246,11 @@ fn blocks_take_pool_txs_within_gas_and_da_limits_and_skip_invalid_senders() {
     for n in 0..4 {
         add(&mut pool, &chain, &transfer(&key(3), n, GWEI)).unwrap();
     }
-    let (none, gas) = build_only(&chain, &pool, 30_000_000, Some(0));
+    let (none, gas) = build_only(&mut chain, &pool, 30_000_000, Some(0));
     assert!(none.is_empty() && gas == 0, "a zero DA budget takes nothing");
-    let (two, _) = build_only(&chain, &pool, 2 * 21_000 + 20_000, None);
+    let (two, _) = build_only(&mut chain, &pool, 2 * 21_000 + 20_000, None);
     assert_eq!(two.iter().filter(|t| t.sender == key(3).address()).count(), 2);
-    let (one, _) = build_only(&chain, &pool, 30_000_000, Some(150));
+    let (one, _) = build_only(&mut chain, &pool, 30_000_000, Some(150));
     assert_eq!(one.len(), 1, "{} txs fit 150 DA bytes", one.len());
 }
 
@@ -279,7 +279,7 @@ fn attrs(chain: &Chain, gas_limit: u64) -> BlockAttributes {
 /// Builds a block from the pool without committing it; returns the pool txs it took and its
 /// gas used.
 fn build_only(
-    chain: &Chain,
+    chain: &mut Chain,
     pool: &TxPool,
     gas_limit: u64,
     da: Option<u64>,
@@ -287,31 +287,22 @@ fn build_only(
     // Without the L1-info deposit (whose 1M gas limit must fit the block), so that small
     // gas limits can be tried.
     let a = BlockAttributes { transactions: Vec::new(), ..attrs(chain, gas_limit) };
-    let view = chain.store.state().unwrap();
-    let mut best = pool.best(env(chain).base_fee);
-    let limits = PoolLimits { max_da_bytes: da };
-    let block = chain
-        .builder
-        .build_with(
-            &chain.head,
-            chain.head_hash,
-            &a,
-            Some((&mut best, limits)),
-            WrapDatabaseRef(&view),
-            &view,
-        )
-        .unwrap();
-    let taken = block
-        .transactions
-        .iter()
-        .map(|t| pool.get(&keccak256(t.encoded_2718())).unwrap())
-        .collect();
-    (taken, block.header.gas_used)
+    build_from_pool(chain, pool, &a, da, false)
 }
 
-/// Builds a block from the pool and commits it.
+/// Builds a block from the pool with the L1-info deposit and commits it.
 fn build(chain: &mut Chain, pool: &TxPool, gas_limit: u64, da: Option<u64>) -> Vec<Arc<PooledTx>> {
     let a = attrs(chain, gas_limit);
+    build_from_pool(chain, pool, &a, da, true).0
+}
+
+fn build_from_pool(
+    chain: &mut Chain,
+    pool: &TxPool,
+    a: &BlockAttributes,
+    da: Option<u64>,
+    commit: bool,
+) -> (Vec<Arc<PooledTx>>, u64) {
     let view = chain.store.state().unwrap();
     let mut best = pool.best(env(chain).base_fee);
     let limits = PoolLimits { max_da_bytes: da };
@@ -320,22 +311,20 @@ fn build(chain: &mut Chain, pool: &TxPool, gas_limit: u64, da: Option<u64>) -> V
         .build_with(
             &chain.head,
             chain.head_hash,
-            &a,
+            a,
             Some((&mut best, limits)),
             WrapDatabaseRef(&view),
             &view,
         )
         .unwrap();
-    let taken = block
-        .transactions
-        .iter()
-        .skip(1)
-        .map(|t| pool.get(&keccak256(t.encoded_2718())).unwrap())
-        .collect();
-    let update = view.take_update(&block.bundle, block.header.state_root).unwrap();
-    drop(view);
-    chain.store.commit_block(&block, &update).unwrap();
-    chain.head = block.header.clone();
-    chain.head_hash = block.hash;
-    taken
+    let taken =
+        block.transactions.iter().filter_map(|t| pool.get(&keccak256(t.encoded_2718()))).collect();
+    if commit {
+        let update = view.take_update(&block.bundle, block.header.state_root).unwrap();
+        drop(view);
+        chain.store.commit_block(&block, &update).unwrap();
+        chain.head = block.header.clone();
+        chain.head_hash = block.hash;
+    }
+    (taken, block.header.gas_used)
 }
