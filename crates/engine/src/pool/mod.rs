@@ -16,7 +16,7 @@ use std::{
 };
 
 use alloy_consensus::Transaction;
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, keccak256};
 pub use best::BestTxs;
 use op_alloy_consensus::OpTxEnvelope;
 pub use validate::{PoolEnv, PoolError};
@@ -119,28 +119,20 @@ impl TxPool {
 
     /// Validates `raw` against the head state and admits it. Returns its hash.
     pub fn add(&mut self, raw: &Bytes, env: &PoolEnv, view: &StateView) -> Result<B256, PoolError> {
-        let c = &self.config;
-        let valid = validate::validate(raw, env, view, c.max_tx_size, c.min_tip, c.max_nonce_gap)?;
-        if self.by_hash.contains_key(&valid.hash) {
+        // A duplicate costs a hash, not a validation.
+        let hash = keccak256(raw);
+        if self.by_hash.contains_key(&hash) {
             return Err(PoolError::AlreadyKnown);
         }
-        let tx = Arc::new(PooledTx {
-            hash: valid.hash,
-            sender: valid.sender,
-            tx: valid.tx,
-            raw: valid.raw,
-        });
+        let c = &self.config;
+        let valid = validate::validate(raw, env, view, c.max_tx_size, c.min_tip, c.max_nonce_gap)?;
+        let tx = Arc::new(PooledTx { hash, sender: valid.sender, tx: valid.tx, raw: valid.raw });
         let nonce = tx.nonce();
         let bump = 100 + self.config.price_bump_percent;
+        // Txs the account has since used up no longer belong here.
+        self.set_next_nonce(tx.sender, valid.state_nonce);
         let sender = self.senders.entry(tx.sender).or_default();
         sender.next_nonce = valid.state_nonce;
-        // Txs the account has since used up no longer belong here.
-        let used: Vec<u64> = sender.txs.range(..valid.state_nonce).map(|(n, _)| *n).collect();
-        for n in used {
-            if let Some(old) = sender.txs.remove(&n) {
-                self.by_hash.remove(&old.hash);
-            }
-        }
         if let Some(old) = sender.txs.get(&nonce) {
             let pays_more = |new: u128, old: u128| new * 100 >= old * bump;
             let old_tip = old.tx.max_priority_fee_per_gas().unwrap_or(old.tx.max_fee_per_gas());
@@ -210,14 +202,19 @@ impl TxPool {
                 .account(&address)
                 .map_err(|e| PoolError::State(e.to_string()))?
                 .map_or(0, |a| a.nonce);
-            let Some(s) = self.senders.get_mut(&address) else { continue };
-            s.next_nonce = next;
-            let used: Vec<B256> = s.txs.range(..next).map(|(_, t)| t.hash).collect();
-            for h in used {
-                self.remove(&h);
-            }
+            self.set_next_nonce(address, next);
         }
         Ok(())
+    }
+
+    /// Records `sender`'s account nonce and drops its txs below it.
+    fn set_next_nonce(&mut self, sender: Address, next: u64) {
+        let Some(s) = self.senders.get_mut(&sender) else { return };
+        s.next_nonce = next;
+        let used: Vec<B256> = s.txs.range(..next).map(|(_, t)| t.hash).collect();
+        for h in used {
+            self.remove(&h);
+        }
     }
 
     /// The pooled tx with `hash`.

@@ -3,7 +3,7 @@
 
 use alloy_consensus::{Transaction, transaction::SignerRecoverable};
 use alloy_eips::eip2718::Decodable2718;
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_primitives::{Address, Bytes, U256};
 use op_alloy_consensus::OpTxEnvelope;
 use op_revm::{L1BlockInfo, OpSpecId};
 use revm::{context_interface::cfg::gas::calculate_initial_tx_gas, database::WrapDatabaseRef};
@@ -135,8 +135,6 @@ pub struct PoolEnv {
 /// A transaction that passed validation.
 #[derive(Debug, Clone)]
 pub struct ValidTx {
-    /// Its hash.
-    pub hash: B256,
     /// The recovered sender.
     pub sender: Address,
     /// The decoded tx.
@@ -216,5 +214,5 @@ pub fn validate(
     if balance < cost {
         return Err(PoolError::InsufficientFunds { balance, cost });
     }
-    Ok(ValidTx { hash: keccak256(raw), sender, tx, raw: raw.clone(), state_nonce: next })
+    Ok(ValidTx { sender, tx, raw: raw.clone(), state_nonce: next })
 }

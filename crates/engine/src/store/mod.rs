@@ -124,17 +124,12 @@ fn dberr<E: std::fmt::Display>(e: E) -> StoreError {
 
 pub use lamina_evm::genesis::GenesisAccount;
 
-/// Reads the head record (`number(8) ++ hash(32)`) within a read transaction.
+/// Reads the head record within a read transaction.
 fn read_head(txn: &redb::ReadTransaction) -> Result<Option<(u64, B256)>, StoreError> {
     let meta = txn.open_table(META).map_err(dberr)?;
     let Some(v) = meta.get(HEAD).map_err(dberr)? else { return Ok(None) };
-    let v = v.value();
-    let number: [u8; 8] = v
-        .get(..8)
-        .and_then(|b| b.try_into().ok())
-        .filter(|_| v.len() == 40)
-        .ok_or_else(|| StoreError::Corrupt("head record".into()))?;
-    Ok(Some((u64::from_be_bytes(number), B256::from_slice(&v[8..]))))
+    let head = BlockRef::decode(v.value())?;
+    Ok(Some((head.number, head.hash)))
 }
 
 /// Reads a u64 META value within a read transaction.

@@ -12,7 +12,7 @@ use lamina_protocol::codec::Cursor;
 use redb::ReadableTable;
 
 use super::{
-    AccountRecord, Store, StoreError, dberr,
+    AccountRecord, BlockRef, Store, StoreError, dberr,
     tables::{
         ACCOUNTS, BODIES, HASHES, HEAD, HEADERS, META, NEXT_NODE_ID, NODES, RECEIPTS, REVERTS,
         STALE, STATE_ROOTS, STORAGE, TX_INDEX, storage_key,
@@ -215,9 +215,7 @@ impl Store {
                 .map_err(dberr)?
                 .map(|h| keccak256(h.value()))
                 .ok_or(StoreError::UnknownBlock(number))?;
-            let mut head = [0u8; 40];
-            head[..8].copy_from_slice(&number.to_be_bytes());
-            head[8..].copy_from_slice(hash.as_slice());
+            let head = BlockRef { number, hash }.encode();
             meta.insert(HEAD, head.as_slice()).map_err(dberr)?;
             if fc.safe.number > number {
                 meta.insert(super::tables::SAFE, head.as_slice()).map_err(dberr)?;

@@ -44,6 +44,18 @@ pub(crate) const NEXT_NODE_ID: &str = "next_node_id";
 /// The META key of the oldest block whose state is kept: u64 big-endian (absent: 0).
 pub(crate) const STATE_FROM: &str = "state_from";
 
+/// The next trie node id recorded in META (1 when none was allocated yet).
+pub(crate) fn next_node_id(
+    meta: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+) -> Result<u64, super::StoreError> {
+    match meta.get(NEXT_NODE_ID).map_err(super::dberr)? {
+        Some(v) => {
+            meta_u64(v.value()).ok_or_else(|| super::StoreError::Corrupt("next node id".into()))
+        }
+        None => Ok(1),
+    }
+}
+
 /// Reads a big-endian u64 META value.
 pub(crate) fn meta_u64(v: &[u8]) -> Option<u64> {
     v.try_into().ok().map(u64::from_be_bytes)

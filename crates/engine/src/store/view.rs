@@ -19,7 +19,7 @@ use lamina_evm::{PostStateRoots, StateRootProvider};
 
 use super::{
     StoreError, dberr,
-    tables::{ACCOUNTS, CODE, HEADERS, META, NEXT_NODE_ID, NODES, STORAGE, meta_u64, storage_key},
+    tables::{ACCOUNTS, CODE, HEADERS, META, NODES, STORAGE, next_node_id, storage_key},
     update::{self, AccountRecord, StateUpdate},
 };
 use crate::trie::{self, NodeId, NodeSource, Root, TrieError};
@@ -69,15 +69,7 @@ impl StateView {
         root: Root,
         head: bool,
     ) -> Result<Self, StoreError> {
-        let next_node_id = {
-            let meta = txn.open_table(META).map_err(dberr)?;
-            match meta.get(NEXT_NODE_ID).map_err(dberr)? {
-                Some(v) => {
-                    meta_u64(v.value()).ok_or_else(|| StoreError::Corrupt("next node id".into()))?
-                }
-                None => 1,
-            }
-        };
+        let next_node_id = next_node_id(&txn.open_table(META).map_err(dberr)?)?;
         Ok(Self {
             nodes: txn.open_table(NODES).map_err(dberr)?,
             accounts: txn.open_table(ACCOUNTS).map_err(dberr)?,
@@ -175,20 +167,28 @@ impl StateView {
         Ok(trie::proof(self, self.root, &keccak256(address))?)
     }
 
-    /// `eth_getProof`: the account, its proof, and the value and proof of each slot.
+    /// `eth_getProof`: the account, its proof, and the value and proof of each slot. Each key
+    /// is read and proven in one walk down the trie.
     pub fn proof(&self, address: &Address, slots: &[U256]) -> Result<AccountProof, StoreError> {
-        let account = self.account(address)?;
-        let account_proof = self.account_proof(address)?;
+        let (leaf, account_proof) = trie::get_with_proof(self, self.root, &keccak256(address))?;
+        let account = match leaf {
+            Some((value, aux)) => Some(
+                AccountRecord::from_leaf(&value, aux)
+                    .ok_or_else(|| StoreError::Corrupt(format!("account leaf of {address}")))?,
+            ),
+            None => None,
+        };
         let storage_root = account.map(|a| a.storage()).unwrap_or_default();
         let mut storage = Vec::with_capacity(slots.len());
         for slot in slots {
             let key = keccak256(slot.to_be_bytes::<32>());
-            let value = match trie::get(self, storage_root, &key)? {
+            let (leaf, proof) = trie::get_with_proof(self, storage_root, &key)?;
+            let value = match leaf {
                 Some((v, _)) => alloy_rlp::Decodable::decode(&mut &v[..])
                     .map_err(|e| StoreError::Corrupt(format!("storage value: {e}")))?,
                 None => U256::ZERO,
             };
-            storage.push((*slot, value, trie::proof(self, storage_root, &key)?));
+            storage.push((*slot, value, proof));
         }
         Ok(AccountProof { account, account_proof, storage })
     }

@@ -10,11 +10,12 @@ use alloy_rlp::Encodable;
 use redb::ReadableTable;
 
 use super::{
-    AccountRecord, Retention, StateUpdate, Store, StoreError, dberr,
+    AccountRecord, BlockRef, Retention, StateUpdate, Store, StoreError, dberr,
     revert::Revert,
     tables::{
         ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NEXT_NODE_ID, NODES, RECEIPTS,
-        REVERTS, STALE, STATE_FROM, STATE_ROOTS, STORAGE, TX_INDEX, meta_u64, storage_key,
+        REVERTS, STALE, STATE_FROM, STATE_ROOTS, STORAGE, TX_INDEX, meta_u64, next_node_id,
+        storage_key,
     },
 };
 
@@ -30,22 +31,15 @@ impl Store {
         let txn = self.db.begin_write().map_err(dberr)?;
         {
             let mut meta = txn.open_table(META).map_err(dberr)?;
-            let next_id = match meta.get(NEXT_NODE_ID).map_err(dberr)? {
-                Some(v) => {
-                    meta_u64(v.value()).ok_or_else(|| StoreError::Corrupt("next node id".into()))?
-                }
-                None => 1,
-            };
+            let next_id = next_node_id(&meta)?;
             // Node ids are allocated when the update is computed: it must be on this state.
             if next_id != update.first_node_id {
                 return Err(StoreError::StaleUpdate);
             }
             meta.insert(NEXT_NODE_ID, update.nodes.next_id.to_be_bytes().as_slice())
                 .map_err(dberr)?;
-            let mut head = [0u8; 40];
-            head[..8].copy_from_slice(&header.number.to_be_bytes());
-            head[8..].copy_from_slice(hash.as_slice());
-            meta.insert(HEAD, head.as_slice()).map_err(dberr)?;
+            let head = BlockRef { number: header.number, hash };
+            meta.insert(HEAD, head.encode().as_slice()).map_err(dberr)?;
         }
         {
             let mut nodes = txn.open_table(NODES).map_err(dberr)?;

@@ -22,7 +22,7 @@ use alloy_trie::{
     nodes::{BranchNode, ExtensionNode, LeafNode, RlpNode},
 };
 use node::{Node, Ref};
-pub use read::{LeafValue, Visit, get, proof, walk};
+pub use read::{LeafValue, Visit, get, get_with_proof, proof, walk};
 
 /// Where a stored node lives in the node store.
 pub type NodeId = u64;

@@ -98,14 +98,23 @@ pub fn get(src: &impl NodeSource, root: Root, key: &B256) -> Result<Option<LeafV
 /// (the `accountProof`/`storageProof` of `eth_getProof`). It proves absence as well: inline
 /// nodes are part of their parent's RLP, already in the proof.
 pub fn proof(src: &impl NodeSource, root: Root, key: &B256) -> Result<Vec<Bytes>, TrieError> {
+    Ok(get_with_proof(src, root, key)?.1)
+}
+
+/// [`get`] and [`proof`] in one walk down the path.
+pub fn get_with_proof(
+    src: &impl NodeSource,
+    root: Root,
+    key: &B256,
+) -> Result<(Option<LeafValue>, Vec<Bytes>), TrieError> {
     let mut out = Vec::new();
     if root.hash == EMPTY_ROOT_HASH {
-        return Ok(out);
+        return Ok((None, out));
     }
-    descend(src, Node::Stored(root_ref(&root)), &Nibbles::unpack(key), |rlp| {
+    let value = descend(src, Node::Stored(root_ref(&root)), &Nibbles::unpack(key), |rlp| {
         out.push(Bytes::from(rlp))
     })?;
-    Ok(out)
+    Ok((value, out))
 }
 
 /// What [`walk`] visits.
