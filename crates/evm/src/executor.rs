@@ -177,6 +177,16 @@ impl OpBlockBuilder {
         &self.forks
     }
 
+    /// The L2 chain id.
+    pub const fn chain_id(&self) -> u64 {
+        self.config.l2_chain_id
+    }
+
+    /// The EVM factory (op-revm with the OP precompiles).
+    pub(crate) const fn evm_factory(&self) -> &OpEvmFactory {
+        self.factory.evm_factory()
+    }
+
     /// Builds the child of `parent` (whose hash is `parent_hash`) from `attrs`, executing on `db`
     /// (the parent's state). Nothing is written to `db`; the changes are returned.
     pub fn build<DB: Database>(
@@ -202,7 +212,7 @@ impl OpBlockBuilder {
         roots: &impl StateRootProvider,
     ) -> Result<ExecutedBlock, ExecError> {
         let ts = attrs.timestamp;
-        self.validate(parent, attrs)?;
+        self.check_attributes(parent, attrs)?;
         let op = self.config.chain_op_config();
         let base_fee = next_base_fee(&self.forks, &op, parent)?;
         let extra_data = match attrs.eip1559_params {
@@ -307,8 +317,13 @@ impl OpBlockBuilder {
         }
     }
 
-    /// Checks the attributes against the parent and the forks before anything runs.
-    fn validate(&self, parent: &Header, attrs: &BlockAttributes) -> Result<(), ExecError> {
+    /// Checks the attributes against the parent and the forks (what can be known before
+    /// anything runs: the Engine API checks this when a payload job starts).
+    pub fn check_attributes(
+        &self,
+        parent: &Header,
+        attrs: &BlockAttributes,
+    ) -> Result<(), ExecError> {
         let invalid = |m: &str| Err(ExecError::InvalidAttributes(m.to_owned()));
         let ts = attrs.timestamp;
         if ts <= parent.timestamp {

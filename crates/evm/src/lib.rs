@@ -6,6 +6,7 @@
 //!
 //! - [`spec`]: Lamina's fork schedule as the executor's hardfork traits and op-revm spec ids;
 //! - [`attributes`]: what a block is built from;
+//! - [`call`]: `eth_call`/`eth_estimateGas` execution on a block's state;
 //! - [`contracts`]: our compiled Solidity (the predeploys), embedded from `contracts/artifacts`;
 //! - [`header`]: base fee and `extraData` rules per fork;
 //! - [`l1block`]: the L1Block predeploy's storage after an L1-info call (what op-revm reads for fees);
@@ -21,6 +22,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod attributes;
+pub mod call;
 pub mod contracts;
 pub mod error;
 pub mod eth;
@@ -33,6 +35,7 @@ pub mod spec;
 pub mod trie;
 
 pub use attributes::BlockAttributes;
+pub use call::{CallOutcome, CallRequest};
 pub use error::ExecError;
 pub use executor::{
     ExecTx, ExecutedBlock, OpBlockBuilder, PoolLimits, PostStateRoots, StateRootProvider, TxSource,

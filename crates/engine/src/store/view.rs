@@ -90,6 +90,11 @@ impl StateView {
         self.number
     }
 
+    /// Whether this is the head state (updates can be computed and committed on it).
+    pub const fn is_head(&self) -> bool {
+        self.head
+    }
+
     /// The state root of this snapshot.
     pub const fn state_root(&self) -> B256 {
         self.root.hash
@@ -209,12 +214,23 @@ impl StateRootProvider for StateView {
         &self,
         bundle: &revm::database::BundleState,
     ) -> Result<PostStateRoots, String> {
-        let update = self.compute_update(bundle).map_err(|e| e.to_string())?;
+        // On an older state (a block built on a non-head parent, to check it or before a
+        // reorg) the update is computed for its roots only; it cannot be committed there.
+        let update = if self.head {
+            self.compute_update(bundle)
+        } else {
+            let current =
+                |a: &Address| self.account(a).map_err(|e| TrieError::Store(e.to_string()));
+            update::compute(self, self.root, self.next_node_id, current, bundle).map_err(Into::into)
+        }
+        .map_err(|e| e.to_string())?;
         let roots = PostStateRoots {
             state_root: update.root.hash,
             message_passer_storage_root: update.message_passer_storage_root,
         };
-        *self.last_update.borrow_mut() = Some(update);
+        if self.head {
+            *self.last_update.borrow_mut() = Some(update);
+        }
         Ok(roots)
     }
 }

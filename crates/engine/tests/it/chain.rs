@@ -25,8 +25,58 @@ pub(crate) const STORE_CODE: &[u8] = &[0x60, 0x20, 0x35, 0x60, 0x00, 0x35, 0x55,
 /// `SELFDESTRUCT(CALLER)`.
 pub(crate) const DESTRUCT_CODE: &[u8] = &[0x33, 0xff];
 
+/// A geth-format genesis JSON of the dev chain (every fork through Isthmus at 0) funding
+/// `funded` with 1000 ETH each.
+pub(crate) fn genesis_json(funded: &[Address]) -> String {
+    let alloc: Vec<String> = funded
+        .iter()
+        .map(|a| format!(r#""{a:x}": {{ "balance": "0x3635c9adc5dea00000" }}"#))
+        .collect();
+    let alloc = alloc.join(", ");
+    format!(
+        r#"{{
+  "config": {{
+    "chainId": {CHAIN_ID}, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
+    "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
+    "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
+    "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0, "bedrockBlock": 0, "regolithTime": 0,
+    "canyonTime": 0, "ecotoneTime": 0, "fjordTime": 0, "graniteTime": 0, "holoceneTime": 0, "isthmusTime": 0,
+    "optimism": {{ "eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250 }}
+  }},
+  "nonce": "0x0", "timestamp": "0x3e8", "extraData": "0x", "gasLimit": "0x1c9c380",
+  "difficulty": "0x0", "mixHash": "0x0000000000000000000000000000000000000000000000000000000000000000",
+  "coinbase": "0x4200000000000000000000000000000000000011", "baseFeePerGas": "0x3b9aca00",
+  "alloc": {{ {alloc} }}
+}}"#
+    )
+}
+
 pub(crate) fn config(hardforks: HardforkSchedule) -> RollupConfig {
     RollupConfig { hardforks, ..RollupConfig::dev() }
+}
+
+/// A signed EIP-1559 tx (fee cap 100 gwei, tip 1 gwei).
+pub(crate) fn signed_tx(
+    from: &PrivateKeySigner,
+    nonce: u64,
+    to: TxKind,
+    value: u128,
+    input: Bytes,
+    gas: u64,
+) -> Bytes {
+    let tx = TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce,
+        gas_limit: gas,
+        max_fee_per_gas: 100_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to,
+        value: U256::from(value),
+        input,
+        ..Default::default()
+    };
+    let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
+    OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into()
 }
 
 pub(crate) fn key(i: u8) -> PrivateKeySigner {
@@ -150,20 +200,8 @@ impl Chain {
         gas: u64,
     ) -> Bytes {
         let nonce = self.nonces.entry(from.address()).or_default();
-        let tx = TxEip1559 {
-            chain_id: CHAIN_ID,
-            nonce: *nonce,
-            gas_limit: gas,
-            max_fee_per_gas: 100_000_000_000,
-            max_priority_fee_per_gas: 1_000_000_000,
-            to,
-            value: U256::from(value),
-            input,
-            ..Default::default()
-        };
         *nonce += 1;
-        let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
-        OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into()
+        signed_tx(from, *nonce - 1, to, value, input, gas)
     }
 
     /// Builds a block of `txs` (after the L1-info deposit) on the head, commits it to the store

@@ -23,26 +23,7 @@ use lamina_protocol::{
 use op_alloy_consensus::OpTxEnvelope;
 use revm::{DatabaseRef, database::WrapDatabaseRef};
 
-use crate::chain::{CHAIN_ID, ETH, config, key};
-
-fn genesis_json(funded: Address) -> String {
-    format!(
-        r#"{{
-  "config": {{
-    "chainId": {CHAIN_ID}, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
-    "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
-    "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
-    "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0, "bedrockBlock": 0, "regolithTime": 0,
-    "canyonTime": 0, "ecotoneTime": 0, "fjordTime": 0, "graniteTime": 0, "holoceneTime": 0, "isthmusTime": 0,
-    "optimism": {{ "eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250 }}
-  }},
-  "nonce": "0x0", "timestamp": "0x3e8", "extraData": "0x", "gasLimit": "0x1c9c380",
-  "difficulty": "0x0", "mixHash": "0x0000000000000000000000000000000000000000000000000000000000000000",
-  "coinbase": "0x4200000000000000000000000000000000000011", "baseFeePerGas": "0x3b9aca00",
-  "alloc": {{ "{funded:x}": {{ "balance": "0x3635c9adc5dea00000" }} }}
-}}"#
-    )
-}
+use crate::chain::{CHAIN_ID, ETH, config, genesis_json, key};
 
 /// `initiateWithdrawal(address,uint256,bytes)` calldata.
 fn initiate_withdrawal(target: Address, gas: u64, data: &[u8]) -> Bytes {
@@ -63,7 +44,7 @@ fn genesis_json_to_a_proven_withdrawal() {
     let cfg = config(HardforkSchedule::all_through_isthmus());
     let alice = key(7);
     let genesis =
-        L2Genesis::from_json(&genesis_json(alice.address()), &cfg, FeeVaultConfig::default())
+        L2Genesis::from_json(&genesis_json(&[alice.address()]), &cfg, FeeVaultConfig::default())
             .unwrap();
     assert!(genesis.alloc[&L1_BLOCK].code.len() > 100, "predeploys added");
     let store = Store::open(dir.path().join("db")).unwrap();
@@ -170,8 +151,8 @@ fn genesis_json_to_a_proven_withdrawal() {
 #[test]
 fn a_genesis_for_another_chain_is_refused() {
     let cfg = config(HardforkSchedule::all_through_isthmus());
-    let json =
-        genesis_json(Address::ZERO).replace(&format!("\"chainId\": {CHAIN_ID}"), "\"chainId\": 5");
+    let json = genesis_json(&[Address::ZERO])
+        .replace(&format!("\"chainId\": {CHAIN_ID}"), "\"chainId\": 5");
     let err = L2Genesis::from_json(&json, &cfg, FeeVaultConfig::default()).unwrap_err();
     assert!(err.to_string().contains("l2_chain_id"), "{err}");
     assert!(L2Genesis::from_json("{", &cfg, FeeVaultConfig::default()).is_err());

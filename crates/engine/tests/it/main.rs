@@ -8,4 +8,5 @@ mod crash;
 mod genesis;
 mod pool;
 mod reorg;
+mod service;
 mod store;

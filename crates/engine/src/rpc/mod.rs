@@ -1,0 +1,104 @@
+//! The JSON-RPC servers: the public port (HTTP and WebSocket) with the `eth_` methods, and the
+//! authenticated Engine API port (JWT) with the `engine_` methods plus the `eth_` ones, as
+//! op-geth serves them. Request and response sizes and batch lengths are bounded.
+
+pub mod auth;
+pub mod engine_api;
+mod error;
+pub mod eth;
+
+use std::net::SocketAddr;
+
+use alloy_rpc_types_engine::JwtSecret;
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+
+use crate::service::EngineHandle;
+
+/// Where and how the servers listen.
+#[derive(Debug, Clone)]
+pub struct RpcConfig {
+    /// The public HTTP + WebSocket address (`None`: not served).
+    pub http: Option<SocketAddr>,
+    /// The Engine API address.
+    pub auth: Option<SocketAddr>,
+    /// The Engine API's JWT secret.
+    pub jwt: JwtSecret,
+    /// Largest request body, in bytes.
+    pub max_request_bytes: u32,
+    /// Largest response body, in bytes.
+    pub max_response_bytes: u32,
+    /// Most calls in one batch.
+    pub max_batch: u32,
+    /// Most concurrent connections per server.
+    pub max_connections: u32,
+}
+
+impl RpcConfig {
+    /// Defaults like geth's: 5 MiB requests, 160 MiB responses, batches of 1000.
+    pub fn new(http: Option<SocketAddr>, auth: Option<SocketAddr>, jwt: JwtSecret) -> Self {
+        Self {
+            http,
+            auth,
+            jwt,
+            max_request_bytes: 5 * 1024 * 1024,
+            max_response_bytes: 160 * 1024 * 1024,
+            max_batch: 1000,
+            max_connections: 1000,
+        }
+    }
+}
+
+/// Running servers; dropping this does not stop them (use [`RpcServers::stop`]).
+#[derive(Debug)]
+pub struct RpcServers {
+    /// The public server's address and handle.
+    pub http: Option<(SocketAddr, ServerHandle)>,
+    /// The Engine API server's address and handle.
+    pub auth: Option<(SocketAddr, ServerHandle)>,
+}
+
+impl RpcServers {
+    /// Stops both servers and waits for them.
+    pub async fn stop(self) {
+        for (_, h) in self.http.into_iter().chain(self.auth) {
+            // Already stopped is fine.
+            let _ = h.stop();
+            h.stopped().await;
+        }
+    }
+}
+
+fn server_config(c: &RpcConfig) -> ServerConfig {
+    ServerConfig::builder()
+        .max_request_body_size(c.max_request_bytes)
+        .max_response_body_size(c.max_response_bytes)
+        .max_connections(c.max_connections)
+        .set_batch_request_config(BatchRequestConfig::Limit(c.max_batch))
+        .build()
+}
+
+/// Starts the configured servers on the current tokio runtime.
+pub async fn start(handle: EngineHandle, config: &RpcConfig) -> std::io::Result<RpcServers> {
+    let mut servers = RpcServers { http: None, auth: None };
+    if let Some(addr) = config.http {
+        let server = Server::builder().set_config(server_config(config)).build(addr).await?;
+        let local = server.local_addr()?;
+        servers.http = Some((local, server.start(eth::module(handle.clone()))));
+        tracing::info!(target: "lamina::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
+    }
+    if let Some(addr) = config.auth {
+        let server = Server::builder()
+            .set_config(server_config(config))
+            .set_http_middleware(
+                tower::ServiceBuilder::new().layer(auth::JwtLayer::new(config.jwt)),
+            )
+            .build(addr)
+            .await?;
+        let local = server.local_addr()?;
+        let mut module = engine_api::module(handle.clone());
+        module.merge(eth::module(handle)).map_err(|e| std::io::Error::other(e.to_string()))?;
+        servers.auth = Some((local, server.start(module)));
+        tracing::info!(target: "lamina::rpc", %local, "Engine API listening (JWT)");
+    }
+    Ok(servers)
+}

@@ -1,0 +1,154 @@
+//! Read-only execution: `eth_call` and `eth_estimateGas` semantics on a block's state.
+//!
+//! A call without fee fields runs as op-geth runs it: no gas fee, no L1 data fee, no base-fee
+//! check, any nonce. With fee fields, fees are charged and checked like a real transaction's
+//! (so an estimate fails where the transaction would fail for lack of funds).
+
+use alloy_consensus::Header;
+use alloy_eips::eip2930::AccessList;
+use alloy_evm::{Database, Evm, EvmFactory};
+use alloy_op_evm::{OpTx, env::evm_env_for_op_block};
+use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
+use op_revm::OpTransaction;
+use revm::context::{TxEnv, result::ExecutionResult};
+
+use crate::{error::ExecError, executor::OpBlockBuilder};
+
+/// A call, as `eth_call`/`eth_estimateGas` describe it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallRequest {
+    /// The caller (zero address when absent).
+    pub from: Address,
+    /// Callee, or `Create`.
+    pub to: TxKind,
+    /// Gas limit (`None`: the block gas limit, capped).
+    pub gas: Option<u64>,
+    /// Legacy gas price.
+    pub gas_price: Option<u128>,
+    /// EIP-1559 fee cap.
+    pub max_fee_per_gas: Option<u128>,
+    /// EIP-1559 tip cap.
+    pub max_priority_fee_per_gas: Option<u128>,
+    /// Value sent.
+    pub value: U256,
+    /// Calldata or initcode.
+    pub input: Bytes,
+    /// Nonce to check (`None`: not checked).
+    pub nonce: Option<u64>,
+    /// EIP-2930 access list.
+    pub access_list: AccessList,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// It returned.
+    Success {
+        /// Gas used (after refunds).
+        gas_used: u64,
+        /// Return data.
+        output: Bytes,
+        /// Logs emitted.
+        logs: Vec<Log>,
+    },
+    /// It reverted.
+    Revert {
+        /// Gas used.
+        gas_used: u64,
+        /// Revert data.
+        output: Bytes,
+    },
+    /// It halted (out of gas, invalid opcode …).
+    Halt {
+        /// Gas used.
+        gas_used: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl CallOutcome {
+    /// Whether the call succeeded.
+    pub const fn is_success(&self) -> bool {
+        matches!(self, Self::Success { .. })
+    }
+
+    /// Gas used.
+    pub const fn gas_used(&self) -> u64 {
+        match self {
+            Self::Success { gas_used, .. }
+            | Self::Revert { gas_used, .. }
+            | Self::Halt { gas_used, .. } => *gas_used,
+        }
+    }
+}
+
+impl OpBlockBuilder {
+    /// Runs `req` in the context of block `header` on `db` (that block's post-state), with at
+    /// most `gas_cap` gas. An invalid call (fee cap below base fee, nonce mismatch, funds) is
+    /// [`ExecError::InvalidTx`]; a revert or halt is an outcome.
+    pub fn simulate<DB: Database>(
+        &self,
+        header: &Header,
+        db: DB,
+        req: &CallRequest,
+        gas_cap: u64,
+    ) -> Result<CallOutcome, ExecError> {
+        let mut env = evm_env_for_op_block(header, *self.forks(), self.chain_id());
+        let fees_given = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
+        env.cfg_env.disable_nonce_check = req.nonce.is_none();
+        env.cfg_env.disable_base_fee = !fees_given;
+        env.cfg_env.disable_fee_charge = !fees_given;
+        // Calls may come "from" a contract (geth allows it).
+        env.cfg_env.disable_eip3607 = true;
+        let gas = req.gas.unwrap_or(header.gas_limit).min(gas_cap).min(header.gas_limit);
+        let (gas_price, tip) = match (req.gas_price, req.max_fee_per_gas) {
+            (Some(p), _) => (p, None),
+            (None, Some(cap)) => (cap, Some(req.max_priority_fee_per_gas.unwrap_or(0).min(cap))),
+            (None, None) => (0, None),
+        };
+        let tx_type = if req.max_fee_per_gas.is_some() {
+            2
+        } else if req.access_list.is_empty() {
+            0
+        } else {
+            1
+        };
+        let base = TxEnv {
+            tx_type,
+            caller: req.from,
+            gas_limit: gas,
+            gas_price,
+            kind: req.to,
+            value: req.value,
+            data: req.input.clone(),
+            nonce: req.nonce.unwrap_or_default(),
+            chain_id: Some(self.chain_id()),
+            access_list: req.access_list.clone(),
+            gas_priority_fee: tip,
+            ..Default::default()
+        };
+        // The L1 data fee is charged on the encoded tx; a call has none, so it pays the
+        // minimum (and nothing at all when no fee fields are given).
+        let tx = OpTransaction { base, enveloped_tx: Some(Bytes::new()), ..Default::default() };
+        let mut evm = self.evm_factory().create_evm(db, env);
+        let out = evm.transact_raw(OpTx(tx)).map_err(|e| ExecError::InvalidTx {
+            index: 0,
+            hash: Default::default(),
+            reason: e.to_string(),
+        })?;
+        Ok(match out.result {
+            ExecutionResult::Success { gas, output, logs, .. } => CallOutcome::Success {
+                gas_used: gas.tx_gas_used(),
+                output: output.into_data(),
+                logs,
+            },
+            ExecutionResult::Revert { gas, output, .. } => {
+                CallOutcome::Revert { gas_used: gas.tx_gas_used(), output }
+            }
+            ExecutionResult::Halt { gas, reason, .. } => {
+                CallOutcome::Halt { gas_used: gas.tx_gas_used(), reason: format!("{reason:?}") }
+            }
+        })
+    }
+}
