@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod engine;
 
 /// Lamina: an OP Stack rollup in one binary.
 #[derive(Debug, Parser)]
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Decode batcher data: a batcher tx, a channel or a blob, down to the blocks and txs.
     Decode(decode::DecodeArgs),
+    /// Run the execution engine: Engine API (JWT) and JSON-RPC, optionally sequencing alone.
+    Engine(engine::EngineArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +36,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(args) => decode::run(&args),
+        Command::Engine(args) => match engine::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

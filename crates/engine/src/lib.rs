@@ -19,6 +19,7 @@ pub mod store;
 pub mod trie;
 
 pub use service::{
-    BlockEvent, BuiltPayload, ChainEvent, EngineConfig, EngineError, EngineHandle, PayloadVersion,
+    BlockEvent, BuiltPayload, ChainEvent, DevSequencer, EngineConfig, EngineError, EngineHandle,
+    PayloadVersion,
 };
 pub use store::{GenesisAccount, Retention, StateView, Store, StoreError, StoreOptions};

@@ -130,6 +130,49 @@ impl L2Genesis {
     }
 }
 
+/// The rollup config an execution client needs, read from an op-geth genesis JSON alone: the
+/// chain id, the OP fork times (`regolithTime` … `isthmusTime` in `config`) and the EIP-1559
+/// parameters (`config.optimism`); the rest is [`RollupConfig::dev`]'s. This is what an
+/// engine started with only `--genesis` runs (op-geth and op-reth take the same file).
+pub fn rollup_config_from_genesis(json: &str) -> Result<RollupConfig, GenesisError> {
+    let g: alloy_genesis::Genesis = serde_json::from_str(json)?;
+    let extra = &g.config.extra_fields;
+    let time = |key: &str| -> Result<Option<u64>, GenesisError> {
+        match extra.get_deserialized::<u64>(key) {
+            None => Ok(None),
+            Some(Ok(t)) => Ok(Some(t)),
+            Some(Err(e)) => Err(GenesisError::Invalid(format!("config.{key}: {e}"))),
+        }
+    };
+    let hardforks = lamina_protocol::HardforkSchedule {
+        regolith_time: time("regolithTime")?,
+        canyon_time: time("canyonTime")?,
+        delta_time: time("deltaTime")?,
+        ecotone_time: time("ecotoneTime")?,
+        fjord_time: time("fjordTime")?,
+        granite_time: time("graniteTime")?,
+        holocene_time: time("holoceneTime")?,
+        isthmus_time: time("isthmusTime")?,
+        jovian_time: time("jovianTime")?,
+    };
+    let mut cfg = RollupConfig { hardforks, l2_chain_id: g.config.chain_id, ..RollupConfig::dev() };
+    if let Some(op) = extra.get("optimism") {
+        let op: lamina_protocol::config::ChainOpConfig = serde_json::from_value(op.clone())
+            .map_err(|e| GenesisError::Invalid(format!("config.optimism: {e}")))?;
+        cfg.chain_op_config = Some(op);
+    }
+    cfg.genesis.l2_time = g.timestamp;
+    cfg.genesis.system_config.gas_limit = g.gas_limit;
+    // OP Mainnet's Ecotone fee scalars (base 1368, blob 810949), so a chain run without a rollup
+    // node still charges realistic L1 data fees.
+    let mut scalar = [0u8; 32];
+    scalar[0] = 1;
+    scalar[24..28].copy_from_slice(&810_949u32.to_be_bytes());
+    scalar[28..].copy_from_slice(&1_368u32.to_be_bytes());
+    cfg.genesis.system_config.scalar = B256::from(scalar);
+    Ok(cfg)
+}
+
 /// The GasPriceOracle's fork flags (slot 0: isEcotone, isFjord, isIsthmus, isJovian as bytes
 /// 31, 30, 29, 28) for the forks active at genesis.
 pub fn gas_price_oracle_flags(config: &RollupConfig, genesis_time: u64) -> U256 {

@@ -9,6 +9,7 @@
 //! pool's lock, so RPC reads never wait for block building.
 
 mod convert;
+mod dev;
 mod error;
 mod forkchoice;
 mod payload;
@@ -30,6 +31,7 @@ use lamina_protocol::RollupConfig;
 use op_alloy_consensus::OpReceiptEnvelope;
 use tokio::sync::broadcast;
 
+pub use dev::DevSequencer;
 pub use error::EngineError;
 pub use payload::{BuiltPayload, PayloadVersion};
 

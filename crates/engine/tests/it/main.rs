@@ -8,5 +8,6 @@ mod crash;
 mod genesis;
 mod pool;
 mod reorg;
+mod rpc;
 mod service;
 mod store;

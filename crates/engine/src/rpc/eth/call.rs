@@ -32,7 +32,7 @@ pub(super) fn register(
         let out = h
             .builder()
             .simulate(&header, WrapDatabaseRef(&view), &req, GAS_CAP)
-            .map_err(|e| server(e.to_string()))?;
+            .map_err(invalid_call)?;
         match out {
             CallOutcome::Success { output, .. } => Ok(output),
             other => Err(failure(other)),
@@ -76,6 +76,20 @@ fn prepare(
     Ok((req, header, view))
 }
 
+/// A call the EVM refused to run, in geth's words where clients match on them.
+fn invalid_call(e: lamina_evm::ExecError) -> ErrorObjectOwned {
+    match e {
+        lamina_evm::ExecError::InvalidTx { reason, .. } => {
+            if reason.contains("lack of funds") {
+                server(format!("insufficient funds for gas * price + value: {reason}"))
+            } else {
+                server(reason)
+            }
+        }
+        other => crate::rpc::error::internal(other),
+    }
+}
+
 /// A call that did not succeed, as geth reports it: reverts are code 3 with the revert data.
 pub(super) fn failure(out: CallOutcome) -> ErrorObjectOwned {
     match out {
@@ -112,7 +126,7 @@ fn estimate(
     }
     let mut run = |gas: u64| -> RpcResult<CallOutcome> {
         req.gas = Some(gas);
-        builder.simulate(header, &mut db, &req, GAS_CAP).map_err(|e| server(e.to_string()))
+        builder.simulate(header, &mut db, &req, GAS_CAP).map_err(invalid_call)
     };
     let first = run(cap)?;
     if !first.is_success() {

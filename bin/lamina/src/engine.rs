@@ -1,0 +1,100 @@
+//! `lamina engine`: the execution engine as its own process — the Engine API (JWT) for a
+//! rollup node (ours or op-node/kona) and the public JSON-RPC for wallets and tools. With
+//! `--dev` it also sequences its own blocks, so it can be used alone as a local L2.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
+
+use alloy_rpc_types_engine::JwtSecret;
+use clap::Args;
+use eyre::{WrapErr, eyre};
+
+use lamina_node::{EngineNode, EngineNodeConfig, Retention};
+use lamina_protocol::RollupConfig;
+
+/// Flags of `lamina engine`.
+#[derive(Debug, Args)]
+pub(crate) struct EngineArgs {
+    /// The L2 genesis, in op-geth's format (fork times and EIP-1559 parameters in `config`).
+    #[arg(long)]
+    genesis: PathBuf,
+    /// op-node's rollup.json (default: the genesis file's fork schedule with dev defaults).
+    #[arg(long)]
+    rollup_config: Option<PathBuf>,
+    /// Where the chain is stored.
+    #[arg(long)]
+    datadir: PathBuf,
+    /// Public JSON-RPC (HTTP and WebSocket) address.
+    #[arg(long = "http.addr", default_value = "127.0.0.1")]
+    http_addr: IpAddr,
+    /// Public JSON-RPC port (0: any free port).
+    #[arg(long = "http.port", default_value_t = 8545)]
+    http_port: u16,
+    /// Engine API address.
+    #[arg(long = "authrpc.addr", default_value = "127.0.0.1")]
+    auth_addr: IpAddr,
+    /// Engine API port (0: any free port).
+    #[arg(long = "authrpc.port", default_value_t = 8551)]
+    auth_port: u16,
+    /// The Engine API's JWT secret: a file of 32 hex-encoded bytes, created if missing.
+    #[arg(long)]
+    jwt_secret: PathBuf,
+    /// Keep the state of only the last N blocks (default: every block's).
+    #[arg(long)]
+    state_history: Option<u64>,
+    /// Sequence blocks alone (a local dev L2, no rollup node needed).
+    #[arg(long)]
+    dev: bool,
+    /// Milliseconds between dev blocks.
+    #[arg(long = "dev.block-time", default_value_t = 1000)]
+    dev_block_time: u64,
+}
+
+pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
+    let read = |p: &PathBuf| {
+        std::fs::read_to_string(p).wrap_err_with(|| format!("reading {}", p.display()))
+    };
+    let genesis_json = read(&args.genesis)?;
+    let rollup = match &args.rollup_config {
+        Some(p) => Some(RollupConfig::from_json(&read(p)?)?),
+        None => None,
+    };
+    let jwt = if args.jwt_secret.exists() {
+        JwtSecret::from_file(&args.jwt_secret)
+    } else {
+        JwtSecret::try_create_random(&args.jwt_secret)
+    }
+    .map_err(|e| eyre!("jwt secret {}: {e}", args.jwt_secret.display()))?;
+    let retention = match args.state_history {
+        Some(0) => return Err(eyre!("--state-history must be at least 1")),
+        Some(n) => Retention::Recent(n),
+        None => Retention::Archive,
+    };
+    let config = EngineNodeConfig {
+        genesis_json,
+        rollup,
+        datadir: args.datadir.clone(),
+        http: Some(SocketAddr::new(args.http_addr, args.http_port)),
+        auth: Some(SocketAddr::new(args.auth_addr, args.auth_port)),
+        jwt,
+        retention,
+        dev_block_time: args.dev.then(|| Duration::from_millis(args.dev_block_time)),
+    };
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let node = EngineNode::launch(config).await?;
+        // One line per server on stdout, for scripts that start us on port 0.
+        if let Some((addr, _)) = &node.servers.http {
+            println!("http: {addr}");
+        }
+        if let Some((addr, _)) = &node.servers.auth {
+            println!("authrpc: {addr}");
+        }
+        tokio::signal::ctrl_c().await?;
+        tracing::info!(target: "lamina::engine", "shutting down");
+        node.stop().await;
+        Ok(())
+    })
+}

@@ -1,0 +1,299 @@
+//! The RPC servers over real sockets: the Engine API with JWT driving blocks and an unsafe
+//! reorg between two engines, refused tokens, and bad input of every kind getting standard
+//! JSON-RPC errors without harming the node.
+
+use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpStream},
+};
+
+use alloy_primitives::{B256, Bytes, TxKind, U256};
+use alloy_rpc_types_engine::{
+    Claims, ForkchoiceUpdated, JwtSecret, PayloadStatus, PayloadStatusEnum,
+};
+use jsonrpsee::{
+    core::client::ClientT,
+    http_client::{HttpClient, HttpClientBuilder},
+    rpc_params,
+};
+use lamina_engine::{EngineHandle, rpc};
+use op_alloy_rpc_types_engine::{OpExecutionPayloadEnvelopeV4, OpPayloadAttributes};
+use serde_json::{Value, json};
+
+use crate::{
+    chain::{key, signed_tx},
+    service::{attributes, fcs, head, open_engine, transfers},
+};
+
+struct Node {
+    engine: EngineHandle,
+    cfg: lamina_protocol::RollupConfig,
+    http: SocketAddr,
+    auth: SocketAddr,
+    jwt: JwtSecret,
+    servers: rpc::RpcServers,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, cfg) = open_engine(dir.path());
+    let jwt = JwtSecret::random();
+    let local = Some("127.0.0.1:0".parse().unwrap());
+    let mut config = rpc::RpcConfig::new(local, local, jwt);
+    config.max_request_bytes = 128 * 1024;
+    config.max_batch = 10;
+    let servers = rpc::start(engine.clone(), &config).await.unwrap();
+    let http = servers.http.as_ref().unwrap().0;
+    let auth = servers.auth.as_ref().unwrap().0;
+    Node { engine, cfg, http, auth, jwt, servers, _dir: dir }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn token(jwt: &JwtSecret, iat: u64) -> String {
+    jwt.encode(&Claims { iat, exp: None }).unwrap()
+}
+
+fn engine_client(n: &Node) -> HttpClient {
+    let mut headers = http::HeaderMap::new();
+    let bearer = format!("Bearer {}", token(&n.jwt, now()));
+    headers.insert(http::header::AUTHORIZATION, bearer.parse().unwrap());
+    HttpClientBuilder::default().set_headers(headers).build(format!("http://{}", n.auth)).unwrap()
+}
+
+/// A raw HTTP/1.1 POST: status and body.
+fn post(addr: SocketAddr, body: &[u8], auth: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    if let Some(t) = auth {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    (status, body)
+}
+
+fn call(addr: SocketAddr, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let (status, text) = post(addr, body.to_string().as_bytes(), None);
+    assert_eq!(status, 200, "{text}");
+    // Chunked bodies: the JSON object is between the first '{' and the last '}'.
+    let text = &text[text.find('{').unwrap()..=text.rfind('}').unwrap()];
+    serde_json::from_str(text).unwrap()
+}
+
+/// One sequencer step over the Engine API; returns the new block's hash and its payload.
+async fn step_http(
+    n: &Node,
+    client: &HttpClient,
+    txs: Vec<Bytes>,
+    no_tx_pool: bool,
+    randao: u8,
+) -> (B256, OpExecutionPayloadEnvelopeV4) {
+    let parent = head(&n.engine);
+    let attrs: OpPayloadAttributes = attributes(&n.cfg, &parent, txs, no_tx_pool, randao);
+    let state = fcs(parent.hash_slow(), B256::ZERO, B256::ZERO);
+    let fcu: ForkchoiceUpdated =
+        client.request("engine_forkchoiceUpdatedV3", rpc_params![state, attrs]).await.unwrap();
+    let id = fcu.payload_id.unwrap();
+    let env: OpExecutionPayloadEnvelopeV4 =
+        client.request("engine_getPayloadV4", rpc_params![id]).await.unwrap();
+    (env.execution_payload.payload_inner.payload_inner.payload_inner.block_hash, env)
+}
+
+async fn insert(client: &HttpClient, env: &OpExecutionPayloadEnvelopeV4) -> PayloadStatus {
+    client
+        .request(
+            "engine_newPayloadV4",
+            rpc_params![
+                env.execution_payload.clone(),
+                Vec::<B256>::new(),
+                env.parent_beacon_block_root,
+                Vec::<Bytes>::new()
+            ],
+        )
+        .await
+        .unwrap()
+}
+
+async fn set_head(client: &HttpClient, hash: B256) -> ForkchoiceUpdated {
+    client
+        .request("engine_forkchoiceUpdatedV3", rpc_params![fcs(hash, B256::ZERO, B256::ZERO)])
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_api_over_http_with_jwt_drives_blocks_and_a_reorg() {
+    let a = start().await;
+    let b = start().await;
+    let (ca, cb) = (engine_client(&a), engine_client(&b));
+
+    let caps: Vec<String> = ca
+        .request("engine_exchangeCapabilities", rpc_params![vec!["engine_newPayloadV4"]])
+        .await
+        .unwrap();
+    assert!(caps.iter().any(|c| c == "engine_forkchoiceUpdatedV3"));
+
+    // Txs arrive through the public port; the sequencer takes them from its pool.
+    for tx in transfers(0, 0..3) {
+        let r = call(a.http, "eth_sendRawTransaction", json!([tx]));
+        assert!(r["result"].is_string(), "{r}");
+        call(b.http, "eth_sendRawTransaction", json!([tx]));
+    }
+    let mut chain = Vec::new();
+    for i in 0..3 {
+        let (hash, env) = step_http(&a, &ca, vec![], false, i).await;
+        assert_eq!(insert(&ca, &env).await.status, PayloadStatusEnum::Valid);
+        assert_eq!(set_head(&ca, hash).await.payload_status.status, PayloadStatusEnum::Valid);
+        // The follower gets the payload over its own Engine API.
+        assert_eq!(insert(&cb, &env).await.status, PayloadStatusEnum::Valid);
+        set_head(&cb, hash).await;
+        chain.push(hash);
+    }
+    assert_eq!(head(&b.engine).hash_slow(), chain[2]);
+    let r = call(b.http, "eth_getBlockByNumber", json!(["latest", false]));
+    assert_eq!(r["result"]["hash"], json!(chain[2]));
+    assert_eq!(r["result"]["transactions"].as_array().unwrap().len(), 1);
+    let r = call(b.http, "eth_getBlockByNumber", json!(["0x1", true]));
+    assert_eq!(r["result"]["transactions"].as_array().unwrap().len(), 4, "L1 info + 3 transfers");
+    assert_eq!(r["result"]["transactions"][0]["type"], "0x7e");
+
+    // Unsafe reorg: the sequencer rebuilds block 2 on block 1 with a different tx.
+    set_head(&ca, chain[0]).await;
+    let other = signed_tx(&key(1), 0, TxKind::Call(key(2).address()), 5, Bytes::new(), 21_000);
+    let (hash2, env2) = step_http(&a, &ca, vec![other], true, 9).await;
+    assert_eq!(insert(&ca, &env2).await.status, PayloadStatusEnum::Valid);
+    set_head(&ca, hash2).await;
+    assert_eq!(insert(&cb, &env2).await.status, PayloadStatusEnum::Valid);
+    assert_eq!(set_head(&cb, hash2).await.payload_status.status, PayloadStatusEnum::Valid);
+    assert_eq!(head(&b.engine).hash_slow(), hash2);
+    let r = call(b.http, "eth_getBlockByNumber", json!(["0x3", false]));
+    assert!(r["result"].is_null(), "block 3 is gone: {r}");
+    let r = call(b.http, "eth_getBalance", json!([key(2).address(), "latest"]));
+    assert_eq!(r["result"], json!(U256::from(1000u128 * 10u128.pow(18) + 5)));
+
+    // Safe and finalized through the API; finality does not go back.
+    let fcu: ForkchoiceUpdated = cb
+        .request("engine_forkchoiceUpdatedV3", rpc_params![fcs(hash2, hash2, chain[0])])
+        .await
+        .unwrap();
+    assert_eq!(fcu.payload_status.status, PayloadStatusEnum::Valid);
+    let r = call(b.http, "eth_getBlockByNumber", json!(["finalized", false]));
+    assert_eq!(r["result"]["number"], "0x1");
+    let err = cb
+        .request::<ForkchoiceUpdated, _>(
+            "engine_forkchoiceUpdatedV3",
+            rpc_params![fcs(hash2, hash2, B256::ZERO)],
+        )
+        .await;
+    assert!(err.is_ok(), "zero finalized means unchanged");
+    let genesis = a.engine.store().canonical_hash(0).unwrap().unwrap();
+    let err = cb
+        .request::<ForkchoiceUpdated, _>(
+            "engine_forkchoiceUpdatedV3",
+            rpc_params![fcs(hash2, hash2, genesis)],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("-38002"), "{err}");
+    // Unknown payload id.
+    let err = cb
+        .request::<Value, _>("engine_getPayloadV4", rpc_params!["0x0102030405060708"])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("-38001"), "{err}");
+
+    a.servers.stop().await;
+    b.servers.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_port_refuses_missing_wrong_and_stale_tokens() {
+    let n = start().await;
+    let body =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "engine_exchangeCapabilities", "params": [[]]})
+            .to_string();
+    let (status, _) = post(n.auth, body.as_bytes(), None);
+    assert_eq!(status, 401, "no token");
+    let wrong = token(&JwtSecret::random(), now());
+    assert_eq!(post(n.auth, body.as_bytes(), Some(&wrong)).0, 401, "another secret");
+    let stale = token(&n.jwt, now() - 120);
+    assert_eq!(post(n.auth, body.as_bytes(), Some(&stale)).0, 401, "iat 2 minutes old");
+    let ahead = token(&n.jwt, now() + 120);
+    assert_eq!(post(n.auth, body.as_bytes(), Some(&ahead)).0, 401, "iat 2 minutes ahead");
+    let (status, text) = post(n.auth, body.as_bytes(), Some(&token(&n.jwt, now())));
+    assert_eq!(status, 200);
+    assert!(text.contains("engine_newPayloadV4"), "{text}");
+    // Engine methods are not on the public port.
+    let r = call(n.http, "engine_exchangeCapabilities", json!([[]]));
+    assert_eq!(r["error"]["code"], -32601);
+    n.servers.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_standard_errors_and_changes_nothing() {
+    let n = start().await;
+    let before = head(&n.engine);
+    let code = |r: &Value| r["error"]["code"].as_i64().unwrap_or_default();
+
+    // Malformed JSON: parse error.
+    let (status, text) = post(n.http, b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", None);
+    assert!(text.contains("-32700"), "{status} {text}");
+    // Unknown method; wrong params.
+    assert_eq!(code(&call(n.http, "eth_nope", json!([]))), -32601);
+    assert_eq!(code(&call(n.http, "eth_getBalance", json!(["0x12"]))), -32602);
+    assert_eq!(code(&call(n.http, "eth_getBlockByNumber", json!([{}, false]))), -32602);
+    assert_eq!(code(&call(n.http, "eth_sendRawTransaction", json!(["0xzz"]))), -32602);
+    // Oversized request (limit 128 KiB here) and batches (limit 10).
+    let big = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": ["0".repeat(200_000)]});
+    let (status, _) = post(n.http, big.to_string().as_bytes(), None);
+    assert_eq!(status, 413, "payload too large");
+    let batch: Vec<Value> = (0..11)
+        .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "eth_chainId", "params": []}))
+        .collect();
+    let (_, text) = post(n.http, serde_json::to_string(&batch).unwrap().as_bytes(), None);
+    assert!(
+        text.contains("-32010") || text.contains("too large") || text.contains("-32600"),
+        "{text}"
+    );
+    let ok: Vec<Value> = batch[..3].to_vec();
+    let (_, text) = post(n.http, serde_json::to_string(&ok).unwrap().as_bytes(), None);
+    assert_eq!(text.matches("0x385").count(), 3, "{text}");
+
+    // Invalid transactions, each with its reason.
+    let to = TxKind::Call(key(9).address());
+    let send = |raw: Bytes| call(n.http, "eth_sendRawTransaction", json!([raw]));
+    let mut bad_sig = signed_tx(&key(0), 0, to, 1, Bytes::new(), 21_000).to_vec();
+    let len = bad_sig.len();
+    bad_sig[len - 40] ^= 0xff;
+    let cases: Vec<(&str, Bytes)> = vec![
+        ("decode", Bytes::from_static(&[0x02, 0xc0])),
+        ("signature", Bytes::from(bad_sig)),
+        ("funds", signed_tx(&key(9), 0, to, 1, Bytes::new(), 21_000)),
+        ("intrinsic gas", signed_tx(&key(0), 0, to, 1, Bytes::new(), 20_000)),
+    ];
+    for (what, raw) in cases {
+        let r = send(raw);
+        assert_eq!(code(&r), -32000, "{what}: {r}");
+    }
+    let ok = signed_tx(&key(0), 0, to, 1, Bytes::new(), 21_000);
+    assert!(send(ok.clone())["result"].is_string());
+    let r = send(ok);
+    assert!(r["error"]["message"].as_str().unwrap().contains("already known"), "{r}");
+    let r = send(signed_tx(&key(0), 0, to, 2, Bytes::new(), 21_000));
+    assert!(r["error"]["message"].as_str().unwrap().contains("underpriced"), "{r}");
+    assert_eq!(head(&n.engine), before, "nothing was built");
+    n.servers.stop().await;
+}

@@ -1,0 +1,123 @@
+//! The standalone engine: opens the chain, serves the Engine API (JWT) and the public JSON-RPC,
+//! and in dev mode sequences blocks itself on a timer, so one process is a usable local L2.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use alloy_rpc_types_engine::JwtSecret;
+use lamina_engine::{
+    DevSequencer, EngineConfig, EngineError, EngineHandle, Retention,
+    pool::PoolConfig,
+    rpc::{self, RpcConfig, RpcServers},
+    store::StoreOptions,
+};
+use lamina_evm::{
+    PoolLimits,
+    genesis::{FeeVaultConfig, GenesisError, L2Genesis, rollup_config_from_genesis},
+};
+use lamina_protocol::RollupConfig;
+use tokio::task::JoinHandle;
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The genesis is unusable.
+    #[error(transparent)]
+    Genesis(#[from] GenesisError),
+    /// The engine could not open its chain.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A server could not bind.
+    #[error("rpc: {0}")]
+    Rpc(#[from] std::io::Error),
+}
+
+/// How to run the standalone engine.
+#[derive(Debug, Clone)]
+pub struct EngineNodeConfig {
+    /// The op-geth-format genesis JSON.
+    pub genesis_json: String,
+    /// The rollup config (default: the genesis file's fork schedule, see
+    /// [`rollup_config_from_genesis`]).
+    pub rollup: Option<RollupConfig>,
+    /// Where the chain is stored.
+    pub datadir: PathBuf,
+    /// Public JSON-RPC address (HTTP and WebSocket).
+    pub http: Option<SocketAddr>,
+    /// Engine API address.
+    pub auth: Option<SocketAddr>,
+    /// The Engine API's secret.
+    pub jwt: JwtSecret,
+    /// State retention.
+    pub retention: Retention,
+    /// Sequence blocks alone at this interval (dev mode).
+    pub dev_block_time: Option<Duration>,
+}
+
+/// A running standalone engine.
+#[derive(Debug)]
+pub struct EngineNode {
+    /// The engine.
+    pub handle: EngineHandle,
+    /// Its servers (with their bound addresses).
+    pub servers: RpcServers,
+    sequencer: Option<JoinHandle<()>>,
+}
+
+impl EngineNode {
+    /// Opens the chain and starts the servers (and the dev sequencer) on the current runtime,
+    /// which must be multi-threaded.
+    pub async fn launch(config: EngineNodeConfig) -> Result<Self, NodeError> {
+        let rollup = match config.rollup {
+            Some(r) => r,
+            None => rollup_config_from_genesis(&config.genesis_json)?,
+        };
+        let genesis =
+            L2Genesis::from_json(&config.genesis_json, &rollup, FeeVaultConfig::default())?;
+        let engine_config = EngineConfig {
+            rollup,
+            pool: PoolConfig::default(),
+            store: StoreOptions { retention: config.retention },
+            block_limits: PoolLimits::default(),
+        };
+        let datadir = config.datadir.clone();
+        let handle = tokio::task::spawn_blocking(move || {
+            EngineHandle::open(&datadir, engine_config, &genesis)
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+        let servers =
+            rpc::start(handle.clone(), &RpcConfig::new(config.http, config.auth, config.jwt))
+                .await?;
+        let sequencer =
+            config.dev_block_time.map(|every| tokio::spawn(sequence(handle.clone(), every)));
+        Ok(Self { handle, servers, sequencer })
+    }
+
+    /// Stops the sequencer and the servers.
+    pub async fn stop(self) {
+        if let Some(task) = self.sequencer {
+            task.abort();
+        }
+        self.servers.stop().await;
+    }
+}
+
+/// The dev sequencer's loop: one block per tick, at the wall-clock second.
+async fn sequence(handle: EngineHandle, every: Duration) {
+    let mut seq = DevSequencer::new(handle);
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        match tokio::task::block_in_place(|| seq.step(now)) {
+            Ok((number, hash)) => {
+                tracing::debug!(target: "lamina::dev", number, %hash, "dev block");
+            }
+            Err(e) => tracing::error!(target: "lamina::dev", %e, "dev block failed"),
+        }
+    }
+}

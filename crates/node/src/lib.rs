@@ -1,0 +1,15 @@
+//! # lamina-node
+//!
+//! Lamina's services and how they are started. Today: the standalone execution engine
+//! ([`engine`]) — the engine service behind its RPC servers, optionally with the dev sequencer;
+//! the rollup node's sequencer, verifier, batcher and proposer follow.
+//!
+//! This crate is where tasks are spawned and servers started; the libraries below it stay
+//! synchronous or pure.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod engine;
+
+pub use engine::{EngineNode, EngineNodeConfig, NodeError};
+pub use lamina_engine::Retention;
