@@ -18,8 +18,10 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install cargo-nextest --locked
 fi
 
-# solc (solcjs) for the contract artifact check, from the lockfile.
+# solc (solcjs) for the contract artifact check; anvil, cast and viem for the client tests;
+# both from their lockfiles.
 npm ci --prefix contracts --no-audit --no-fund --loglevel=error
+npm ci --prefix tools --no-audit --no-fund --loglevel=error
 
 cargo nextest run --workspace --profile "${NEXTEST_PROFILE:-default}"
 cargo test --workspace --doc

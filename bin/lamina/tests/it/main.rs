@@ -1,8 +1,9 @@
-//! Integration tests of the `lamina` binary: `lamina decode` run as a process, and the
-//! workspace architecture rules.
+//! Integration tests of the `lamina` binary: `lamina decode` and `lamina engine` run as
+//! processes (the engine driven by cast and viem), and the workspace architecture rules.
 
 // Test code: a panic is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
 mod architecture;
+mod clients;
 mod decode;
