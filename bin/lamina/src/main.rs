@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod decode;
 mod engine;
 
@@ -22,6 +23,9 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the execution engine: Engine API (JWT) and JSON-RPC, optionally sequencing alone.
     Engine(engine::EngineArgs),
+    /// Whole-system benchmarks.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +40,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(args) => decode::run(&args),
+        Command::Bench(cmd) => match bench::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Engine(args) => match engine::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

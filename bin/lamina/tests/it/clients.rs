@@ -12,7 +12,7 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_trie::{Nibbles, TrieAccount, proof::verify_proof};
 use serde_json::Value;
 
-/// anvil's second dev key and its address, funded in the test genesis.
+/// anvil's second dev key and its address, funded in `scripts/dev-genesis.json`.
 const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const ADDRESS: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 /// A key with no funds.
@@ -56,8 +56,8 @@ impl Drop for Engine {
 
 fn start_engine() -> Engine {
     let dir = tempfile::tempdir().unwrap();
-    let genesis = dir.path().join("genesis.json");
-    std::fs::write(&genesis, genesis_json()).unwrap();
+    // The README's dev genesis: anvil's ten dev accounts funded.
+    let genesis = repo().join("scripts/dev-genesis.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
         .args(["engine", "--genesis"])
         .arg(&genesis)
@@ -77,37 +77,6 @@ fn start_engine() -> Engine {
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Engine { child, url: format!("http://{addr}"), _dir: dir }
-}
-
-fn genesis_json() -> String {
-    let forks = [
-        "regolithTime",
-        "canyonTime",
-        "deltaTime",
-        "ecotoneTime",
-        "fjordTime",
-        "graniteTime",
-        "holoceneTime",
-        "isthmusTime",
-    ]
-    .map(|f| format!("\"{f}\": 0"))
-    .join(", ");
-    format!(
-        r#"{{
-  "config": {{
-    "chainId": 901, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
-    "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
-    "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
-    "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0, "bedrockBlock": 0, {forks},
-    "optimism": {{ "eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250 }}
-  }},
-  "nonce": "0x0", "timestamp": "0x0", "extraData": "0x", "gasLimit": "0x1c9c380",
-  "difficulty": "0x0", "mixHash": "0x{zero}", "coinbase": "0x4200000000000000000000000000000000000011",
-  "baseFeePerGas": "0x3b9aca00",
-  "alloc": {{ "{ADDRESS}": {{ "balance": "0x3635c9adc5dea00000" }} }}
-}}"#,
-        zero = "0".repeat(64)
-    )
 }
 
 /// A contract: a 36-byte call (`set(uint256)`) stores the argument in slot 0 and emits

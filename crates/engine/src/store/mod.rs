@@ -208,6 +208,17 @@ impl Store {
         Self::view(txn, number, true)
     }
 
+    /// The head state's record of `address`, in one table read (the hot path of
+    /// `eth_getBalance`/`eth_getTransactionCount` at `latest`, which need no full view).
+    pub fn head_account(&self, address: &Address) -> Result<Option<AccountRecord>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let accounts = txn.open_table(ACCOUNTS).map_err(dberr)?;
+        let Some(v) = accounts.get(address.as_slice()).map_err(dberr)? else { return Ok(None) };
+        AccountRecord::decode(v.value())
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt(format!("account record of {address}")))
+    }
+
     /// A read-only view of the state after block `number` (the head's, or an older one read
     /// through the trie), unless the retention policy pruned it.
     pub fn state_at(&self, number: u64) -> Result<StateView, StoreError> {

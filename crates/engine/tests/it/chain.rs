@@ -207,11 +207,21 @@ impl Chain {
     /// Builds a block of `txs` (after the L1-info deposit) on the head, commits it to the store
     /// and applies it to the model.
     pub(crate) fn produce(&mut self, txs: Vec<Bytes>) -> ExecutedBlock {
+        self.produce_with_l1_base_fee(txs, U256::ZERO)
+    }
+
+    /// [`Self::produce`] on an L1 origin with base fee `l1_base_fee` (so L1 data fees apply).
+    pub(crate) fn produce_with_l1_base_fee(
+        &mut self,
+        txs: Vec<Bytes>,
+        l1_base_fee: U256,
+    ) -> ExecutedBlock {
         let ts = self.head.timestamp + 2;
         let origin = L1OriginFields {
             number: 1,
             timestamp: ts - 4,
             hash: B256::repeat_byte(1),
+            base_fee: l1_base_fee,
             ..Default::default()
         };
         let info = L1BlockInfoTx::build(&self.cfg, &self.cfg.genesis.system_config, &origin, 0, ts)

@@ -26,7 +26,7 @@ use revm::{DatabaseRef, database::WrapDatabaseRef};
 use crate::chain::{CHAIN_ID, ETH, config, genesis_json, key};
 
 /// `initiateWithdrawal(address,uint256,bytes)` calldata.
-fn initiate_withdrawal(target: Address, gas: u64, data: &[u8]) -> Bytes {
+pub(crate) fn initiate_withdrawal(target: Address, gas: u64, data: &[u8]) -> Bytes {
     let mut out = keccak256("initiateWithdrawal(address,uint256,bytes)")[..4].to_vec();
     out.extend_from_slice(target.into_word().as_slice());
     out.extend_from_slice(&U256::from(gas).to_be_bytes::<32>());

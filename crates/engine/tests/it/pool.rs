@@ -64,6 +64,37 @@ fn setup() -> (tempfile::TempDir, Chain) {
     (dir, chain)
 }
 
+#[test]
+fn admission_counts_the_l1_data_fee() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(HardforkSchedule::all_through_isthmus());
+    // OP Mainnet's Ecotone scalars, on an L1 base fee of 100 gwei.
+    let mut scalar = [0u8; 32];
+    scalar[0] = 1;
+    scalar[24..28].copy_from_slice(&810_949u32.to_be_bytes());
+    scalar[28..].copy_from_slice(&1_368u32.to_be_bytes());
+    cfg.genesis.system_config.scalar = B256::from(scalar);
+    // With the predeploys: the L1Block contract must hold what the L1-info deposit sets.
+    let json = crate::chain::genesis_json(&[key(0).address()]);
+    let genesis =
+        lamina_evm::genesis::L2Genesis::from_json(&json, &cfg, Default::default()).unwrap();
+    let mut chain = Chain::new(&dir.path().join("db"), cfg, genesis.alloc);
+    // Fund two accounts with exactly what gas and value cost, and with 0.001 ETH more.
+    let cost = 21_000 * 100 * GWEI + 1;
+    let fund = |chain: &mut Chain, who: u8, amount: u128| {
+        chain.tx(&key(0), TxKind::Call(key(who).address()), amount, Bytes::new(), 21_000)
+    };
+    let txs = vec![fund(&mut chain, 5, cost), fund(&mut chain, 6, cost + ETH / 1000)];
+    chain.produce_with_l1_base_fee(txs, U256::from(100 * GWEI));
+    let mut pool = TxPool::new(PoolConfig::default());
+    let err = add(&mut pool, &chain, &transfer(&key(5), 0, GWEI)).unwrap_err();
+    assert!(
+        matches!(err, PoolError::InsufficientFunds { cost: c, .. } if c > U256::from(cost)),
+        "the L1 fee makes the difference: {err}"
+    );
+    add(&mut pool, &chain, &transfer(&key(6), 0, GWEI)).unwrap();
+}
+
 fn env(chain: &Chain) -> PoolEnv {
     let forks = chain.builder.forks();
     let ts = chain.head.timestamp + 2;

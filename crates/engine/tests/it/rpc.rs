@@ -297,3 +297,120 @@ async fn bad_input_gets_standard_errors_and_changes_nothing() {
     assert_eq!(head(&n.engine), before, "nothing was built");
     n.servers.stop().await;
 }
+
+/// The next notification of a subscription, within 10 s.
+async fn next(s: &mut jsonrpsee::core::client::Subscription<Value>) -> Value {
+    tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_subscriptions_follow_heads_and_logs_through_a_reorg() {
+    use jsonrpsee::core::client::SubscriptionClientT;
+    let n = start().await;
+    let ws = jsonrpsee::ws_client::WsClientBuilder::default()
+        .build(format!("ws://{}", n.http))
+        .await
+        .unwrap();
+    let mut heads = ws
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+        .await
+        .unwrap();
+    let passer = lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;
+    let mut logs = ws
+        .subscribe::<Value, _>(
+            "eth_subscribe",
+            rpc_params!["logs", json!({"address": passer})],
+            "eth_unsubscribe",
+        )
+        .await
+        .unwrap();
+    let err = ws
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["nope"], "eth_unsubscribe")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("unsupported"), "{err}");
+
+    // Block 1 with a withdrawal (a MessagePassed log), sequenced in process.
+    let input = crate::genesis::initiate_withdrawal(key(3).address(), 100_000, &[1, 2]);
+    let w = signed_tx(&key(0), 0, TxKind::Call(passer), 1, input, 200_000);
+    let b1 = crate::service::sequence(&n.engine, &n.cfg, vec![w], 1);
+    let h = next(&mut heads).await;
+    assert_eq!(h["number"], "0x1");
+    assert_eq!(h["hash"], json!(b1.payload.block_hash()));
+    let l = next(&mut logs).await;
+    assert_eq!(l["removed"], false);
+    assert_eq!(l["blockNumber"], "0x1");
+    assert_eq!(l["address"], json!(passer));
+
+    // Reorg block 1 out: its log comes again with `removed: true`, then the new head.
+    let genesis = n.engine.store().canonical_hash(0).unwrap().unwrap();
+    n.engine
+        .forkchoice_updated(
+            fcs(genesis, B256::ZERO, B256::ZERO),
+            None,
+            lamina_engine::PayloadVersion::V3,
+        )
+        .unwrap();
+    crate::service::sequence(&n.engine, &n.cfg, vec![], 2);
+    let l = next(&mut logs).await;
+    assert_eq!(l["removed"], true, "{l}");
+    let h = next(&mut heads).await;
+    assert_eq!(h["number"], "0x1");
+    assert_ne!(h["hash"], json!(b1.payload.block_hash()));
+    n.servers.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_refuses_what_a_block_could_not_take() {
+    let n = start().await;
+    let to = TxKind::Call(key(9).address());
+    let send = |raw: Bytes| call(n.http, "eth_sendRawTransaction", json!([raw]));
+    let message = |r: &Value| r["error"]["message"].as_str().unwrap_or_default().to_owned();
+    crate::service::sequence(&n.engine, &n.cfg, transfers(0, 0..1), 1);
+
+    // Nonce too low: nonce 0 is in block 1.
+    let r = send(signed_tx(&key(0), 0, to, 7, Bytes::new(), 21_000));
+    assert!(message(&r).contains("nonce too low"), "{r}");
+    // Wrong chain id, and no chain id at all (pre-EIP-155).
+    let wrong_chain = {
+        use alloy_consensus::SignableTransaction;
+        use alloy_signer::SignerSync;
+        let tx = alloy_consensus::TxEip1559 {
+            chain_id: 1,
+            gas_limit: 21_000,
+            max_fee_per_gas: 100_000_000_000,
+            to,
+            ..Default::default()
+        };
+        let sig = key(1).sign_hash_sync(&tx.signature_hash()).unwrap();
+        alloy_eips::eip2718::Encodable2718::encoded_2718(
+            &op_alloy_consensus::OpTxEnvelope::Eip1559(tx.into_signed(sig)),
+        )
+    };
+    let r = send(wrong_chain.into());
+    assert!(message(&r).contains("chain id"), "{r}");
+    // Fee cap under the next block's base fee.
+    let cheap = {
+        use alloy_consensus::SignableTransaction;
+        use alloy_signer::SignerSync;
+        let tx = alloy_consensus::TxEip1559 {
+            chain_id: crate::chain::CHAIN_ID,
+            gas_limit: 21_000,
+            max_fee_per_gas: 1,
+            to,
+            ..Default::default()
+        };
+        let sig = key(1).sign_hash_sync(&tx.signature_hash()).unwrap();
+        alloy_eips::eip2718::Encodable2718::encoded_2718(
+            &op_alloy_consensus::OpTxEnvelope::Eip1559(tx.into_signed(sig)),
+        )
+    };
+    let r = send(cheap.into());
+    assert!(message(&r).contains("base fee"), "{r}");
+    assert_eq!(n.engine.with_pool(|p| p.status().pending + p.status().queued), 0);
+    n.servers.stop().await;
+}

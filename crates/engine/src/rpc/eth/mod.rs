@@ -36,6 +36,10 @@ pub(crate) fn resolve(h: &EngineHandle, id: BlockId) -> RpcResult<Option<u64>> {
     let s = h.store();
     match id {
         BlockId::Hash(hash) => s.block_number(&hash.block_hash).map_err(store),
+        BlockId::Number(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending) => {
+            // The common case reads one meta entry, not the whole forkchoice.
+            Ok(s.head().map_err(store)?.map(|(n, _)| n))
+        }
         BlockId::Number(tag) => {
             let fc = s.forkchoice().map_err(store)?;
             Ok(match tag {
@@ -54,12 +58,31 @@ pub(crate) fn resolve_existing(h: &EngineHandle, id: Option<BlockId>) -> RpcResu
     resolve(h, id.unwrap_or_default())?.ok_or_else(|| server("header not found"))
 }
 
+/// Whether `id` names the head (the flat tables answer it directly).
+fn is_latest(id: Option<BlockId>) -> bool {
+    matches!(id, None | Some(BlockId::Number(BlockNumberOrTag::Latest | BlockNumberOrTag::Pending)))
+}
+
+/// The account `address` after block `id`.
+fn account(
+    h: &EngineHandle,
+    address: &Address,
+    id: Option<BlockId>,
+) -> RpcResult<Option<crate::store::AccountRecord>> {
+    if is_latest(id) {
+        return h.store().head_account(address).map_err(store);
+    }
+    state(h, id)?.account(address).map_err(store)
+}
+
 /// The state after block `id`.
 pub(crate) fn state(h: &EngineHandle, id: Option<BlockId>) -> RpcResult<StateView> {
     let n = resolve_existing(h, id)?;
     h.store().state_at(n).map_err(store)
 }
 
+/// Point reads (one or two redb lookups) run inline on the server's threads; anything that
+/// executes, scans or recovers signatures runs on the blocking pool.
 fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::RegisterMethodError> {
     m.register_method("eth_chainId", |_, h, _| -> RpcResult<U64> {
         Ok(U64::from(h.rollup().l2_chain_id))
@@ -73,29 +96,27 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
         let (n, _) = h.store().head().map_err(store)?.unwrap_or_default();
         Ok(U64::from(n))
     })?;
-    m.register_blocking_method("eth_getBalance", |p, h, _| -> RpcResult<U256> {
+    m.register_method("eth_getBalance", |p, h, _| -> RpcResult<U256> {
         let (address, id): (Address, Option<BlockId>) = p.parse()?;
-        let view = state(&h, id)?;
-        Ok(view.account(&address).map_err(store)?.map(|a| a.balance).unwrap_or_default())
+        Ok(account(h, &address, id)?.map(|a| a.balance).unwrap_or_default())
     })?;
-    m.register_blocking_method("eth_getTransactionCount", |p, h, _| -> RpcResult<U64> {
+    m.register_method("eth_getTransactionCount", |p, h, _| -> RpcResult<U64> {
         let (address, id): (Address, Option<BlockId>) = p.parse()?;
-        let view = state(&h, id)?;
-        let nonce = view.account(&address).map_err(store)?.map(|a| a.nonce).unwrap_or_default();
+        let nonce = account(h, &address, id)?.map(|a| a.nonce).unwrap_or_default();
         let pending = matches!(id, Some(BlockId::Number(BlockNumberOrTag::Pending)));
         let pooled = if pending { h.with_pool(|p| p.pending_nonce(&address)) } else { None };
         Ok(U64::from(pooled.unwrap_or(nonce).max(nonce)))
     })?;
-    m.register_blocking_method("eth_getCode", |p, h, _| -> RpcResult<Bytes> {
+    m.register_method("eth_getCode", |p, h, _| -> RpcResult<Bytes> {
         let (address, id): (Address, Option<BlockId>) = p.parse()?;
-        let view = state(&h, id)?;
+        let view = state(h, id)?;
         let Some(a) = view.account(&address).map_err(store)? else { return Ok(Bytes::new()) };
         use revm::DatabaseRef;
         Ok(view.code_by_hash_ref(a.code_hash).map_err(store)?.original_bytes())
     })?;
-    m.register_blocking_method("eth_getStorageAt", |p, h, _| -> RpcResult<B256> {
+    m.register_method("eth_getStorageAt", |p, h, _| -> RpcResult<B256> {
         let (address, slot, id): (Address, JsonStorageKey, Option<BlockId>) = p.parse()?;
-        let view = state(&h, id)?;
+        let view = state(h, id)?;
         Ok(view.storage(&address, slot.as_b256().into()).map_err(store)?.into())
     })?;
     m.register_blocking_method("eth_getProof", |p, h, _| -> RpcResult<_> {

@@ -1,0 +1,21 @@
+//! `lamina bench …`: whole-system benchmarks run as a user would run them, against Lamina and,
+//! where it makes sense, against a reference node in the same run (ratios, not absolute
+//! numbers, are what survive a noisy shared machine).
+
+mod rpc;
+
+use clap::Subcommand;
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// JSON-RPC throughput and latency of `lamina engine --dev`, and of anvil with the same
+    /// genesis.
+    Rpc(rpc::RpcBenchArgs),
+}
+
+pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
+    match cmd {
+        BenchCommand::Rpc(args) => rpc::run(args),
+    }
+}

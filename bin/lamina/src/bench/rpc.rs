@@ -1,0 +1,382 @@
+//! `lamina bench rpc`: the same JSON-RPC load against `lamina engine --dev` and anvil (from
+//! npm), both started from one genesis with the same funded accounts:
+//!
+//! - reads: `eth_blockNumber`, `eth_getBalance`, `eth_call`, `eth_getBlockByNumber` (full),
+//!   each from `--concurrency` clients for `--requests` requests: requests/s, p50 and p99;
+//! - txs: `--txs` pre-signed transfers from 100 senders submitted concurrently: submissions/s,
+//!   and the time until every one is in a block.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use alloy_consensus::{SignableTransaction, TxEip1559};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U64, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use clap::Args;
+use eyre::{WrapErr, eyre};
+use jsonrpsee::{
+    core::client::ClientT,
+    http_client::{HttpClient, HttpClientBuilder},
+    rpc_params,
+};
+use serde_json::{Value, json};
+
+/// Flags of `lamina bench rpc`.
+#[derive(Debug, Args)]
+pub(crate) struct RpcBenchArgs {
+    /// Requests per read scenario.
+    #[arg(long, default_value_t = 20_000)]
+    requests: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Transfers in the tx scenario.
+    #[arg(long, default_value_t = 2_000)]
+    txs: usize,
+    /// The anvil binary (default: tools/node_modules/.bin/anvil; skipped when missing).
+    #[arg(long)]
+    anvil: Option<PathBuf>,
+}
+
+const SENDERS: usize = 100;
+
+/// The params of request `i` of a read scenario.
+type Params = Arc<dyn Fn(usize) -> Vec<Value> + Send + Sync>;
+const CHAIN_ID: u64 = 901;
+
+fn key(i: usize) -> PrivateKeySigner {
+    let mut b = [0u8; 32];
+    b[24..].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+    b[0] = 0x11;
+    PrivateKeySigner::from_bytes(&B256::from(b)).unwrap_or_else(|_| PrivateKeySigner::random())
+}
+
+fn genesis_json(accounts: &[Address]) -> String {
+    let alloc: Vec<String> = accounts
+        .iter()
+        .map(|a| format!(r#""{a:x}": {{ "balance": "0x3635c9adc5dea00000" }}"#))
+        .collect();
+    let forks = [
+        "regolithTime",
+        "canyonTime",
+        "deltaTime",
+        "ecotoneTime",
+        "fjordTime",
+        "graniteTime",
+        "holoceneTime",
+        "isthmusTime",
+    ]
+    .map(|f| format!("\"{f}\": 0"))
+    .join(", ");
+    format!(
+        r#"{{"config": {{"chainId": {CHAIN_ID}, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
+  "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0,
+  "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0,
+  "terminalTotalDifficulty": 0, "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0,
+  "bedrockBlock": 0, {forks},
+  "optimism": {{"eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250}}}},
+ "nonce": "0x0", "timestamp": "0x0", "extraData": "0x", "gasLimit": "0x1c9c380", "difficulty": "0x0",
+ "mixHash": "0x{zero}", "coinbase": "0x4200000000000000000000000000000000000011",
+ "baseFeePerGas": "0x3b9aca00", "alloc": {{ {alloc} }} }}"#,
+        alloc = alloc.join(", "),
+        zero = "0".repeat(64),
+    )
+}
+
+/// A node process, killed on drop.
+struct Node {
+    name: &'static str,
+    child: Child,
+    url: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> eyre::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn start_lamina(dir: &std::path::Path, genesis: &std::path::Path) -> eyre::Result<Node> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["engine", "--genesis"])
+        .arg(genesis)
+        .arg("--datadir")
+        .arg(dir.join("lamina-data"))
+        .arg("--jwt-secret")
+        .arg(dir.join("jwt.hex"))
+        .args(["--http.port", "0", "--authrpc.port", "0", "--dev", "--dev.block-time", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| eyre!("no stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().ok_or_else(|| eyre!("lamina engine exited"))??;
+    let addr = first.strip_prefix("http: ").ok_or_else(|| eyre!("unexpected output {first}"))?;
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Node { name: "lamina", child, url: format!("http://{addr}") })
+}
+
+fn start_anvil(bin: &std::path::Path, genesis: &std::path::Path) -> eyre::Result<Node> {
+    let port = free_port()?;
+    let child = Command::new(bin)
+        .args([
+            "--optimism",
+            "--silent",
+            "--block-time",
+            "1",
+            "--port",
+            &port.to_string(),
+            "--init",
+        ])
+        .arg(genesis)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    Ok(Node { name: "anvil", child, url: format!("http://127.0.0.1:{port}") })
+}
+
+fn client(url: &str) -> eyre::Result<HttpClient> {
+    Ok(HttpClientBuilder::default().request_timeout(Duration::from_secs(60)).build(url)?)
+}
+
+async fn wait_ready(url: &str) -> eyre::Result<()> {
+    let c = client(url)?;
+    for _ in 0..200 {
+        if c.request::<U64, _>("eth_chainId", rpc_params![]).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(eyre!("{url} did not answer"))
+}
+
+/// Requests/s, p50 and p99 (µs) of one read scenario.
+#[derive(Debug, Clone, Copy)]
+struct ReadResult {
+    rps: f64,
+    p50: u128,
+    p99: u128,
+}
+
+async fn read_scenario(
+    url: &str,
+    method: &'static str,
+    params: Params,
+    requests: usize,
+    concurrency: usize,
+) -> eyre::Result<ReadResult> {
+    let per = requests / concurrency;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..concurrency {
+        let c = client(url)?;
+        let params = params.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(per);
+            for i in 0..per {
+                let p = params(t * per + i);
+                let mut rp = jsonrpsee::core::params::ArrayParams::new();
+                for v in p {
+                    rp.insert(v)?;
+                }
+                let t0 = Instant::now();
+                let _: Value = c.request(method, rp).await?;
+                lat.push(t0.elapsed().as_micros());
+            }
+            Ok::<_, eyre::Report>(lat)
+        }));
+    }
+    let mut all = Vec::with_capacity(requests);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Ok(ReadResult {
+        rps: all.len() as f64 / elapsed,
+        p50: all[all.len() / 2],
+        p99: all[all.len() * 99 / 100],
+    })
+}
+
+/// Submission rate (txs/s) and seconds until all are included.
+async fn tx_scenario(
+    url: &str,
+    txs: &[Bytes],
+    senders: &[Address],
+    concurrency: usize,
+) -> eyre::Result<(f64, f64)> {
+    let start = Instant::now();
+    let chunks: Vec<Vec<Bytes>> =
+        txs.chunks(txs.len().div_ceil(concurrency)).map(<[Bytes]>::to_vec).collect();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let c = client(url)?;
+        tasks.push(tokio::spawn(async move {
+            for raw in chunk {
+                let _: B256 = c.request("eth_sendRawTransaction", rpc_params![raw]).await?;
+            }
+            Ok::<_, eyre::Report>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let submitted = start.elapsed().as_secs_f64();
+    let per_sender = (txs.len() / senders.len()) as u64;
+    let c = client(url)?;
+    loop {
+        let mut done = true;
+        for s in senders {
+            let n: U64 = c.request("eth_getTransactionCount", rpc_params![s, "latest"]).await?;
+            if n.to::<u64>() < per_sender {
+                done = false;
+                break;
+            }
+        }
+        if done {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(300) {
+            return Err(eyre!("txs not included after 300 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok((txs.len() as f64 / submitted, start.elapsed().as_secs_f64()))
+}
+
+fn signed_transfers(count: usize) -> Vec<Bytes> {
+    let per_sender = count / SENDERS;
+    let mut out = Vec::with_capacity(per_sender * SENDERS);
+    // Interleaved by nonce so that every sender's txs arrive in order.
+    for nonce in 0..per_sender {
+        for s in 0..SENDERS {
+            let k = key(s);
+            let tx = TxEip1559 {
+                chain_id: CHAIN_ID,
+                nonce: nonce as u64,
+                gas_limit: 21_000,
+                max_fee_per_gas: 10_000_000_000,
+                max_priority_fee_per_gas: 1_000_000,
+                to: TxKind::Call(Address::with_last_byte(0xee)),
+                value: U256::from(1),
+                ..Default::default()
+            };
+            let Ok(sig) = k.sign_hash_sync(&tx.signature_hash()) else { continue };
+            out.push(
+                alloy_consensus::TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into(),
+            );
+        }
+    }
+    out
+}
+
+pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
+    let dir = tempfile_dir()?;
+    let senders: Vec<Address> = (0..SENDERS).map(|i| key(i).address()).collect();
+    let genesis = dir.join("genesis.json");
+    std::fs::write(&genesis, genesis_json(&senders))?;
+    let anvil_bin = args.anvil.clone().unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/node_modules/.bin/anvil")
+    });
+    let txs = signed_transfers(args.txs);
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut nodes = vec![start_lamina(&dir, &genesis).wrap_err("starting lamina engine")?];
+    if anvil_bin.is_file() {
+        nodes.push(start_anvil(&anvil_bin, &genesis)?);
+    } else {
+        eprintln!(
+            "anvil not found at {} (npm ci --prefix tools): lamina only",
+            anvil_bin.display()
+        );
+    }
+    println!(
+        "{} requests per read scenario, {} clients; {} transfers from {SENDERS} senders\n",
+        args.requests,
+        args.concurrency,
+        txs.len()
+    );
+    println!("{:<28} {:>8} {:>12} {:>9} {:>9}", "scenario", "node", "req/s", "p50 µs", "p99 µs");
+    let reads: Vec<(&'static str, &'static str, Params)> = {
+        let s = senders.clone();
+        let s2 = senders.clone();
+        vec![
+            ("eth_blockNumber", "eth_blockNumber", Arc::new(|_| vec![])),
+            (
+                "eth_getBalance",
+                "eth_getBalance",
+                Arc::new(move |i| vec![json!(s[i % s.len()]), json!("latest")]),
+            ),
+            (
+                "eth_call (transfer)",
+                "eth_call",
+                Arc::new(move |i| {
+                    vec![
+                        json!({"from": s2[i % s2.len()], "to": s2[(i + 1) % s2.len()], "value": "0x1"}),
+                        json!("latest"),
+                    ]
+                }),
+            ),
+            (
+                "eth_getBlockByNumber full",
+                "eth_getBlockByNumber",
+                Arc::new(|_| vec![json!("latest"), json!(true)]),
+            ),
+        ]
+    };
+    runtime.block_on(async {
+        for n in &nodes {
+            wait_ready(&n.url).await?;
+        }
+        // Blocks with transactions first, so the block reads have something to return.
+        let mut tx_results = Vec::new();
+        for n in &nodes {
+            let r = tx_scenario(&n.url, &txs, &senders, args.concurrency).await?;
+            tx_results.push((n.name, r));
+        }
+        for (label, method, params) in &reads {
+            let mut results = Vec::new();
+            for n in &nodes {
+                let r =
+                    read_scenario(&n.url, method, params.clone(), args.requests, args.concurrency)
+                        .await?;
+                println!("{label:<28} {:>8} {:>12.0} {:>9} {:>9}", n.name, r.rps, r.p50, r.p99);
+                results.push(r);
+            }
+            if let [l, a] = results[..] {
+                println!("{:<28} {:>8} {:>12.2}×", "", "ratio", l.rps / a.rps);
+            }
+        }
+        println!();
+        for (name, (rate, all_in)) in &tx_results {
+            println!(
+                "{:<28} {name:>8} {rate:>12.0} tx/s submitted, all included after {all_in:.2} s",
+                "eth_sendRawTransaction"
+            );
+        }
+        Ok::<_, eyre::Report>(())
+    })?;
+    drop(nodes);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// A fresh scratch directory under the system temp dir.
+fn tempfile_dir() -> eyre::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("lamina-bench-rpc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
