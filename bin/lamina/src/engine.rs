@@ -45,6 +45,9 @@ pub(crate) struct EngineArgs {
     /// Keep the state of only the last N blocks (default: every block's).
     #[arg(long)]
     state_history: Option<u64>,
+    /// Most estimated compressed (DA) bytes of pool txs per sequenced block (default: no limit).
+    #[arg(long = "block.max-da-bytes")]
+    max_da_bytes: Option<u64>,
     /// Sequence blocks alone (a local dev L2, no rollup node needed).
     #[arg(long)]
     dev: bool,
@@ -82,6 +85,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         jwt,
         retention,
         dev_block_time: args.dev.then(|| Duration::from_millis(args.dev_block_time)),
+        max_da_bytes: args.max_da_bytes,
     };
     tokio::runtime::Runtime::new()?.block_on(async {
         let node = EngineNode::launch(config).await?;

@@ -51,6 +51,8 @@ pub struct EngineNodeConfig {
     pub retention: Retention,
     /// Sequence blocks alone at this interval (dev mode).
     pub dev_block_time: Option<Duration>,
+    /// Most estimated compressed bytes of pool txs per block (`None`: no limit).
+    pub max_da_bytes: Option<u64>,
 }
 
 /// A running standalone engine.
@@ -77,7 +79,7 @@ impl EngineNode {
             rollup,
             pool: PoolConfig::default(),
             store: StoreOptions { retention: config.retention },
-            block_limits: PoolLimits::default(),
+            block_limits: PoolLimits { max_da_bytes: config.max_da_bytes },
         };
         let datadir = config.datadir.clone();
         let handle = tokio::task::spawn_blocking(move || {
