@@ -12,7 +12,7 @@ use alloy_rpc_types_engine::JwtSecret;
 use clap::Args;
 use eyre::{WrapErr, eyre};
 
-use lamina_node::{EngineNode, EngineNodeConfig, Retention};
+use lamina_node::{EngineNode, EngineNodeConfig, PoolConfig, Retention};
 use lamina_protocol::RollupConfig;
 
 /// Flags of `lamina engine`.
@@ -48,6 +48,18 @@ pub(crate) struct EngineArgs {
     /// Most estimated compressed (DA) bytes of pool txs per sequenced block (default: no limit).
     #[arg(long = "block.max-da-bytes")]
     max_da_bytes: Option<u64>,
+    /// Most transactions in the pool.
+    #[arg(long = "txpool.max-txs", default_value_t = 20_000)]
+    txpool_max_txs: usize,
+    /// Most transactions per sender in the pool.
+    #[arg(long = "txpool.max-per-sender", default_value_t = 64)]
+    txpool_max_per_sender: usize,
+    /// Percent a replacement must raise both fee fields by.
+    #[arg(long = "txpool.price-bump", default_value_t = 10)]
+    txpool_price_bump: u128,
+    /// Smallest priority fee (wei) the pool accepts.
+    #[arg(long = "txpool.min-tip", default_value_t = 0)]
+    txpool_min_tip: u128,
     /// Sequence blocks alone (a local dev L2, no rollup node needed).
     #[arg(long)]
     dev: bool,
@@ -86,6 +98,13 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         retention,
         dev_block_time: args.dev.then(|| Duration::from_millis(args.dev_block_time)),
         max_da_bytes: args.max_da_bytes,
+        pool: PoolConfig {
+            max_txs: args.txpool_max_txs,
+            max_per_sender: args.txpool_max_per_sender,
+            price_bump_percent: args.txpool_price_bump,
+            min_tip: args.txpool_min_tip,
+            ..PoolConfig::default()
+        },
     };
     tokio::runtime::Runtime::new()?.block_on(async {
         let node = EngineNode::launch(config).await?;

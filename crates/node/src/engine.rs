@@ -53,6 +53,8 @@ pub struct EngineNodeConfig {
     pub dev_block_time: Option<Duration>,
     /// Most estimated compressed bytes of pool txs per block (`None`: no limit).
     pub max_da_bytes: Option<u64>,
+    /// Txpool limits.
+    pub pool: PoolConfig,
 }
 
 /// A running standalone engine.
@@ -77,7 +79,7 @@ impl EngineNode {
             L2Genesis::from_json(&config.genesis_json, &rollup, FeeVaultConfig::default())?;
         let engine_config = EngineConfig {
             rollup,
-            pool: PoolConfig::default(),
+            pool: config.pool,
             store: StoreOptions { retention: config.retention },
             block_limits: PoolLimits { max_da_bytes: config.max_da_bytes },
         };

@@ -12,4 +12,4 @@
 pub mod engine;
 
 pub use engine::{EngineNode, EngineNodeConfig, NodeError};
-pub use lamina_engine::Retention;
+pub use lamina_engine::{Retention, pool::PoolConfig};

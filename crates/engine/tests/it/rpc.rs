@@ -169,6 +169,31 @@ async fn engine_api_over_http_with_jwt_drives_blocks_and_a_reorg() {
     let r = call(b.http, "eth_getBlockByNumber", json!(["0x1", true]));
     assert_eq!(r["result"]["transactions"].as_array().unwrap().len(), 4, "L1 info + 3 transfers");
     assert_eq!(r["result"]["transactions"][0]["type"], "0x7e");
+    let deposit = &r["result"]["transactions"][0];
+    for f in ["sourceHash", "mint", "depositReceiptVersion"] {
+        assert!(!deposit[f].is_null(), "deposit tx field {f}: {deposit}");
+    }
+    // op-geth reports `isSystemTx` only when true, which it never is after Regolith.
+    assert!(deposit["isSystemTx"].is_null() || deposit["isSystemTx"] == false);
+    let receipt = call(b.http, "eth_getTransactionReceipt", json!([deposit["hash"]]));
+    assert_eq!(receipt["result"]["type"], "0x7e");
+    assert_eq!(receipt["result"]["depositNonce"], "0x0", "{receipt}");
+    assert_eq!(receipt["result"]["depositReceiptVersion"], "0x1");
+    assert!(receipt["result"]["l1Fee"].is_null(), "deposits pay no L1 fee");
+    let user = r["result"]["transactions"][1]["hash"].clone();
+    let receipt = call(b.http, "eth_getTransactionReceipt", json!([user]));
+    for f in [
+        "l1Fee",
+        "l1GasUsed",
+        "l1GasPrice",
+        "l1BlobBaseFee",
+        "l1BaseFeeScalar",
+        "l1BlobBaseFeeScalar",
+    ] {
+        assert!(receipt["result"][f].is_string(), "receipt field {f}: {receipt}");
+    }
+    let receipts = call(b.http, "eth_getBlockReceipts", json!(["0x1"]));
+    assert_eq!(receipts["result"].as_array().unwrap().len(), 4);
 
     // Unsafe reorg: the sequencer rebuilds block 2 on block 1 with a different tx.
     set_head(&ca, chain[0]).await;
