@@ -389,6 +389,23 @@ async fn websocket_subscriptions_follow_heads_and_logs_through_a_reorg() {
     n.servers.stop().await;
 }
 
+/// A transfer signed by key 1 on chain `chain_id` with fee cap `max_fee`.
+fn sign_1559(chain_id: u64, max_fee: u128, to: TxKind) -> Vec<u8> {
+    use alloy_consensus::SignableTransaction;
+    use alloy_signer::SignerSync;
+    let tx = alloy_consensus::TxEip1559 {
+        chain_id,
+        gas_limit: 21_000,
+        max_fee_per_gas: max_fee,
+        to,
+        ..Default::default()
+    };
+    let sig = key(1).sign_hash_sync(&tx.signature_hash()).unwrap();
+    alloy_eips::eip2718::Encodable2718::encoded_2718(&op_alloy_consensus::OpTxEnvelope::Eip1559(
+        tx.into_signed(sig),
+    ))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pool_refuses_what_a_block_could_not_take() {
     let n = start().await;
@@ -401,39 +418,11 @@ async fn the_pool_refuses_what_a_block_could_not_take() {
     let r = send(signed_tx(&key(0), 0, to, 7, Bytes::new(), 21_000));
     assert!(message(&r).contains("nonce too low"), "{r}");
     // Wrong chain id, and no chain id at all (pre-EIP-155).
-    let wrong_chain = {
-        use alloy_consensus::SignableTransaction;
-        use alloy_signer::SignerSync;
-        let tx = alloy_consensus::TxEip1559 {
-            chain_id: 1,
-            gas_limit: 21_000,
-            max_fee_per_gas: 100_000_000_000,
-            to,
-            ..Default::default()
-        };
-        let sig = key(1).sign_hash_sync(&tx.signature_hash()).unwrap();
-        alloy_eips::eip2718::Encodable2718::encoded_2718(
-            &op_alloy_consensus::OpTxEnvelope::Eip1559(tx.into_signed(sig)),
-        )
-    };
+    let wrong_chain = sign_1559(1, 100_000_000_000, to);
     let r = send(wrong_chain.into());
     assert!(message(&r).contains("chain id"), "{r}");
     // Fee cap under the next block's base fee.
-    let cheap = {
-        use alloy_consensus::SignableTransaction;
-        use alloy_signer::SignerSync;
-        let tx = alloy_consensus::TxEip1559 {
-            chain_id: crate::chain::CHAIN_ID,
-            gas_limit: 21_000,
-            max_fee_per_gas: 1,
-            to,
-            ..Default::default()
-        };
-        let sig = key(1).sign_hash_sync(&tx.signature_hash()).unwrap();
-        alloy_eips::eip2718::Encodable2718::encoded_2718(
-            &op_alloy_consensus::OpTxEnvelope::Eip1559(tx.into_signed(sig)),
-        )
-    };
+    let cheap = sign_1559(crate::chain::CHAIN_ID, 1, to);
     let r = send(cheap.into());
     assert!(message(&r).contains("base fee"), "{r}");
     assert_eq!(n.engine.with_pool(|p| p.status().pending + p.status().queued), 0);
