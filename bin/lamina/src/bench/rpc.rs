@@ -61,36 +61,14 @@ fn key(i: usize) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&B256::from(b)).expect("a valid secp256k1 scalar")
 }
 
-fn genesis_json(accounts: &[Address]) -> String {
-    let alloc: Vec<String> = accounts
-        .iter()
-        .map(|a| format!(r#""{a:x}": {{ "balance": "0x3635c9adc5dea00000" }}"#))
-        .collect();
-    let forks = [
-        "regolithTime",
-        "canyonTime",
-        "deltaTime",
-        "ecotoneTime",
-        "fjordTime",
-        "graniteTime",
-        "holoceneTime",
-        "isthmusTime",
-    ]
-    .map(|f| format!("\"{f}\": 0"))
-    .join(", ");
-    format!(
-        r#"{{"config": {{"chainId": {CHAIN_ID}, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
-  "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0,
-  "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0,
-  "terminalTotalDifficulty": 0, "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0,
-  "bedrockBlock": 0, {forks},
-  "optimism": {{"eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250}}}},
- "nonce": "0x0", "timestamp": "0x0", "extraData": "0x", "gasLimit": "0x3b9aca00", "difficulty": "0x0",
- "mixHash": "0x{zero}", "coinbase": "0x4200000000000000000000000000000000000011",
- "baseFeePerGas": "0x3b9aca00", "alloc": {{ {alloc} }} }}"#,
-        alloc = alloc.join(", "),
-        zero = "0".repeat(64),
-    )
+/// The README's dev genesis with `accounts` funded instead, and 1 Ggas blocks (so that the
+/// block gas limit is not what the tx scenario measures).
+fn genesis_json(accounts: &[Address]) -> eyre::Result<String> {
+    let mut g: Value = serde_json::from_str(include_str!("../../../../scripts/dev-genesis.json"))?;
+    let funded = json!({ "balance": "0x3635c9adc5dea00000" });
+    g["alloc"] = Value::Object(accounts.iter().map(|a| (a.to_string(), funded.clone())).collect());
+    g["gasLimit"] = json!("0x3b9aca00");
+    Ok(g.to_string())
 }
 
 /// A node process, killed on drop.
@@ -312,7 +290,7 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
     let dir = tempfile_dir()?;
     let senders: Vec<Address> = (0..SENDERS).map(|i| key(i).address()).collect();
     let genesis = dir.join("genesis.json");
-    std::fs::write(&genesis, genesis_json(&senders))?;
+    std::fs::write(&genesis, genesis_json(&senders)?)?;
     let anvil_bin = args.anvil.clone().unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/node_modules/.bin/anvil")
     });

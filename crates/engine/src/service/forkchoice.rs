@@ -167,21 +167,21 @@ impl EngineHandle {
         removed: Removed,
         added: Option<&Candidate>,
     ) -> Result<(), EngineError> {
-        let view = self.inner.store.state()?;
-        {
-            let mut pool = lock(&self.inner.pool);
-            pool.on_new_head(&view).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        }
-        drop(view);
+        // One head state and one pool lock for the nonce refresh and every re-admission.
+        let (view, env) = self.admission().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut pool = lock(&self.inner.pool);
+        pool.on_new_head(&view).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         for (_, txs) in &removed {
             // Deposits come back through derivation, not the pool; a tx the new chain already
             // holds is refused as nonce-too-low.
             for raw in txs.iter().filter(|r| r.first() != Some(&0x7e)) {
-                if let Err(e) = self.send_raw_transaction(raw) {
+                if let Err(e) = pool.add(raw, &env, &view) {
                     tracing::debug!(target: "lamina::engine", hash = %keccak256(raw), %e, "not re-added");
                 }
             }
         }
+        drop(pool);
+        drop(view);
         // No subscribers is fine: send only fails then.
         for (event, _) in removed {
             let _ = self.inner.events.send(ChainEvent::Removed(event));

@@ -37,7 +37,7 @@ pub use payload::{BuiltPayload, PayloadVersion};
 
 use crate::{
     pool::{PoolConfig, PoolEnv, PoolError, TxPool},
-    store::{StateUpdate, Store, StoreOptions},
+    store::{StateUpdate, StateView, Store, StoreOptions},
 };
 
 /// How the engine service runs.
@@ -248,6 +248,12 @@ impl EngineHandle {
     /// Validates a signed transaction against the head state and adds it to the pool
     /// (`eth_sendRawTransaction`).
     pub fn send_raw_transaction(&self, raw: &Bytes) -> Result<B256, PoolError> {
+        let (view, env) = self.admission()?;
+        lock(&self.inner.pool).add(raw, &env, &view)
+    }
+
+    /// What pool admission checks against: the head state and the block after the head.
+    pub(crate) fn admission(&self) -> Result<(StateView, PoolEnv), PoolError> {
         let state = |e: crate::store::StoreError| PoolError::State(e.to_string());
         let view = self.inner.store.state().map_err(state)?;
         let head = self
@@ -257,7 +263,7 @@ impl EngineHandle {
             .map_err(state)?
             .ok_or_else(|| PoolError::State("no head header".into()))?;
         let env = self.next_block_env(&head).map_err(|e| PoolError::State(e.to_string()))?;
-        lock(&self.inner.pool).add(raw, &env, &view)
+        Ok((view, env))
     }
 
     /// Runs `f` on the txpool.

@@ -67,17 +67,17 @@ fn get_logs(h: &EngineHandle, filter: &Filter) -> RpcResult<Vec<Log>> {
 
 /// The logs of one block that match `filter`, marked `removed` for a reorged-out block.
 pub(crate) fn block_logs(b: &StoredBlock, filter: &Filter, removed: bool) -> Vec<Log> {
-    let hashes: Vec<_> = b.txs.iter().map(|t| t.tx_hash()).collect();
-    logs_of(&b.header, b.hash, &hashes, &b.receipts, filter, removed)
+    logs_of(&b.header, b.hash, &b.tx_hashes(), &b.receipts, Some(filter), removed)
 }
 
-/// The logs of a block's receipts that match `filter`, with their positions.
+/// The logs of a block's receipts that match `filter` (all of them for `None`), with their
+/// positions in the block.
 pub(crate) fn logs_of(
     header: &alloy_consensus::Header,
     hash: alloy_primitives::B256,
     tx_hashes: &[alloy_primitives::B256],
     receipts: &[op_alloy_consensus::OpReceiptEnvelope],
-    filter: &Filter,
+    filter: Option<&Filter>,
     removed: bool,
 ) -> Vec<Log> {
     let mut log_index = 0u64;
@@ -95,7 +95,7 @@ pub(crate) fn logs_of(
                 removed,
             };
             log_index += 1;
-            if filter.rpc_matches(&log) {
+            if filter.is_none_or(|f| f.rpc_matches(&log)) {
                 out.push(log);
             }
         }

@@ -166,7 +166,7 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
         let hash: B256 = p.one()?;
         if let Some(loc) = h.store().transaction_location(&hash).map_err(store)? {
             let b = StoredBlock::read(h.store(), loc.block, true).map_err(store)?;
-            return Ok(b.map(|b| b.transaction(loc.index as usize)));
+            return b.map(|b| b.transaction(loc.index as usize)).transpose().map_err(store);
         }
         // A pooled tx: no block yet.
         Ok(h.with_pool(|p| p.get(&hash)).map(|t| {
@@ -184,13 +184,15 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
         let Some(b) = StoredBlock::read(h.store(), loc.block, true).map_err(store)? else {
             return Ok(None);
         };
-        Ok(b.rpc_receipts(h.builder().forks()).into_iter().nth(loc.index as usize))
+        let index = loc.index as usize;
+        let receipts = b.rpc_receipts(h.builder().forks(), Some(index)).map_err(store)?;
+        Ok(receipts.into_iter().next())
     })?;
     m.register_blocking_method("eth_getBlockReceipts", |p, h, _| -> RpcResult<_> {
         let id: BlockId = p.one()?;
         let Some(n) = resolve(&h, id)? else { return Ok(None) };
         let b = StoredBlock::read(h.store(), n, true).map_err(store)?;
-        Ok(b.map(|b| b.rpc_receipts(h.builder().forks())))
+        b.map(|b| b.rpc_receipts(h.builder().forks(), None)).transpose().map_err(store)
     })?;
     m.register_blocking_method("eth_sendRawTransaction", |p, h, _| -> RpcResult<B256> {
         let raw: Bytes = p.one()?;
@@ -205,7 +207,7 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
 fn block(h: &EngineHandle, id: BlockId, full: bool) -> RpcResult<Option<shapes::RpcBlock>> {
     let Some(n) = resolve(h, id)? else { return Ok(None) };
     let b = StoredBlock::read(h.store(), n, full).map_err(store)?;
-    Ok(b.map(|b| b.rpc_block(full)))
+    b.map(|b| b.rpc_block(full)).transpose().map_err(store)
 }
 
 fn tx_count(h: &EngineHandle, id: BlockId) -> RpcResult<Option<U64>> {

@@ -18,6 +18,7 @@ use op_alloy_consensus::{
 };
 use op_alloy_rpc_types::{L1BlockInfo, OpTransactionReceipt, Transaction};
 
+use super::logs::logs_of;
 use crate::store::{Store, StoreError};
 
 /// A block as `eth_getBlockBy*` returns it.
@@ -29,7 +30,8 @@ pub(crate) struct StoredBlock {
     pub(crate) header: Header,
     pub(crate) hash: B256,
     pub(crate) raw: Vec<Bytes>,
-    pub(crate) txs: Vec<Recovered<OpTxEnvelope>>,
+    /// Decoded, senders not recovered: only the shapes that show `from` pay for recovery.
+    pub(crate) txs: Vec<OpTxEnvelope>,
     pub(crate) receipts: Vec<OpReceiptEnvelope>,
 }
 
@@ -42,12 +44,11 @@ impl StoredBlock {
     pub(crate) fn read(store: &Store, n: u64, receipts: bool) -> Result<Option<Self>, StoreError> {
         let Some(header) = store.header(n)? else { return Ok(None) };
         let raw = store.block_transactions(n)?.unwrap_or_default();
-        let mut txs = Vec::with_capacity(raw.len());
-        for r in &raw {
-            let tx = OpTxEnvelope::decode_2718(&mut r.as_ref()).map_err(|e| corrupt(n, "tx", e))?;
-            let from = tx.recover_signer().map_err(|e| corrupt(n, "signer", e))?;
-            txs.push(Recovered::new_unchecked(tx, from));
-        }
+        let txs = raw
+            .iter()
+            .map(|r| OpTxEnvelope::decode_2718(&mut r.as_ref()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| corrupt(n, "tx", e))?;
         let receipts = if receipts {
             store
                 .block_receipts(n)?
@@ -60,6 +61,18 @@ impl StoredBlock {
             Vec::new()
         };
         Ok(Some(Self { hash: header.hash_slow(), header, raw, txs, receipts }))
+    }
+
+    /// The txs' hashes, in order.
+    pub(crate) fn tx_hashes(&self) -> Vec<B256> {
+        self.txs.iter().map(OpTxEnvelope::tx_hash).collect()
+    }
+
+    /// Tx `index` with its sender.
+    fn recovered(&self, index: usize) -> Result<Recovered<OpTxEnvelope>, StoreError> {
+        let tx = &self.txs[index];
+        let from = tx.recover_signer().map_err(|e| corrupt(self.header.number, "signer", e))?;
+        Ok(Recovered::new_unchecked(tx.clone(), from))
     }
 
     fn info(&self, index: usize) -> OpTransactionInfo {
@@ -84,18 +97,20 @@ impl StoredBlock {
     }
 
     /// Tx `index` in its RPC shape (receipts must have been read for deposit nonces).
-    pub(crate) fn transaction(&self, index: usize) -> Transaction {
-        Transaction::from_transaction(self.txs[index].clone(), self.info(index))
+    pub(crate) fn transaction(&self, index: usize) -> Result<Transaction, StoreError> {
+        Ok(Transaction::from_transaction(self.recovered(index)?, self.info(index)))
     }
 
     /// The block in its RPC shape, with full txs or hashes.
-    pub(crate) fn rpc_block(&self, full: bool) -> RpcBlock {
+    pub(crate) fn rpc_block(&self, full: bool) -> Result<RpcBlock, StoreError> {
         let transactions = if full {
-            BlockTransactions::Full((0..self.txs.len()).map(|i| self.transaction(i)).collect())
+            BlockTransactions::Full(
+                (0..self.txs.len()).map(|i| self.transaction(i)).collect::<Result<_, _>>()?,
+            )
         } else {
-            BlockTransactions::Hashes(self.txs.iter().map(|t| t.tx_hash()).collect())
+            BlockTransactions::Hashes(self.tx_hashes())
         };
-        let body_len: usize = self.txs.iter().map(|t| t.inner().length()).sum();
+        let body_len: usize = self.txs.iter().map(Encodable::length).sum();
         let withdrawals = self.header.withdrawals_root.map(|_| Default::default());
         let size = self.header.length()
             + alloy_rlp::length_of_length(body_len)
@@ -103,7 +118,7 @@ impl StoredBlock {
             + 1
             + usize::from(withdrawals.is_some());
         let size = size + alloy_rlp::length_of_length(size);
-        Block {
+        Ok(Block {
             header: alloy_rpc_types_eth::Header {
                 hash: self.hash,
                 inner: self.header.clone(),
@@ -113,7 +128,7 @@ impl StoredBlock {
             uncles: Vec::new(),
             transactions,
             withdrawals,
-        }
+        })
     }
 
     /// The L1 fee parameters of this block, from its L1-info deposit.
@@ -126,40 +141,29 @@ impl StoredBlock {
         Some((info, fee_params(&info)))
     }
 
-    /// All receipts in their RPC shape.
-    pub(crate) fn rpc_receipts(&self, forks: &OpForks) -> Vec<OpTransactionReceipt> {
+    /// The receipts in their RPC shape: all of them, or only the one at `only`.
+    pub(crate) fn rpc_receipts(
+        &self,
+        forks: &OpForks,
+        only: Option<usize>,
+    ) -> Result<Vec<OpTransactionReceipt>, StoreError> {
         let mut l1 = self.l1_fees();
         let spec = forks.spec_id(self.header.timestamp);
-        let mut log_index = 0u64;
+        let hashes = self.tx_hashes();
+        let mut logs = logs_of(&self.header, self.hash, &hashes, &self.receipts, None, false);
+        let base_fee = self.header.base_fee_per_gas.unwrap_or_default();
         let mut previous = 0u64;
         let mut out = Vec::with_capacity(self.receipts.len());
         for (i, receipt) in self.receipts.iter().enumerate() {
-            let tx = &self.txs[i];
+            // Positions (gas used, log indexes) depend on the receipts before this one.
             let cumulative = receipt.cumulative_gas_used();
             let gas_used = cumulative - previous;
             previous = cumulative;
-            let hash = tx.tx_hash();
-            let logs = receipt
-                .logs()
-                .iter()
-                .map(|l| {
-                    let log = Log {
-                        inner: l.clone(),
-                        block_hash: Some(self.hash),
-                        block_number: Some(self.header.number),
-                        block_timestamp: Some(self.header.timestamp),
-                        transaction_hash: Some(hash),
-                        transaction_index: Some(i as u64),
-                        log_index: Some(log_index),
-                        removed: false,
-                    };
-                    log_index += 1;
-                    log
-                })
-                .collect::<Vec<_>>();
-            let bloom = receipt.logs_bloom();
-            let inner = map_receipt(receipt, logs);
-            let base_fee = self.header.base_fee_per_gas.unwrap_or_default();
+            let own_logs: Vec<Log> = logs.drain(..receipt.logs().len()).collect();
+            if only.is_some_and(|o| o != i) {
+                continue;
+            }
+            let tx = self.recovered(i)?;
             let effective_gas_price = if tx.is_deposit() {
                 0
             } else {
@@ -175,8 +179,11 @@ impl StoredBlock {
             };
             out.push(OpTransactionReceipt {
                 inner: TransactionReceipt {
-                    inner: ReceiptWithBloom { receipt: inner, logs_bloom: *bloom },
-                    transaction_hash: hash,
+                    inner: ReceiptWithBloom {
+                        receipt: map_receipt(receipt, own_logs),
+                        logs_bloom: *receipt.logs_bloom(),
+                    },
+                    transaction_hash: hashes[i],
                     transaction_index: Some(i as u64),
                     block_hash: Some(self.hash),
                     block_number: Some(self.header.number),
@@ -192,7 +199,7 @@ impl StoredBlock {
                 op_gas_refund: None,
             });
         }
-        out
+        Ok(out)
     }
 }
 

@@ -83,7 +83,7 @@ fn messages(event: &ChainEvent, kind: &Kind) -> Vec<SubscriptionMessage> {
         (Kind::NewHeads, ChainEvent::Removed(_)) => Vec::new(),
         (Kind::Logs(filter), ChainEvent::Added(b) | ChainEvent::Removed(b)) => {
             let removed = matches!(event, ChainEvent::Removed(_));
-            logs_of(&b.header, b.hash, &b.tx_hashes, &b.receipts, filter, removed)
+            logs_of(&b.header, b.hash, &b.tx_hashes, &b.receipts, Some(filter), removed)
                 .iter()
                 .filter_map(to_message)
                 .collect()
