@@ -52,6 +52,8 @@ const artifacts = {};
 for (const [sourceName, contracts] of Object.entries(output.contracts)) {
   for (const [name, c] of Object.entries(contracts)) {
     if (!c.evm.bytecode.object) continue; // interfaces and abstract contracts
+    // Libraries of internal functions are compiled into their users; nothing deploys them.
+    if (sourceName.startsWith("src/libraries/")) continue;
     artifacts[name] = {
       contractName: name,
       sourceName,

@@ -29,14 +29,22 @@ const SOURCES: &[(&str, &str)] = &[
 /// The artifact of contract `name`, if Lamina ships it.
 pub fn artifact(name: &str) -> Option<Artifact> {
     let (name, json) = SOURCES.iter().find(|(n, _)| *n == name)?;
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    let bytes = |k: &str| v[k].as_str().and_then(|s| hex::decode(s).ok()).map(Bytes::from);
-    Some(Artifact {
-        name,
-        bytecode: bytes("bytecode")?,
-        deployed_bytecode: bytes("deployedBytecode")?,
-        abi: v["abi"].clone(),
-    })
+    Artifact::from_json(name, json)
+}
+
+impl Artifact {
+    /// Reads an artifact as `contracts/build.mjs` writes it (`None` if a field is missing or not
+    /// hex). Public so that the crates embedding the L1 contracts read them the same way.
+    pub fn from_json(name: &'static str, json: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(json).ok()?;
+        let bytes = |k: &str| v[k].as_str().and_then(|s| hex::decode(s).ok()).map(Bytes::from);
+        Some(Self {
+            name,
+            bytecode: bytes("bytecode")?,
+            deployed_bytecode: bytes("deployedBytecode")?,
+            abi: v["abi"].clone(),
+        })
+    }
 }
 
 /// Names of every embedded artifact.

@@ -1,0 +1,15 @@
+//! Integration tests of lamina-l1: our L1 contracts on a bare Prague EVM (deposits, outputs,
+//! withdrawals proven against a real lamina L2, system config updates) and their bindings.
+
+// Test code: a panic is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
+mod abi;
+mod deposits;
+mod evm;
+mod fixture;
+mod l2;
+mod merkle;
+mod oracle;
+mod system_config;
+mod withdrawals;
