@@ -31,7 +31,9 @@ use revm::database::{State, states::bundle_state::BundleRetention};
 
 use crate::{
     error::ExecError,
-    executor::{ExecutedBlock, StateRootProvider, decode_parallel, run_block},
+    executor::{
+        ExecutedBlock, PoolLimits, StateRootProvider, TxSource, decode_parallel, run_block,
+    },
 };
 
 /// Every Ethereum fork through Prague active from genesis; no beacon deposit contract.
@@ -110,6 +112,20 @@ impl EthBlockBuilder {
         db: DB,
         roots: &impl StateRootProvider,
     ) -> Result<ExecutedEthBlock, ExecError> {
+        self.build_with(parent, parent_hash, attrs, None, db, roots)
+    }
+
+    /// [`Self::build`], then txs from `pool` while gas lasts (a dev L1 mining its mempool).
+    /// A pool tx that does not execute on the state it meets is skipped, not an error.
+    pub fn build_with<DB: Database>(
+        &self,
+        parent: &Header,
+        parent_hash: B256,
+        attrs: &EthAttributes,
+        pool: Option<&mut dyn TxSource<TxEnvelope>>,
+        db: DB,
+        roots: &impl StateRootProvider,
+    ) -> Result<ExecutedEthBlock, ExecError> {
         if attrs.timestamp <= parent.timestamp {
             return Err(ExecError::InvalidAttributes(
                 "timestamp must be greater than the parent's".into(),
@@ -152,12 +168,14 @@ impl EthBlockBuilder {
             slot_number: None,
         };
         let executor = self.factory.create_executor(evm, ctx);
-        let (result, _) = run_block(executor, &txs, attrs.gas_limit, None)?;
+        let pool = pool.map(|p| (p, PoolLimits::default()));
+        let (result, included) = run_block(executor, &txs, attrs.gas_limit, pool)?;
         state.merge_transitions(BundleRetention::Reverts);
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
 
-        let transactions: Vec<TxEnvelope> = txs.into_iter().map(|t| t.1.into_inner()).collect();
+        let transactions: Vec<TxEnvelope> =
+            txs.into_iter().chain(included).map(|t| t.1.into_inner()).collect();
         let receipts = result.receipts;
         let header = Header {
             parent_hash,

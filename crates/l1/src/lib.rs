@@ -1,7 +1,14 @@
-//! Lamina's L1 side. Today: [`contracts`], our L1 contracts (OptimismPortal, L2OutputOracle,
-//! SystemConfig, Multicall3) as compiled artifacts with their `sol!` bindings. The `L1Chain`
-//! port with its `RpcL1` and `DevL1` adapters, the deployer and the tx manager come next.
+//! Lamina's L1 side.
+//!
+//! - [`contracts`]: our L1 contracts (OptimismPortal, L2OutputOracle, SystemConfig,
+//!   Multicall3) as compiled artifacts with their `sol!` bindings.
+//! - [`dev`]: `DevL1`, the embedded Ethereum chain `lamina dev` and the tests run on (Prague
+//!   blocks, persistent, instant/interval/manual mining, safe/finalized depths, reorgs).
+//!
+//! The `L1Chain` port with its `RpcL1` adapter, the dev L1's JSON-RPC and beacon endpoints,
+//! the deployer and the tx manager come next.
 //!
 //! This is the only crate that knows L1 contract ABIs (architecture invariant 2).
 
 pub mod contracts;
+pub mod dev;

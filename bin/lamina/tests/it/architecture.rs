@@ -37,7 +37,7 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
             ][..],
         ),
         ("lamina-engine", &["lamina-evm", "lamina-protocol"][..]),
-        ("lamina-l1", &["lamina-derive", "lamina-evm", "lamina-protocol"][..]),
+        ("lamina-l1", &["lamina-derive", "lamina-engine", "lamina-evm", "lamina-protocol"][..]),
         ("lamina-proof", &["lamina-derive", "lamina-evm", "lamina-protocol"][..]),
         ("lamina-derive", &["lamina-protocol"][..]),
         ("lamina-evm", &["lamina-protocol"][..]),

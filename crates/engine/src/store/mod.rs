@@ -307,12 +307,13 @@ impl Store {
         Ok(header)
     }
 
-    /// Commits an executed block on top of the head: its state changes (as computed by
+    /// Commits an executed block (an OP block, or an Ethereum one for the dev L1) on top of the
+    /// head: its state changes (as computed by
     /// [`StateView::compute_update`] on the head state), trie nodes, body, receipts and the new
     /// head, in one atomic transaction.
-    pub fn commit_block(
+    pub fn commit_block<T: Encodable2718, R: Encodable2718>(
         &self,
-        block: &ExecutedBlock,
+        block: &ExecutedBlock<T, R>,
         update: &StateUpdate,
     ) -> Result<(), StoreError> {
         let (head, head_hash) = self.head()?.ok_or(StoreError::NoGenesis)?;

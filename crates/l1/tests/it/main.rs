@@ -6,6 +6,7 @@
 
 mod abi;
 mod deposits;
+mod dev_l1;
 mod evm;
 mod fixture;
 mod l2;

@@ -1,0 +1,58 @@
+//! The dev L1's genesis: funded accounts and Multicall3 at its canonical address (viem and
+//! other clients look for it there), on a Prague header.
+
+use std::collections::BTreeMap;
+
+use alloy_consensus::Header;
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_primitives::{Address, B256, U256, address};
+use alloy_trie::EMPTY_ROOT_HASH;
+use lamina_engine::GenesisAccount;
+
+use crate::contracts;
+
+/// Where Multicall3 lives on every chain that has it.
+pub const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
+
+/// What block 0 of a dev L1 holds.
+#[derive(Debug, Clone)]
+pub struct DevL1Genesis {
+    /// Genesis timestamp.
+    pub timestamp: u64,
+    /// Block gas limit (kept by every block).
+    pub gas_limit: u64,
+    /// Accounts and their balances.
+    pub alloc: BTreeMap<Address, GenesisAccount>,
+}
+
+impl DevL1Genesis {
+    /// `accounts` funded with `balance` each, plus Multicall3.
+    pub fn funded(timestamp: u64, accounts: &[Address], balance: U256) -> Self {
+        let mut alloc: BTreeMap<Address, GenesisAccount> = accounts
+            .iter()
+            .map(|a| (*a, GenesisAccount { balance, ..Default::default() }))
+            .collect();
+        if let Some(m) = contracts::artifact("Multicall3") {
+            alloc.insert(
+                MULTICALL3,
+                GenesisAccount { code: m.deployed_bytecode, ..Default::default() },
+            );
+        }
+        Self { timestamp, gas_limit: 60_000_000, alloc }
+    }
+
+    /// The genesis header (state root filled in by the store).
+    pub(crate) fn header(&self) -> Header {
+        Header {
+            timestamp: self.timestamp,
+            gas_limit: self.gas_limit,
+            base_fee_per_gas: Some(1_000_000_000),
+            withdrawals_root: Some(EMPTY_ROOT_HASH),
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            requests_hash: Some(EMPTY_REQUESTS_HASH),
+            ..Default::default()
+        }
+    }
+}

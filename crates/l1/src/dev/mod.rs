@@ -1,0 +1,274 @@
+//! `DevL1`: an Ethereum chain in process, for `lamina dev` and for tests. Prague blocks come
+//! from lamina-evm's `EthBlockBuilder`; chain and state live in lamina-engine's persistent
+//! `Store` (so the dev L1 has state roots, proofs, restarts and undo, like the L2). Blocks are
+//! mined on demand: per tx (instant), by the caller's timer (interval), or by hand; safe and
+//! finalized trail the head at fixed depths; `reorg` replaces the newest blocks, as tests of
+//! reorg handling need.
+
+mod error;
+mod genesis;
+mod mempool;
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
+use alloy_eips::eip2718::{Decodable2718, WithEncoded};
+use alloy_primitives::{Address, B256, Bytes, keccak256};
+use lamina_engine::{
+    Store, StoreOptions,
+    store::{BlockRef, Forkchoice},
+};
+use lamina_evm::eth::{EthAttributes, EthBlockBuilder};
+use revm::database::WrapDatabaseRef;
+
+pub use error::DevL1Error;
+pub use genesis::{DevL1Genesis, MULTICALL3};
+use mempool::Mempool;
+
+/// When the dev L1 mines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mining {
+    /// A block for every accepted tx, at once.
+    Instant,
+    /// A block every interval, driven by whoever runs the dev L1 (`lamina dev`'s timer).
+    Interval(Duration),
+    /// Only when [`DevL1::mine`] is called.
+    Manual,
+}
+
+/// How the dev L1 behaves.
+#[derive(Debug, Clone)]
+pub struct DevL1Config {
+    /// Chain id (900 for `lamina dev`).
+    pub chain_id: u64,
+    /// When blocks are mined.
+    pub mining: Mining,
+    /// The safe block is this many blocks below the head.
+    pub safe_depth: u64,
+    /// The finalized block is this many blocks below the head; blocks above it can be
+    /// reorged.
+    pub finalized_depth: u64,
+}
+
+impl Default for DevL1Config {
+    /// anvil's depths (one and two epochs of 32 slots), mining per tx.
+    fn default() -> Self {
+        Self { chain_id: 900, mining: Mining::Instant, safe_depth: 32, finalized_depth: 64 }
+    }
+}
+
+/// A handle on the dev L1 (cheap to clone; all clones are the same chain).
+#[derive(Debug, Clone)]
+pub struct DevL1 {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    builder: EthBlockBuilder,
+    config: DevL1Config,
+    /// Mining and admission are serialized; reads go to the store's snapshots.
+    state: Mutex<DevState>,
+}
+
+#[derive(Debug, Default)]
+struct DevState {
+    pool: Mempool,
+    /// Bumped by every reorg, so replacement blocks differ from the blocks they replace even
+    /// when they hold the same txs at the same times.
+    reorgs: u64,
+}
+
+impl DevL1 {
+    /// Opens the dev L1 in `datadir`, creating it from `genesis` on first use; an existing
+    /// chain resumes at its head.
+    pub fn open(
+        datadir: &Path,
+        config: DevL1Config,
+        genesis: &DevL1Genesis,
+    ) -> Result<Self, DevL1Error> {
+        std::fs::create_dir_all(datadir).map_err(|e| {
+            DevL1Error::Store(lamina_engine::StoreError::Corrupt(format!(
+                "cannot create {}: {e}",
+                datadir.display()
+            )))
+        })?;
+        let store = Store::open_with(datadir.join("l1.redb"), StoreOptions::default())?;
+        if store.head()?.is_none() {
+            let header = store.init_genesis(genesis.header(), &genesis.alloc)?;
+            tracing::info!(target: "l1::dev", hash = %header.hash_slow(), "dev L1 genesis");
+        }
+        let builder = EthBlockBuilder::new(config.chain_id);
+        let state = Mutex::new(DevState::default());
+        Ok(Self { inner: Arc::new(Inner { store, builder, config, state }) })
+    }
+
+    /// The chain and state store (for reads: blocks, receipts, state at any block).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &DevL1Config {
+        &self.inner.config
+    }
+
+    /// Head, safe and finalized blocks.
+    pub fn forkchoice(&self) -> Result<Forkchoice, DevL1Error> {
+        Ok(self.inner.store.forkchoice()?)
+    }
+
+    /// Txs waiting to be mined.
+    pub fn pending_count(&self) -> usize {
+        self.lock().pool.len()
+    }
+
+    /// Accepts a signed tx into the mempool (and, in instant mode, mines it).
+    pub fn send_raw_transaction(&self, raw: &Bytes) -> Result<B256, DevL1Error> {
+        let mut state = self.lock();
+        let hash = self.admit(&mut state, raw)?;
+        if self.inner.config.mining == Mining::Instant {
+            self.mine_locked(&mut state, now())?;
+        }
+        Ok(hash)
+    }
+
+    /// Mines a block now (one second after the head if the clock is behind it).
+    pub fn mine(&self) -> Result<BlockRef, DevL1Error> {
+        self.mine_at(now())
+    }
+
+    /// Mines a block at `timestamp` (or one second after the head if that is later), holding
+    /// every pending tx that executes, in arrival order per sender.
+    pub fn mine_at(&self, timestamp: u64) -> Result<BlockRef, DevL1Error> {
+        let mut state = self.lock();
+        self.mine_locked(&mut state, timestamp)
+    }
+
+    /// Replaces the newest `depth` blocks with `depth` new ones (a reorg, as `anvil_reorg`
+    /// makes). The txs of the replaced blocks are dropped, as when a real reorg's new branch
+    /// never saw them; `txs` are admitted first and land in the new blocks. Returns the new
+    /// head. Finalized blocks cannot be replaced.
+    pub fn reorg(&self, depth: u64, txs: &[Bytes]) -> Result<BlockRef, DevL1Error> {
+        let mut state = self.lock();
+        let store = &self.inner.store;
+        let fc = store.forkchoice()?;
+        let available = fc.head.number - fc.finalized.number;
+        if depth > available {
+            return Err(DevL1Error::ReorgTooDeep { depth, available });
+        }
+        let times: Vec<u64> = (fc.head.number - depth + 1..=fc.head.number)
+            .map(|n| Ok(store.header(n)?.map(|h| h.timestamp).unwrap_or_default()))
+            .collect::<Result<_, DevL1Error>>()?;
+        store.rewind_to(fc.head.number - depth)?;
+        state.reorgs += 1;
+        tracing::info!(target: "l1::dev", depth, from = fc.head.number, "reorg");
+        for raw in txs {
+            self.admit(&mut state, raw)?;
+        }
+        let mut head = store.forkchoice()?.head;
+        for ts in times {
+            head = self.mine_locked(&mut state, ts)?;
+        }
+        Ok(head)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DevState> {
+        // A panic while mining leaves nothing half-written (a block is one store
+        // transaction), so a poisoned lock is safe to keep using.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn nonce(&self, who: &Address) -> u64 {
+        self.inner.store.head_account(who).ok().flatten().map(|a| a.nonce).unwrap_or_default()
+    }
+
+    fn admit(&self, state: &mut DevState, raw: &Bytes) -> Result<B256, DevL1Error> {
+        let tx =
+            TxEnvelope::decode_2718_exact(raw).map_err(|e| DevL1Error::Decode(e.to_string()))?;
+        if tx.chain_id() != Some(self.inner.config.chain_id) {
+            return Err(DevL1Error::WrongChain {
+                have: tx.chain_id(),
+                want: self.inner.config.chain_id,
+            });
+        }
+        let sender = tx.recover_signer().map_err(|e| DevL1Error::Signer(e.to_string()))?;
+        let next = self.nonce(&sender);
+        if tx.nonce() < next {
+            return Err(DevL1Error::NonceTooLow { next, tx: tx.nonce() });
+        }
+        let (head, _) = self.inner.store.head()?.unwrap_or_default();
+        let gas_limit = self.inner.store.header(head)?.map(|h| h.gas_limit).unwrap_or_default();
+        if tx.gas_limit() > gas_limit {
+            return Err(DevL1Error::GasLimit);
+        }
+        let recovered = alloy_consensus::transaction::Recovered::new_unchecked(tx, sender);
+        state.pool.insert(WithEncoded::new(raw.clone(), recovered))
+    }
+
+    fn mine_locked(&self, state: &mut DevState, timestamp: u64) -> Result<BlockRef, DevL1Error> {
+        let store = &self.inner.store;
+        let cfg = &self.inner.config;
+        let (number, parent_hash) = store.head()?.ok_or(lamina_engine::StoreError::NoGenesis)?;
+        let parent =
+            store.header(number)?.ok_or(lamina_engine::StoreError::UnknownBlock(number))?;
+        let timestamp = timestamp.max(parent.timestamp + 1);
+        let salt = |tag: &[u8]| {
+            keccak256([parent_hash.as_slice(), &state.reorgs.to_be_bytes(), tag].concat())
+        };
+        let attrs = EthAttributes {
+            timestamp,
+            prev_randao: salt(b"randao"),
+            fee_recipient: Address::ZERO,
+            parent_beacon_block_root: salt(b"beacon"),
+            gas_limit: parent.gas_limit,
+            transactions: Vec::new(),
+        };
+        let view = store.state()?;
+        let mut source = state.pool.source(|a| self.nonce(a));
+        let block = self.inner.builder.build_with(
+            &parent,
+            parent_hash,
+            &attrs,
+            Some(&mut source),
+            WrapDatabaseRef(&view),
+            &view,
+        )?;
+        let update = view.take_update(&block.bundle, block.header.state_root)?;
+        drop(view);
+        store.commit_block(&block, &update)?;
+        state.pool.prune(|a| self.nonce(a));
+
+        let head = BlockRef { number: block.header.number, hash: block.hash };
+        let at_depth = |depth: u64| -> Result<BlockRef, DevL1Error> {
+            let n = head.number.saturating_sub(depth);
+            let hash =
+                store.canonical_hash(n)?.ok_or(lamina_engine::StoreError::UnknownBlock(n))?;
+            Ok(BlockRef { number: n, hash })
+        };
+        let finalized = at_depth(cfg.finalized_depth.max(cfg.safe_depth))?;
+        let previous = store.forkchoice()?.finalized;
+        // After a reorg the head may be closer to finalized than the depth; finality holds.
+        let finalized = if finalized.number < previous.number { previous } else { finalized };
+        let safe = at_depth(cfg.safe_depth)?;
+        let safe = if safe.number < finalized.number { finalized } else { safe };
+        store.set_safe_and_finalized(safe, finalized)?;
+        tracing::debug!(
+            target: "l1::dev",
+            number = head.number,
+            hash = %head.hash,
+            txs = block.transactions.len(),
+            "mined"
+        );
+        Ok(head)
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
