@@ -63,6 +63,22 @@ impl EthExecutorSpec for PragueSpec {
     }
 }
 
+/// A Prague genesis header at `timestamp` with `gas_limit`: 1 gwei base fee, no blob gas,
+/// empty withdrawals and requests, a zero parent beacon root. The state root is the caller's.
+pub fn genesis_header(timestamp: u64, gas_limit: u64) -> Header {
+    Header {
+        timestamp,
+        gas_limit,
+        base_fee_per_gas: Some(1_000_000_000),
+        withdrawals_root: Some(EMPTY_ROOT_HASH),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        requests_hash: Some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    }
+}
+
 /// What an L1 block is built from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EthAttributes {

@@ -17,17 +17,7 @@ use revm::database::WrapDatabaseRef;
 const CHAIN: u64 = 900;
 
 fn genesis() -> Header {
-    Header {
-        timestamp: 1_000,
-        gas_limit: 30_000_000,
-        base_fee_per_gas: Some(1_000_000_000),
-        withdrawals_root: Some(EMPTY_ROOT_HASH),
-        blob_gas_used: Some(0),
-        excess_blob_gas: Some(0),
-        parent_beacon_block_root: Some(B256::ZERO),
-        requests_hash: Some(EMPTY_REQUESTS_HASH),
-        ..Default::default()
-    }
+    lamina_evm::eth::genesis_header(1_000, 30_000_000)
 }
 
 fn transfer(k: &PrivateKeySigner, nonce: u64) -> Bytes {

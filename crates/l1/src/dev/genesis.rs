@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use alloy_consensus::Header;
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{Address, B256, U256, address};
-use alloy_trie::EMPTY_ROOT_HASH;
+use alloy_primitives::{Address, U256, address};
 use lamina_engine::GenesisAccount;
 
 use crate::contracts;
@@ -43,16 +41,6 @@ impl DevL1Genesis {
 
     /// The genesis header (state root filled in by the store).
     pub(crate) fn header(&self) -> Header {
-        Header {
-            timestamp: self.timestamp,
-            gas_limit: self.gas_limit,
-            base_fee_per_gas: Some(1_000_000_000),
-            withdrawals_root: Some(EMPTY_ROOT_HASH),
-            blob_gas_used: Some(0),
-            excess_blob_gas: Some(0),
-            parent_beacon_block_root: Some(B256::ZERO),
-            requests_hash: Some(EMPTY_REQUESTS_HASH),
-            ..Default::default()
-        }
+        lamina_evm::eth::genesis_header(self.timestamp, self.gas_limit)
     }
 }
