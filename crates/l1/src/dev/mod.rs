@@ -153,7 +153,9 @@ impl DevL1 {
     /// Replaces the newest `depth` blocks with `depth` new ones (a reorg, as `anvil_reorg`
     /// makes). The txs of the replaced blocks are dropped, as when a real reorg's new branch
     /// never saw them; `txs` are admitted first and land in the new blocks. Returns the new
-    /// head. Finalized blocks cannot be replaced.
+    /// head. Finalized blocks cannot be replaced. A tx that does not decode stops the reorg
+    /// before it starts; one the rewound state refuses (its nonce) is left out, and that
+    /// refusal is returned once the new blocks are mined.
     pub fn reorg(&self, depth: u64, txs: &[Bytes]) -> Result<BlockRef, DevL1Error> {
         let mut state = self.lock();
         let store = &self.inner.store;
@@ -165,17 +167,26 @@ impl DevL1 {
         let times: Vec<u64> = (fc.head.number - depth + 1..=fc.head.number)
             .map(|n| Ok(store.header(n)?.map(|h| h.timestamp).unwrap_or_default()))
             .collect::<Result<_, DevL1Error>>()?;
+        // What can be checked without state is checked before anything is undone.
+        for raw in txs {
+            self.decode(raw)?;
+        }
         store.rewind_to(fc.head.number - depth)?;
         state.reorgs += 1;
         tracing::info!(target: "l1::dev", depth, from = fc.head.number, "reorg");
+        // Nonces are checked against the rewound state. A refusal there is reported only
+        // after the new blocks exist, so the chain is never left shorter.
+        let mut refused = None;
         for raw in txs {
-            self.admit(&mut state, raw)?;
+            if let Err(e) = self.admit(&mut state, raw) {
+                refused.get_or_insert(e);
+            }
         }
         let mut head = store.forkchoice()?.head;
         for ts in times {
             head = self.mine_locked(&mut state, ts)?;
         }
-        Ok(head)
+        refused.map_or(Ok(head), Err)
     }
 
     fn lock(&self) -> MutexGuard<'_, DevState> {
@@ -188,7 +199,8 @@ impl DevL1 {
         self.inner.store.head_account(who).ok().flatten().map(|a| a.nonce).unwrap_or_default()
     }
 
-    fn admit(&self, state: &mut DevState, raw: &Bytes) -> Result<B256, DevL1Error> {
+    /// The checks that need no state: a signed tx for this chain, and its sender.
+    fn decode(&self, raw: &Bytes) -> Result<(TxEnvelope, Address), DevL1Error> {
         let tx =
             TxEnvelope::decode_2718_exact(raw).map_err(|e| DevL1Error::Decode(e.to_string()))?;
         if tx.chain_id() != Some(self.inner.config.chain_id) {
@@ -198,6 +210,11 @@ impl DevL1 {
             });
         }
         let sender = tx.recover_signer().map_err(|e| DevL1Error::Signer(e.to_string()))?;
+        Ok((tx, sender))
+    }
+
+    fn admit(&self, state: &mut DevState, raw: &Bytes) -> Result<B256, DevL1Error> {
+        let (tx, sender) = self.decode(raw)?;
         let next = self.nonce(&sender);
         if tx.nonce() < next {
             return Err(DevL1Error::NonceTooLow { next, tx: tx.nonce() });

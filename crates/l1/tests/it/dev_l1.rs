@@ -299,3 +299,27 @@ fn our_contracts_run_on_the_dev_l1() {
     let code = contracts::artifact("Multicall3").unwrap().deployed_bytecode;
     assert_eq!(multicall.code_hash, alloy_primitives::keccak256(&code));
 }
+
+#[test]
+fn a_reorg_with_a_bad_tx_never_leaves_the_chain_shorter() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = open(dir.path(), Mining::Manual);
+    for ts in [2_000, 2_012, 2_024] {
+        l1.mine_at(ts).unwrap();
+    }
+    let before = l1.forkchoice().unwrap();
+    // Garbage: refused before anything is undone.
+    let err = l1.reorg(2, &[Bytes::from_static(b"\x02junk")]).unwrap_err();
+    assert!(matches!(err, DevL1Error::Decode(_)));
+    assert_eq!(l1.forkchoice().unwrap(), before);
+    // A nonce the rewound state refuses (block 4, kept, used it): the reorg of block 5
+    // happens without that tx, and with the good one.
+    l1.send_raw_transaction(&Tx::transfer(0).sign(&key(0), 900)).unwrap();
+    l1.mine_at(2_036).unwrap();
+    l1.mine_at(2_048).unwrap();
+    let stale = Tx::transfer(0).sign(&key(0), 900);
+    let err = l1.reorg(1, &[Tx::transfer(0).sign(&key(1), 900), stale]).unwrap_err();
+    assert!(matches!(err, DevL1Error::NonceTooLow { next: 1, tx: 0 }), "{err}");
+    assert_eq!(l1.forkchoice().unwrap().head.number, 5);
+    assert_eq!(balance(&l1, SINK), U256::from(2), "the good tx of the reorg landed");
+}
