@@ -3,6 +3,7 @@
 //! bindings.
 
 mod bindings;
+mod convert;
 
 pub use bindings::*;
 pub use lamina_evm::contracts::Artifact;

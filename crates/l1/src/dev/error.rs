@@ -43,6 +43,9 @@ pub enum DevL1Error {
         /// Blocks that may be undone.
         available: u64,
     },
+    /// The datadir could not be created.
+    #[error("dev L1 datadir: {0}")]
+    Io(#[from] std::io::Error),
     /// The chain store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -72,6 +72,8 @@ struct Inner {
     store: Store,
     builder: EthBlockBuilder,
     config: DevL1Config,
+    /// Every block keeps genesis's gas limit.
+    gas_limit: u64,
     /// Mining and admission are serialized; reads go to the store's snapshots.
     state: Mutex<DevState>,
 }
@@ -92,20 +94,16 @@ impl DevL1 {
         config: DevL1Config,
         genesis: &DevL1Genesis,
     ) -> Result<Self, DevL1Error> {
-        std::fs::create_dir_all(datadir).map_err(|e| {
-            DevL1Error::Store(lamina_engine::StoreError::Corrupt(format!(
-                "cannot create {}: {e}",
-                datadir.display()
-            )))
-        })?;
+        std::fs::create_dir_all(datadir)?;
         let store = Store::open_with(datadir.join("l1.redb"), StoreOptions::default())?;
         if store.head()?.is_none() {
             let header = store.init_genesis(genesis.header(), &genesis.alloc)?;
             tracing::info!(target: "l1::dev", hash = %header.hash_slow(), "dev L1 genesis");
         }
+        let gas_limit = store.header(0)?.ok_or(lamina_engine::StoreError::NoGenesis)?.gas_limit;
         let builder = EthBlockBuilder::new(config.chain_id);
         let state = Mutex::new(DevState::default());
-        Ok(Self { inner: Arc::new(Inner { store, builder, config, state }) })
+        Ok(Self { inner: Arc::new(Inner { store, builder, config, gas_limit, state }) })
     }
 
     /// The chain and state store (for reads: blocks, receipts, state at any block).
@@ -219,9 +217,7 @@ impl DevL1 {
         if tx.nonce() < next {
             return Err(DevL1Error::NonceTooLow { next, tx: tx.nonce() });
         }
-        let (head, _) = self.inner.store.head()?.unwrap_or_default();
-        let gas_limit = self.inner.store.header(head)?.map(|h| h.gas_limit).unwrap_or_default();
-        if tx.gas_limit() > gas_limit {
+        if tx.gas_limit() > self.inner.gas_limit {
             return Err(DevL1Error::GasLimit);
         }
         let recovered = alloy_consensus::transaction::Recovered::new_unchecked(tx, sender);

@@ -129,7 +129,6 @@ impl L1Evm {
         cfg.chain_id = 900;
         cfg.disable_base_fee = true;
         cfg.disable_fee_charge = true;
-        cfg.disable_balance_check = false;
         let block = BlockEnv {
             number: U256::from(self.number),
             timestamp: U256::from(self.timestamp),

@@ -104,15 +104,7 @@ impl L2 {
             OpReceiptEnvelope::decode_2718(&mut receipts.last().unwrap().as_ref()).unwrap();
         assert!(receipt.is_success(), "initiateWithdrawal failed on L2");
         let log = receipt.logs().iter().find_map(|l| decode_message_passed(l).ok()).unwrap();
-        let w = log.0;
-        let tx = WithdrawalTransaction {
-            nonce: w.nonce,
-            sender: w.sender,
-            target: w.target,
-            value: w.value,
-            gasLimit: w.gas_limit,
-            data: w.data,
-        };
+        let tx = WithdrawalTransaction::from(log.0);
         (tx, block)
     }
 
@@ -143,28 +135,11 @@ impl L2 {
         };
         let (_, value, nodes) = proof.storage.into_iter().next().unwrap();
         assert_eq!(value, U256::from(1), "sentMessages slot is set at block {number}");
-        let output = Output {
-            block: number,
-            root: v0.hash(),
-            proof: OutputRootProof {
-                version: B256::ZERO,
-                stateRoot: v0.state_root,
-                messagePasserStorageRoot: storage_root,
-                latestBlockhash: v0.block_hash,
-            },
-        };
+        let output = Output { block: number, root: v0.hash(), proof: OutputRootProof::from(v0) };
         (output, nodes)
     }
 }
 
 pub(crate) fn withdrawal_hash(w: &WithdrawalTransaction) -> B256 {
-    lamina_protocol::withdrawal::WithdrawalTransaction {
-        nonce: w.nonce,
-        sender: w.sender,
-        target: w.target,
-        value: w.value,
-        gas_limit: w.gasLimit,
-        data: w.data.clone(),
-    }
-    .hash()
+    lamina_protocol::withdrawal::WithdrawalTransaction::from(w.clone()).hash()
 }

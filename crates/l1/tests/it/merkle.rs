@@ -47,18 +47,12 @@ fn withdrawal(nonce: u64) -> WithdrawalTransaction {
 /// Proposes an output whose message-passer storage root is `root` and proves `w` against it.
 fn prove(root: B256, w: &WithdrawalTransaction, proof: Vec<Bytes>) -> crate::evm::Outcome {
     let mut d = deploy(1, 0, 0);
-    let output = OutputRootProof {
-        version: B256::ZERO,
-        stateRoot: B256::repeat_byte(3),
-        messagePasserStorageRoot: root,
-        latestBlockhash: B256::repeat_byte(4),
-    };
-    let output_root = lamina_protocol::output_root::OutputRootV0 {
-        state_root: output.stateRoot,
+    let v0 = lamina_protocol::output_root::OutputRootV0 {
+        state_root: B256::repeat_byte(3),
         message_passer_storage_root: root,
-        block_hash: output.latestBlockhash,
-    }
-    .hash();
+        block_hash: B256::repeat_byte(4),
+    };
+    let (output, output_root) = (OutputRootProof::from(v0), v0.hash());
     let propose = lamina_l1::contracts::L2OutputOracle::proposeL2OutputCall {
         _outputRoot: output_root,
         _l2BlockNumber: U256::from(1),
