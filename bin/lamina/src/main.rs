@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod decode;
 mod engine;
+mod l1;
 
 /// Lamina: an OP Stack rollup in one binary.
 #[derive(Debug, Parser)]
@@ -23,6 +24,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the execution engine: Engine API (JWT) and JSON-RPC, optionally sequencing alone.
     Engine(engine::EngineArgs),
+    /// Run the dev L1 alone: an anvil-like Ethereum chain with funded dev accounts.
+    L1(l1::L1Args),
     /// Whole-system benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -41,6 +44,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Bench(cmd) => match bench::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::L1(args) => match l1::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

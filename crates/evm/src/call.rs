@@ -95,60 +95,79 @@ impl OpBlockBuilder {
         gas_cap: u64,
     ) -> Result<CallOutcome, ExecError> {
         let mut env = evm_env_for_op_block(header, *self.forks(), self.chain_id());
-        let fees_given = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
-        env.cfg_env.disable_nonce_check = req.nonce.is_none();
-        env.cfg_env.disable_base_fee = !fees_given;
-        env.cfg_env.disable_fee_charge = !fees_given;
-        // Calls may come "from" a contract (geth allows it).
-        env.cfg_env.disable_eip3607 = true;
-        let gas = req.gas.unwrap_or(header.gas_limit).min(gas_cap).min(header.gas_limit);
-        let (gas_price, tip) = match (req.gas_price, req.max_fee_per_gas) {
-            (Some(p), _) => (p, None),
-            (None, Some(cap)) => (cap, Some(req.max_priority_fee_per_gas.unwrap_or(0).min(cap))),
-            (None, None) => (0, None),
-        };
-        let tx_type = if req.max_fee_per_gas.is_some() {
-            2
-        } else if req.access_list.is_empty() {
-            0
-        } else {
-            1
-        };
-        let base = TxEnv {
-            tx_type,
-            caller: req.from,
-            gas_limit: gas,
-            gas_price,
-            kind: req.to,
-            value: req.value,
-            data: req.input.clone(),
-            nonce: req.nonce.unwrap_or_default(),
-            chain_id: Some(self.chain_id()),
-            access_list: req.access_list.clone(),
-            gas_priority_fee: tip,
-            ..Default::default()
-        };
+        relax_for_call(&mut env.cfg_env, req);
+        let base = call_tx_env(req, header, self.chain_id(), gas_cap);
         // The L1 data fee is charged on the encoded tx; a call has none, so it pays the
         // minimum (and nothing at all when no fee fields are given).
         let tx = OpTransaction { base, enveloped_tx: Some(Bytes::new()), ..Default::default() };
         let mut evm = self.evm_factory().create_evm(db, env);
-        let out = evm.transact_raw(OpTx(tx)).map_err(|e| ExecError::InvalidTx {
-            index: 0,
-            hash: Default::default(),
-            reason: e.to_string(),
-        })?;
-        Ok(match out.result {
-            ExecutionResult::Success { gas, output, logs, .. } => CallOutcome::Success {
-                gas_used: gas.tx_gas_used(),
-                output: output.into_data(),
-                logs,
-            },
-            ExecutionResult::Revert { gas, output, .. } => {
-                CallOutcome::Revert { gas_used: gas.tx_gas_used(), output }
-            }
-            ExecutionResult::Halt { gas, reason, .. } => {
-                CallOutcome::Halt { gas_used: gas.tx_gas_used(), reason: format!("{reason:?}") }
-            }
-        })
+        let out = evm.transact_raw(OpTx(tx)).map_err(invalid_call)?;
+        Ok(outcome(out.result))
+    }
+}
+
+/// Which checks a call skips: without fee fields no fees are charged or checked (as geth); a
+/// nonce is checked only when given; calls may come "from" a contract.
+pub(crate) fn relax_for_call<S>(cfg: &mut revm::context::CfgEnv<S>, req: &CallRequest) {
+    let fees_given = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
+    cfg.disable_nonce_check = req.nonce.is_none();
+    cfg.disable_base_fee = !fees_given;
+    cfg.disable_fee_charge = !fees_given;
+    cfg.disable_eip3607 = true;
+}
+
+/// The transaction a call runs as, with its gas capped by `gas_cap` and the block gas limit.
+pub(crate) fn call_tx_env(
+    req: &CallRequest,
+    header: &Header,
+    chain_id: u64,
+    gas_cap: u64,
+) -> TxEnv {
+    let gas = req.gas.unwrap_or(header.gas_limit).min(gas_cap).min(header.gas_limit);
+    let (gas_price, tip) = match (req.gas_price, req.max_fee_per_gas) {
+        (Some(p), _) => (p, None),
+        (None, Some(cap)) => (cap, Some(req.max_priority_fee_per_gas.unwrap_or(0).min(cap))),
+        (None, None) => (0, None),
+    };
+    let tx_type = if req.max_fee_per_gas.is_some() {
+        2
+    } else if req.access_list.is_empty() {
+        0
+    } else {
+        1
+    };
+    TxEnv {
+        tx_type,
+        caller: req.from,
+        gas_limit: gas,
+        gas_price,
+        kind: req.to,
+        value: req.value,
+        data: req.input.clone(),
+        nonce: req.nonce.unwrap_or_default(),
+        chain_id: Some(chain_id),
+        access_list: req.access_list.clone(),
+        gas_priority_fee: tip,
+        ..Default::default()
+    }
+}
+
+/// A call the EVM refused before running it.
+pub(crate) fn invalid_call(e: impl std::fmt::Display) -> ExecError {
+    ExecError::InvalidTx { index: 0, hash: Default::default(), reason: e.to_string() }
+}
+
+/// How a run ended, as a [`CallOutcome`].
+pub(crate) fn outcome<H: std::fmt::Debug>(result: ExecutionResult<H>) -> CallOutcome {
+    match result {
+        ExecutionResult::Success { gas, output, logs, .. } => {
+            CallOutcome::Success { gas_used: gas.tx_gas_used(), output: output.into_data(), logs }
+        }
+        ExecutionResult::Revert { gas, output, .. } => {
+            CallOutcome::Revert { gas_used: gas.tx_gas_used(), output }
+        }
+        ExecutionResult::Halt { gas, reason, .. } => {
+            CallOutcome::Halt { gas_used: gas.tx_gas_used(), reason: format!("{reason:?}") }
+        }
     }
 }

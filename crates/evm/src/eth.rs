@@ -17,7 +17,7 @@ use alloy_eips::{
     eip7840::BlobParams,
 };
 use alloy_evm::{
-    Database, EvmEnv, EvmFactory,
+    Database, Evm, EvmEnv, EvmFactory,
     block::BlockExecutorFactory as _,
     eth::{
         EthBlockExecutionCtx, EthBlockExecutorFactory, EthEvmFactory, NextEvmEnvAttributes,
@@ -30,6 +30,7 @@ use alloy_trie::EMPTY_ROOT_HASH;
 use revm::database::{State, states::bundle_state::BundleRetention};
 
 use crate::{
+    call::{CallOutcome, CallRequest, call_tx_env, invalid_call, outcome, relax_for_call},
     error::ExecError,
     executor::{
         ExecutedBlock, PoolLimits, StateRootProvider, TxSource, decode_parallel, run_block,
@@ -148,8 +149,7 @@ impl EthBlockBuilder {
             ));
         }
         let blob_params = BlobParams::prague();
-        let base_fee =
-            parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(1_000_000_000);
+        let base_fee = next_base_fee(parent);
         let excess_blob_gas = parent.next_block_excess_blob_gas(blob_params).unwrap_or_default();
         let txs = decode_parallel(&attrs.transactions, |bytes| {
             let tx = TxEnvelope::decode_2718_exact(bytes).map_err(|e| e.to_string())?;
@@ -221,4 +221,38 @@ impl EthBlockBuilder {
         let hash = header.hash_slow();
         Ok(ExecutedEthBlock { header, hash, transactions, receipts, bundle })
     }
+
+    /// Runs `req` in the context of block `header` on `db` (that block's post-state), with
+    /// at most `gas_cap` gas: `eth_call` on the dev L1, by the same rules as
+    /// [`crate::OpBlockBuilder::simulate`].
+    pub fn simulate<DB: Database>(
+        &self,
+        header: &Header,
+        db: DB,
+        req: &CallRequest,
+        gas_cap: u64,
+    ) -> Result<CallOutcome, ExecError> {
+        let mut env =
+            EvmEnv::for_eth_block(header, PragueSpec, self.chain_id, Some(BlobParams::prague()));
+        relax_for_call(&mut env.cfg_env, req);
+        let tx = call_tx_env(req, header, self.chain_id, gas_cap);
+        let mut evm = self.factory.evm_factory().create_evm(db, env);
+        let out = evm.transact_raw(tx).map_err(invalid_call)?;
+        Ok(outcome(out.result))
+    }
+}
+
+/// The base fee of the block after `parent` (Ethereum's 1559 parameters).
+pub fn next_base_fee(parent: &Header) -> u64 {
+    parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(1_000_000_000)
+}
+
+/// The blob base fee a block's blob txs pay (Prague's parameters; 1 wei before any excess).
+pub fn blob_base_fee(header: &Header) -> u128 {
+    header.blob_fee(BlobParams::prague()).unwrap_or(1)
+}
+
+/// The blob base fee of the block after `parent`.
+pub fn next_blob_base_fee(parent: &Header) -> u128 {
+    parent.next_block_blob_fee(BlobParams::prague()).unwrap_or(1)
 }

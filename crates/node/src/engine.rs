@@ -26,6 +26,9 @@ pub enum NodeError {
     /// The engine could not open its chain.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The dev L1 could not open its chain.
+    #[error(transparent)]
+    DevL1(#[from] lamina_l1::dev::DevL1Error),
     /// A server could not bind.
     #[error("rpc: {0}")]
     Rpc(#[from] std::io::Error),

@@ -1,15 +1,17 @@
 //! # lamina-node
 //!
 //! Lamina's services and how they are started. Today: the standalone execution engine
-//! ([`engine`]) — the engine service behind its RPC servers, optionally with the dev sequencer;
-//! the rollup node's sequencer, verifier, batcher and proposer follow.
+//! ([`engine`]) — the engine service behind its RPC servers, optionally with the dev sequencer —
+//! and the dev L1 ([`dev_l1`]) behind its JSON-RPC; the rollup node's sequencer, verifier, batcher and proposer follow.
 //!
 //! This crate is where tasks are spawned and servers started; the libraries below it stay
 //! synchronous or pure.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod dev_l1;
 pub mod engine;
 
+pub use dev_l1::{DevL1Node, DevL1NodeConfig};
 pub use engine::{EngineNode, EngineNodeConfig, NodeError};
 pub use lamina_engine::{Retention, pool::PoolConfig};

@@ -13,18 +13,19 @@ use alloy_trie::{Nibbles, TrieAccount, proof::verify_proof};
 use serde_json::Value;
 
 /// anvil's second dev key and its address, funded in `scripts/dev-genesis.json`.
-const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const ADDRESS: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+pub(crate) const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+pub(crate) const ADDRESS: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 /// A key with no funds.
-const POOR_KEY: &str = "0x0000000000000000000000000000000000000000000000000000000000000abc";
+pub(crate) const POOR_KEY: &str =
+    "0x0000000000000000000000000000000000000000000000000000000000000abc";
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The npm tools (`npm ci --prefix tools`), or `None` to skip (an error under
 /// `LAMINA_REQUIRE_NODE=1`).
-fn tools() -> Option<PathBuf> {
+pub(crate) fn tools() -> Option<PathBuf> {
     let bin = repo().join("tools/node_modules/.bin");
     let has_node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     if has_node && bin.join("cast").is_file() && repo().join("tools/node_modules/viem").is_dir() {
@@ -40,48 +41,53 @@ fn tools() -> Option<PathBuf> {
     None
 }
 
-/// A `lamina engine --dev` process, killed on drop.
-struct Engine {
+/// A `lamina` server process, killed on drop.
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Engine {
+impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-fn start_engine() -> Engine {
-    let dir = tempfile::tempdir().unwrap();
+fn start_engine() -> Server {
     // The README's dev genesis: anvil's ten dev accounts funded.
     let genesis = repo().join("scripts/dev-genesis.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(["engine", "--genesis"])
-        .arg(&genesis)
-        .arg("--datadir")
-        .arg(dir.path().join("data"))
-        .arg("--jwt-secret")
-        .arg(dir.path().join("jwt.hex"))
-        .args(["--http.port", "0", "--authrpc.port", "0", "--dev", "--dev.block-time", "250"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+    spawn(|dir, cmd| {
+        cmd.args(["engine", "--genesis"])
+            .arg(&genesis)
+            .arg("--datadir")
+            .arg(dir.join("data"))
+            .arg("--jwt-secret")
+            .arg(dir.join("jwt.hex"))
+            .args(["--http.port", "0", "--authrpc.port", "0", "--dev", "--dev.block-time", "250"]);
+    })
+}
+
+/// Starts `lamina` with the arguments `args` adds (given a fresh directory); the server's
+/// first stdout line is `http: ADDR`.
+pub(crate) fn spawn(args: impl FnOnce(&std::path::Path, &mut Command)) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lamina"));
+    args(dir.path(), &mut cmd);
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().unwrap().unwrap();
     let addr = first.strip_prefix("http: ").unwrap_or_else(|| panic!("unexpected: {first}"));
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Engine { child, url: format!("http://{addr}"), _dir: dir }
+    Server { child, url: format!("http://{addr}"), _dir: dir }
 }
 
 /// A contract: a 36-byte call (`set(uint256)`) stores the argument in slot 0 and emits
 /// `Stored(uint256)`; any other call returns slot 0 (`get()`).
-fn initcode() -> String {
+pub(crate) fn initcode() -> String {
     let topic = keccak256("Stored(uint256)");
     let mut runtime = vec![
         0x36, 0x60, 0x24, 0x14, 0x60, 0x12, 0x57, // if calldatasize == 36 goto set
@@ -97,7 +103,7 @@ fn initcode() -> String {
     format!("0x{}", alloy_primitives::hex::encode(code))
 }
 
-fn cast(bin: &std::path::Path, url: &str, args: &[&str]) -> Result<String, String> {
+pub(crate) fn cast(bin: &std::path::Path, url: &str, args: &[&str]) -> Result<String, String> {
     // Options go before the positional arguments (`cast send --create CODE` takes the rest).
     let out = Command::new(bin.join("cast"))
         .arg(args[0])
@@ -112,11 +118,11 @@ fn cast(bin: &std::path::Path, url: &str, args: &[&str]) -> Result<String, Strin
     }
 }
 
-fn json(s: &str) -> Value {
+pub(crate) fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
 }
 
-fn hex_u64(v: &Value) -> u64 {
+pub(crate) fn hex_u64(v: &Value) -> u64 {
     match v {
         Value::String(s) => u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap(),
         Value::Number(n) => n.as_u64().unwrap(),
@@ -129,7 +135,7 @@ fn bytes_list(v: &Value) -> Vec<Bytes> {
 }
 
 /// Verifies an `eth_getProof` answer for `address` and storage slot 0 against `state_root`.
-fn verify(state_root: B256, address: Address, proof: &Value) {
+pub(crate) fn verify(state_root: B256, address: Address, proof: &Value) {
     let u256 = |v: &Value| -> U256 { v.as_str().unwrap().parse().unwrap() };
     let account = TrieAccount {
         nonce: hex_u64(&proof["nonce"]),

@@ -1,4 +1,4 @@
-//! Integration tests of the `lamina` binary: `lamina decode` and `lamina engine` run as
+//! Integration tests of the `lamina` binary: `lamina decode`, `lamina engine` and `lamina l1` run as
 //! processes (the engine driven by cast and viem), and the workspace architecture rules.
 
 // Test code: a panic is how a test reports failure.
@@ -7,3 +7,4 @@
 mod architecture;
 mod clients;
 mod decode;
+mod l1;

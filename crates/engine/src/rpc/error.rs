@@ -6,24 +6,24 @@ use jsonrpsee::types::{ErrorObjectOwned, error::INTERNAL_ERROR_CODE};
 use crate::{pool::PoolError, service::EngineError, store::StoreError};
 
 /// `-32602`.
-pub(crate) fn invalid_params(msg: impl Into<String>) -> ErrorObjectOwned {
+pub fn invalid_params(msg: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(-32602, msg.into(), None::<()>)
 }
 
 /// `-32603`, logged: the node is at fault.
-pub(crate) fn internal(msg: impl std::fmt::Display) -> ErrorObjectOwned {
+pub fn internal(msg: impl std::fmt::Display) -> ErrorObjectOwned {
     tracing::error!(target: "lamina::rpc", error = %msg, "internal error");
     ErrorObjectOwned::owned(INTERNAL_ERROR_CODE, msg.to_string(), None::<()>)
 }
 
 /// `-32000`: the request is well-formed but cannot be served (unknown block, pruned state,
 /// a tx the pool refuses).
-pub(crate) fn server(msg: impl Into<String>) -> ErrorObjectOwned {
+pub fn server(msg: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(-32000, msg.into(), None::<()>)
 }
 
 /// An engine failure as the Engine API reports it.
-pub(crate) fn engine(e: EngineError) -> ErrorObjectOwned {
+pub fn engine(e: EngineError) -> ErrorObjectOwned {
     let code = match &e {
         EngineError::UnknownPayload => -38001,
         EngineError::InvalidForkchoiceState(_) => -38002,
@@ -36,7 +36,7 @@ pub(crate) fn engine(e: EngineError) -> ErrorObjectOwned {
 }
 
 /// A store failure: a block or state the caller asked for that isn't there is their problem.
-pub(crate) fn store(e: StoreError) -> ErrorObjectOwned {
+pub fn store(e: StoreError) -> ErrorObjectOwned {
     match e {
         StoreError::UnknownBlock(_) | StoreError::Pruned { .. } => server(e.to_string()),
         other => internal(other),
@@ -44,7 +44,7 @@ pub(crate) fn store(e: StoreError) -> ErrorObjectOwned {
 }
 
 /// A transaction the pool refuses, with geth's wording where clients match on it.
-pub(crate) fn pool(e: PoolError) -> ErrorObjectOwned {
+pub fn pool(e: PoolError) -> ErrorObjectOwned {
     match e {
         PoolError::State(_) => internal(e),
         other => server(other.to_string()),

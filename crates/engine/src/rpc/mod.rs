@@ -1,16 +1,20 @@
 //! The JSON-RPC servers: the public port (HTTP and WebSocket) with the `eth_` methods, and the
 //! authenticated Engine API port (JWT) with the `engine_` methods plus the `eth_` ones, as
-//! op-geth serves them. Request and response sizes and batch lengths are bounded.
+//! op-geth serves them. Request and response sizes and batch lengths are bounded. The `eth_`
+//! methods are generic over [`eth::EthChain`], so the dev L1 is served by the same code.
 
 pub mod auth;
 pub mod engine_api;
-mod error;
+pub mod error;
 pub mod eth;
 
 use std::net::SocketAddr;
 
 use alloy_rpc_types_engine::JwtSecret;
-use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+use jsonrpsee::{
+    RpcModule,
+    server::{BatchRequestConfig, Server, ServerConfig, ServerHandle},
+};
 
 use crate::service::EngineHandle;
 
@@ -77,14 +81,25 @@ fn server_config(c: &RpcConfig) -> ServerConfig {
         .build()
 }
 
+/// Serves `module` on `addr` (HTTP and WebSocket) with `config`'s limits, on the current
+/// tokio runtime: how any chain's public port is started (the engine's, the dev L1's).
+pub async fn serve<C: Send + Sync + 'static>(
+    module: RpcModule<C>,
+    addr: SocketAddr,
+    config: &RpcConfig,
+) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let server = Server::builder().set_config(server_config(config)).build(addr).await?;
+    let local = server.local_addr()?;
+    let handle = server.start(module);
+    tracing::info!(target: "lamina::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
+    Ok((local, handle))
+}
+
 /// Starts the configured servers on the current tokio runtime.
 pub async fn start(handle: EngineHandle, config: &RpcConfig) -> std::io::Result<RpcServers> {
     let mut servers = RpcServers { http: None, auth: None };
     if let Some(addr) = config.http {
-        let server = Server::builder().set_config(server_config(config)).build(addr).await?;
-        let local = server.local_addr()?;
-        servers.http = Some((local, server.start(eth::module(handle.clone()))));
-        tracing::info!(target: "lamina::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
+        servers.http = Some(serve(eth::module(handle.clone()), addr, config).await?);
     }
     if let Some(addr) = config.auth {
         let server = Server::builder()

@@ -29,6 +29,14 @@ pub enum DevL1Error {
         /// The tx's.
         tx: u64,
     },
+    /// The sender cannot pay for the tx's gas at its fee cap, its blob gas and its value.
+    #[error("insufficient funds for gas * price + value: balance {balance}, tx cost {cost}")]
+    InsufficientFunds {
+        /// The sender's balance.
+        balance: alloy_primitives::U256,
+        /// Most the tx can cost.
+        cost: alloy_primitives::U256,
+    },
     /// Asks for more gas than a block has.
     #[error("exceeds block gas limit")]
     GasLimit,

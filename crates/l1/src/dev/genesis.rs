@@ -39,6 +39,16 @@ impl DevL1Genesis {
         Self { timestamp, gas_limit: 60_000_000, alloc }
     }
 
+    /// anvil's ten dev accounts with 10 000 ETH each (as anvil funds them), plus Multicall3.
+    pub fn dev(timestamp: u64) -> Self {
+        let accounts: Vec<Address> = super::DEV_ACCOUNTS.iter().map(|(a, _)| *a).collect();
+        Self::funded(
+            timestamp,
+            &accounts,
+            U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18)),
+        )
+    }
+
     /// The genesis header (state root filled in by the store).
     pub(crate) fn header(&self) -> Header {
         lamina_evm::eth::genesis_header(self.timestamp, self.gas_limit)

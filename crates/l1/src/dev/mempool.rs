@@ -49,6 +49,26 @@ impl Mempool {
         Ok(hash)
     }
 
+    /// A pending tx by hash (a scan: dev pools are small).
+    pub(crate) fn get(&self, hash: &B256) -> Option<&ExecTx<TxEnvelope>> {
+        self.senders
+            .values()
+            .flat_map(BTreeMap::values)
+            .map(|p| &p.tx)
+            .find(|t| t.1.tx_hash() == hash)
+    }
+
+    /// The nonce after `sender`'s gapless run of pending txs from `next` (its account
+    /// nonce); `None` when it has no pending tx at `next`.
+    pub(crate) fn pending_nonce(&self, sender: &Address, next: u64) -> Option<u64> {
+        let txs = self.senders.get(sender)?;
+        let mut n = next;
+        while txs.contains_key(&n) {
+            n += 1;
+        }
+        (n > next).then_some(n)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.senders.values().map(BTreeMap::len).sum()
     }

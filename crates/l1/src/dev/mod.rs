@@ -5,9 +5,11 @@
 //! finalized trail the head at fixed depths; `reorg` replaces the newest blocks, as tests of
 //! reorg handling need.
 
+mod accounts;
 mod error;
 mod genesis;
 mod mempool;
+mod rpc;
 
 use std::{
     path::Path,
@@ -15,9 +17,12 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
+use alloy_consensus::{
+    Transaction, TxEnvelope,
+    transaction::{Recovered, SignerRecoverable},
+};
 use alloy_eips::eip2718::{Decodable2718, WithEncoded};
-use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use lamina_engine::{
     Store, StoreOptions,
     store::{BlockRef, Forkchoice},
@@ -25,6 +30,7 @@ use lamina_engine::{
 use lamina_evm::eth::{EthAttributes, EthBlockBuilder};
 use revm::database::WrapDatabaseRef;
 
+pub use accounts::DEV_ACCOUNTS;
 pub use error::DevL1Error;
 pub use genesis::{DevL1Genesis, MULTICALL3};
 use mempool::Mempool;
@@ -126,6 +132,22 @@ impl DevL1 {
         self.lock().pool.len()
     }
 
+    /// The nonce `who`'s next tx needs, counting its pending txs (`None`: none pending).
+    pub fn pending_nonce(&self, who: &Address) -> Option<u64> {
+        let next = self.nonce(who);
+        self.lock().pool.pending_nonce(who, next)
+    }
+
+    /// A pending tx with its sender.
+    pub fn pending_transaction(&self, hash: &B256) -> Option<Recovered<TxEnvelope>> {
+        self.lock().pool.get(hash).map(|t| t.1.clone())
+    }
+
+    /// The block builder (calls run on it too).
+    pub fn builder(&self) -> &EthBlockBuilder {
+        &self.inner.builder
+    }
+
     /// Accepts a signed tx into the mempool (and, in instant mode, mines it).
     pub fn send_raw_transaction(&self, raw: &Bytes) -> Result<B256, DevL1Error> {
         let mut state = self.lock();
@@ -197,6 +219,10 @@ impl DevL1 {
         self.inner.store.head_account(who).ok().flatten().map(|a| a.nonce).unwrap_or_default()
     }
 
+    fn balance(&self, who: &Address) -> U256 {
+        self.inner.store.head_account(who).ok().flatten().map(|a| a.balance).unwrap_or_default()
+    }
+
     /// The checks that need no state: a signed tx for this chain, and its sender.
     fn decode(&self, raw: &Bytes) -> Result<(TxEnvelope, Address), DevL1Error> {
         let tx =
@@ -220,7 +246,16 @@ impl DevL1 {
         if tx.gas_limit() > self.inner.gas_limit {
             return Err(DevL1Error::GasLimit);
         }
-        let recovered = alloy_consensus::transaction::Recovered::new_unchecked(tx, sender);
+        // As geth: the worst case must be affordable now, or the tx would wait forever.
+        let blob_gas = tx.blob_gas_used().unwrap_or_default();
+        let cost = U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas())
+            + U256::from(blob_gas) * U256::from(tx.max_fee_per_blob_gas().unwrap_or_default())
+            + tx.value();
+        let balance = self.balance(&sender);
+        if balance < cost {
+            return Err(DevL1Error::InsufficientFunds { balance, cost });
+        }
+        let recovered = Recovered::new_unchecked(tx, sender);
         state.pool.insert(WithEncoded::new(raw.clone(), recovered))
     }
 

@@ -8,10 +8,9 @@ use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use lamina_evm::{CallOutcome, CallRequest};
 use revm::database::{CacheDB, WrapDatabaseRef};
 
-use super::{RpcResult, resolve_existing};
+use super::{EthChain, RpcResult, resolve_existing};
 use crate::{
     rpc::error::{invalid_params, server, store},
-    service::EngineHandle,
     store::StateView,
 };
 
@@ -21,18 +20,16 @@ const GAS_CAP: u64 = 50_000_000;
 /// An estimate is close enough when within this fraction of the true minimum (as geth).
 const ESTIMATE_ERROR_RATIO: f64 = 0.015;
 
-pub(super) fn register(
-    m: &mut RpcModule<EngineHandle>,
+pub(super) fn register<C: EthChain>(
+    m: &mut RpcModule<C>,
 ) -> Result<(), jsonrpsee::core::RegisterMethodError> {
     m.register_blocking_method("eth_call", |p, h, _| -> RpcResult<Bytes> {
         let mut seq = p.sequence();
         let tx: TransactionRequest = seq.next()?;
         let id: Option<BlockId> = seq.optional_next()?;
-        let (req, header, view) = prepare(&h, tx, id)?;
-        let out = h
-            .builder()
-            .simulate(&header, WrapDatabaseRef(&view), &req, GAS_CAP)
-            .map_err(invalid_call)?;
+        let (req, header, view) = prepare(&*h, tx, id)?;
+        let out =
+            h.simulate(&header, WrapDatabaseRef(&view), &req, GAS_CAP).map_err(invalid_call)?;
         match out {
             CallOutcome::Success { output, .. } => Ok(output),
             other => Err(failure(other)),
@@ -42,20 +39,20 @@ pub(super) fn register(
         let mut seq = p.sequence();
         let tx: TransactionRequest = seq.next()?;
         let id: Option<BlockId> = seq.optional_next()?;
-        let (req, header, view) = prepare(&h, tx, id)?;
-        estimate(&h, &header, &view, req).map(U64::from)
+        let (req, header, view) = prepare(&*h, tx, id)?;
+        estimate(&*h, &header, &view, req).map(U64::from)
     })?;
     Ok(())
 }
 
 /// The request as the executor takes it, with the block it runs on and that block's state.
-fn prepare(
-    h: &EngineHandle,
+fn prepare<C: EthChain>(
+    h: &C,
     tx: TransactionRequest,
     id: Option<BlockId>,
 ) -> RpcResult<(CallRequest, alloy_consensus::Header, StateView)> {
-    if tx.blob_versioned_hashes.as_ref().is_some_and(|b| !b.is_empty()) {
-        return Err(invalid_params("blob transactions are not supported on L2"));
+    if !C::BLOBS && tx.blob_versioned_hashes.as_ref().is_some_and(|b| !b.is_empty()) {
+        return Err(invalid_params("blob transactions are not supported on this chain"));
     }
     let input = tx.input.into_input().unwrap_or_default();
     let req = CallRequest {
@@ -106,13 +103,12 @@ pub(super) fn failure(out: CallOutcome) -> ErrorObjectOwned {
     }
 }
 
-fn estimate(
-    h: &EngineHandle,
+fn estimate<C: EthChain>(
+    h: &C,
     header: &alloy_consensus::Header,
     view: &StateView,
     mut req: CallRequest,
 ) -> RpcResult<u64> {
-    let builder = h.builder();
     // Reads are cached across the runs of the bisection.
     let mut db = CacheDB::new(WrapDatabaseRef(view));
     let cap = req.gas.unwrap_or(header.gas_limit).min(header.gas_limit).min(GAS_CAP);
@@ -126,7 +122,7 @@ fn estimate(
     }
     let mut run = |gas: u64| -> RpcResult<CallOutcome> {
         req.gas = Some(gas);
-        builder.simulate(header, &mut db, &req, GAS_CAP).map_err(invalid_call)
+        h.simulate(header, &mut db, &req, GAS_CAP).map_err(invalid_call)
     };
     let first = run(cap)?;
     if !first.is_success() {

@@ -6,13 +6,9 @@ use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::FeeHistory;
 use jsonrpsee::RpcModule;
-use lamina_evm::header::next_base_fee;
 
-use super::{RpcResult, resolve, shapes::StoredBlock};
-use crate::{
-    rpc::error::{invalid_params, server, store},
-    service::EngineHandle,
-};
+use super::{EthChain, RpcResult, StoredBlock, read, resolve};
+use crate::rpc::error::{invalid_params, server, store};
 
 /// The smallest tip suggested (op-geth's default floor, 0.001 gwei).
 const MIN_SUGGESTED_TIP: u128 = 1_000_000;
@@ -23,39 +19,45 @@ const TIP_BLOCKS: u64 = 20;
 /// Most blocks `eth_feeHistory` covers in one call.
 const MAX_HISTORY: u64 = 1024;
 
-pub(super) fn register(
-    m: &mut RpcModule<EngineHandle>,
+pub(super) fn register<C: EthChain>(
+    m: &mut RpcModule<C>,
 ) -> Result<(), jsonrpsee::core::RegisterMethodError> {
     m.register_blocking_method("eth_maxPriorityFeePerGas", |_, h, _| -> RpcResult<U256> {
-        Ok(U256::from(suggested_tip(&h)?))
+        Ok(U256::from(suggested_tip(&*h)?))
     })?;
     m.register_blocking_method("eth_gasPrice", |_, h, _| -> RpcResult<U256> {
-        Ok(U256::from(u128::from(next_fee(&h)?) + suggested_tip(&h)?))
+        Ok(U256::from(u128::from(next_fee(&*h)?) + suggested_tip(&*h)?))
     })?;
     m.register_blocking_method("eth_feeHistory", |p, h, _| -> RpcResult<FeeHistory> {
         let mut seq = p.sequence();
         let count: alloy_primitives::U64 = seq.next()?;
         let newest: BlockNumberOrTag = seq.next()?;
         let percentiles: Option<Vec<f64>> = seq.optional_next()?;
-        fee_history(&h, count.to::<u64>(), newest, percentiles)
+        fee_history(&*h, count.to::<u64>(), newest, percentiles)
+    })?;
+    m.register_blocking_method("eth_blobBaseFee", |_, h, _| -> RpcResult<U256> {
+        Ok(U256::from(h.blob_base_fees(&head(&*h)?).1))
     })?;
     Ok(())
 }
 
-/// The base fee of the block after the head.
-fn next_fee(h: &EngineHandle) -> RpcResult<u64> {
+/// The head's header.
+fn head<C: EthChain>(h: &C) -> RpcResult<alloy_consensus::Header> {
     let (n, _) = h.store().head().map_err(store)?.unwrap_or_default();
-    let head = h.store().header(n).map_err(store)?.ok_or_else(|| server("no head"))?;
-    next_base_fee(h.builder().forks(), &h.rollup().chain_op_config(), &head)
-        .map_err(|e| server(e.to_string()))
+    h.store().header(n).map_err(store)?.ok_or_else(|| server("no head"))
+}
+
+/// The base fee of the block after the head.
+fn next_fee<C: EthChain>(h: &C) -> RpcResult<u64> {
+    h.next_base_fee(&head(h)?)
 }
 
 /// The median tip of recent user txs, at least [`MIN_SUGGESTED_TIP`].
-fn suggested_tip(h: &EngineHandle) -> RpcResult<u128> {
+fn suggested_tip<C: EthChain>(h: &C) -> RpcResult<u128> {
     let (head, _) = h.store().head().map_err(store)?.unwrap_or_default();
     let mut tips = Vec::new();
     for n in head.saturating_sub(TIP_BLOCKS - 1)..=head {
-        let Some(b) = StoredBlock::read(h.store(), n, false).map_err(store)? else { continue };
+        let Some(b) = read(h, n, false)? else { continue };
         let base = b.header.base_fee_per_gas.unwrap_or_default();
         tips.extend(b.txs.iter().filter_map(|t| t.effective_tip_per_gas(base)));
     }
@@ -63,8 +65,8 @@ fn suggested_tip(h: &EngineHandle) -> RpcResult<u128> {
     Ok(tips.get(tips.len() / 2).copied().unwrap_or_default().max(MIN_SUGGESTED_TIP))
 }
 
-fn fee_history(
-    h: &EngineHandle,
+fn fee_history<C: EthChain>(
+    h: &C,
     count: u64,
     newest: BlockNumberOrTag,
     percentiles: Option<Vec<f64>>,
@@ -84,24 +86,20 @@ fn fee_history(
     let mut rewards = Vec::new();
     let mut last = None;
     for n in oldest..=newest {
-        let b = StoredBlock::read(h.store(), n, percentiles.is_some())
-            .map_err(store)?
-            .ok_or_else(|| server("header not found"))?;
+        let b = read(h, n, percentiles.is_some())?.ok_or_else(|| server("header not found"))?;
         let base = b.header.base_fee_per_gas.unwrap_or_default();
         history.base_fee_per_gas.push(u128::from(base));
         history.gas_used_ratio.push(b.header.gas_used as f64 / b.header.gas_limit.max(1) as f64);
-        history.base_fee_per_blob_gas.push(1);
-        history.blob_gas_used_ratio.push(0.0);
+        history.base_fee_per_blob_gas.push(h.blob_base_fees(&b.header).0);
+        history.blob_gas_used_ratio.push(blob_ratio(&b.header));
         if let Some(p) = &percentiles {
             rewards.push(block_rewards(&b, base, p));
         }
         last = Some(b.header);
     }
     if let Some(last) = last {
-        let next = next_base_fee(h.builder().forks(), &h.rollup().chain_op_config(), &last)
-            .map_err(|e| server(e.to_string()))?;
-        history.base_fee_per_gas.push(u128::from(next));
-        history.base_fee_per_blob_gas.push(1);
+        history.base_fee_per_gas.push(u128::from(h.next_base_fee(&last)?));
+        history.base_fee_per_blob_gas.push(h.blob_base_fees(&last).1);
     }
     if percentiles.is_some() {
         history.reward = Some(rewards);
@@ -109,8 +107,18 @@ fn fee_history(
     Ok(history)
 }
 
+/// The share of the blob gas target's maximum (Prague: 9 blobs) a block used.
+fn blob_ratio(header: &alloy_consensus::Header) -> f64 {
+    const MAX_BLOB_GAS: u64 = 9 * alloy_eips::eip4844::DATA_GAS_PER_BLOB;
+    header.blob_gas_used.unwrap_or_default() as f64 / MAX_BLOB_GAS as f64
+}
+
 /// The tips at each percentile of a block's gas, as geth computes them.
-fn block_rewards(b: &StoredBlock, base: u64, percentiles: &[f64]) -> Vec<u128> {
+fn block_rewards<T: alloy_consensus::Transaction, R: alloy_consensus::TxReceipt>(
+    b: &StoredBlock<T, R>,
+    base: u64,
+    percentiles: &[f64],
+) -> Vec<u128> {
     let mut previous = 0;
     let mut txs: Vec<(u128, u64)> = b
         .txs

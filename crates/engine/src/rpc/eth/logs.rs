@@ -4,11 +4,8 @@
 use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log};
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 
-use super::{RpcResult, resolve, shapes::StoredBlock};
-use crate::{
-    rpc::error::{invalid_params, server, store},
-    service::EngineHandle,
-};
+use super::{EthChain, RpcResult, read, resolve};
+use crate::rpc::error::{invalid_params, server, store};
 
 /// Most blocks one query may span.
 pub(crate) const MAX_BLOCK_RANGE: u64 = 10_000;
@@ -16,17 +13,17 @@ pub(crate) const MAX_BLOCK_RANGE: u64 = 10_000;
 /// Most logs one query may return.
 pub(crate) const MAX_LOGS: usize = 10_000;
 
-pub(super) fn register(
-    m: &mut RpcModule<EngineHandle>,
+pub(super) fn register<C: EthChain>(
+    m: &mut RpcModule<C>,
 ) -> Result<(), jsonrpsee::core::RegisterMethodError> {
     m.register_blocking_method("eth_getLogs", |p, h, _| -> RpcResult<Vec<Log>> {
         let filter: Filter = p.one()?;
-        get_logs(&h, &filter)
+        get_logs(&*h, &filter)
     })?;
     Ok(())
 }
 
-fn get_logs(h: &EngineHandle, filter: &Filter) -> RpcResult<Vec<Log>> {
+fn get_logs<C: EthChain>(h: &C, filter: &Filter) -> RpcResult<Vec<Log>> {
     let (from, to) = match filter.block_option {
         FilterBlockOption::AtBlockHash(hash) => {
             let n = h
@@ -56,8 +53,8 @@ fn get_logs(h: &EngineHandle, filter: &Filter) -> RpcResult<Vec<Log>> {
         if !filter.matches_bloom(header.logs_bloom) {
             continue;
         }
-        let Some(b) = StoredBlock::read(h.store(), n, true).map_err(store)? else { break };
-        out.extend(block_logs(&b, filter, false));
+        let Some(b) = read(h, n, true)? else { break };
+        out.extend(logs_of(&b.header, b.hash, &b.tx_hashes(), &b.receipts, Some(filter), false));
         if out.len() > MAX_LOGS {
             return Err(limit(format!("query returned more than {MAX_LOGS} results")));
         }
@@ -65,18 +62,13 @@ fn get_logs(h: &EngineHandle, filter: &Filter) -> RpcResult<Vec<Log>> {
     Ok(out)
 }
 
-/// The logs of one block that match `filter`, marked `removed` for a reorged-out block.
-pub(crate) fn block_logs(b: &StoredBlock, filter: &Filter, removed: bool) -> Vec<Log> {
-    logs_of(&b.header, b.hash, &b.tx_hashes(), &b.receipts, Some(filter), removed)
-}
-
 /// The logs of a block's receipts that match `filter` (all of them for `None`), with their
 /// positions in the block.
-pub(crate) fn logs_of(
+pub(crate) fn logs_of<R: alloy_consensus::TxReceipt<Log = alloy_primitives::Log>>(
     header: &alloy_consensus::Header,
     hash: alloy_primitives::B256,
     tx_hashes: &[alloy_primitives::B256],
-    receipts: &[op_alloy_consensus::OpReceiptEnvelope],
+    receipts: &[R],
     filter: Option<&Filter>,
     removed: bool,
 ) -> Vec<Log> {

@@ -1,10 +1,13 @@
-//! The `eth_`, `net_` and `web3_` methods on an [`EngineHandle`]: chain and state reads at
-//! any kept block (tags `latest`, `pending`, `safe`, `finalized`, `earliest`), tx submission,
-//! calls and gas estimates, logs, fee suggestions, proofs and subscriptions.
+//! The `eth_`, `net_` and `web3_` methods on any [`EthChain`] (the L2 engine, the dev L1):
+//! chain and state reads at any kept block (tags `latest`, `pending`, `safe`, `finalized`,
+//! `earliest`), tx submission, calls and gas estimates, logs, fee suggestions and proofs; and
+//! on the engine, subscriptions.
 
 mod call;
+mod chain;
 mod fees;
 mod logs;
+mod op;
 mod shapes;
 mod subscribe;
 
@@ -14,25 +17,33 @@ use alloy_rpc_types_eth::{EIP1186AccountProofResponse, EIP1186StorageProof};
 use alloy_serde::JsonStorageKey;
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 
-use super::error::{invalid_params, pool, server, store};
+use super::error::{invalid_params, server, store};
 use crate::{service::EngineHandle, store::StateView};
-use shapes::StoredBlock;
+pub use chain::EthChain;
+pub use shapes::{ReceiptParts, RpcBlock, StoredBlock};
 
-pub(crate) type RpcResult<T> = Result<T, ErrorObjectOwned>;
+/// A method's result: a value or a JSON-RPC error object.
+pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
 
 /// The client name `web3_clientVersion` reports.
 pub const CLIENT_VERSION: &str = concat!("lamina/v", env!("CARGO_PKG_VERSION"));
 
-/// The `eth_`/`net_`/`web3_` module.
+/// The engine's `eth_`/`net_`/`web3_` module, with subscriptions.
 pub fn module(handle: EngineHandle) -> RpcModule<EngineHandle> {
-    let mut m = RpcModule::new(handle);
-    register(&mut m).unwrap_or_else(|e| unreachable!("method names are unique: {e}"));
+    let mut m = methods(handle);
     subscribe::register(&mut m).unwrap_or_else(|e| unreachable!("method names are unique: {e}"));
     m
 }
 
+/// The `eth_`/`net_`/`web3_` request methods on `chain`.
+pub fn methods<C: EthChain>(chain: C) -> RpcModule<C> {
+    let mut m = RpcModule::new(chain);
+    register(&mut m).unwrap_or_else(|e| unreachable!("method names are unique: {e}"));
+    m
+}
+
 /// The block number a block id names; `None` when it names no canonical block.
-pub(crate) fn resolve(h: &EngineHandle, id: BlockId) -> RpcResult<Option<u64>> {
+pub(crate) fn resolve<C: EthChain>(h: &C, id: BlockId) -> RpcResult<Option<u64>> {
     let s = h.store();
     match id {
         BlockId::Hash(hash) => s.block_number(&hash.block_hash).map_err(store),
@@ -54,7 +65,7 @@ pub(crate) fn resolve(h: &EngineHandle, id: BlockId) -> RpcResult<Option<u64>> {
 }
 
 /// Like [`resolve`], but a missing block is an error (state reads).
-pub(crate) fn resolve_existing(h: &EngineHandle, id: Option<BlockId>) -> RpcResult<u64> {
+pub(crate) fn resolve_existing<C: EthChain>(h: &C, id: Option<BlockId>) -> RpcResult<u64> {
     resolve(h, id.unwrap_or_default())?.ok_or_else(|| server("header not found"))
 }
 
@@ -64,8 +75,8 @@ fn is_latest(id: Option<BlockId>) -> bool {
 }
 
 /// The account `address` after block `id`.
-fn account(
-    h: &EngineHandle,
+fn account<C: EthChain>(
+    h: &C,
     address: &Address,
     id: Option<BlockId>,
 ) -> RpcResult<Option<crate::store::AccountRecord>> {
@@ -76,18 +87,16 @@ fn account(
 }
 
 /// The state after block `id`.
-pub(crate) fn state(h: &EngineHandle, id: Option<BlockId>) -> RpcResult<StateView> {
+pub(crate) fn state<C: EthChain>(h: &C, id: Option<BlockId>) -> RpcResult<StateView> {
     let n = resolve_existing(h, id)?;
     h.store().state_at(n).map_err(store)
 }
 
 /// Point reads (one or two redb lookups) run inline on the server's threads; anything that
 /// executes, scans or recovers signatures runs on the blocking pool.
-fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::RegisterMethodError> {
-    m.register_method("eth_chainId", |_, h, _| -> RpcResult<U64> {
-        Ok(U64::from(h.rollup().l2_chain_id))
-    })?;
-    m.register_method("net_version", |_, h, _| h.rollup().l2_chain_id.to_string())?;
+fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::RegisterMethodError> {
+    m.register_method("eth_chainId", |_, h, _| -> RpcResult<U64> { Ok(U64::from(h.chain_id())) })?;
+    m.register_method("net_version", |_, h, _| h.chain_id().to_string())?;
     m.register_method("net_listening", |_, _, _| true)?;
     m.register_method("web3_clientVersion", |_, _, _| CLIENT_VERSION)?;
     m.register_method("eth_syncing", |_, _, _| false)?;
@@ -104,7 +113,7 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
         let (address, id): (Address, Option<BlockId>) = p.parse()?;
         let nonce = account(h, &address, id)?.map(|a| a.nonce).unwrap_or_default();
         let pending = matches!(id, Some(BlockId::Number(BlockNumberOrTag::Pending)));
-        let pooled = if pending { h.with_pool(|p| p.pending_nonce(&address)) } else { None };
+        let pooled = if pending { h.pending_nonce(&address) } else { None };
         Ok(U64::from(pooled.unwrap_or(nonce).max(nonce)))
     })?;
     m.register_method("eth_getCode", |p, h, _| -> RpcResult<Bytes> {
@@ -124,7 +133,7 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
         if keys.len() > 1024 {
             return Err(invalid_params("at most 1024 storage keys"));
         }
-        let view = state(&h, id)?;
+        let view = state(&*h, id)?;
         let slots: Vec<U256> = keys.iter().map(|k| k.as_b256().into()).collect();
         let proof = view.proof(&address, &slots).map_err(store)?;
         // An absent account is proven absent and reported empty.
@@ -148,55 +157,49 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
     })?;
     m.register_blocking_method("eth_getBlockByNumber", |p, h, _| -> RpcResult<_> {
         let (tag, full): (BlockNumberOrTag, bool) = p.parse()?;
-        block(&h, BlockId::Number(tag), full)
+        block(&*h, BlockId::Number(tag), full)
     })?;
     m.register_blocking_method("eth_getBlockByHash", |p, h, _| -> RpcResult<_> {
         let (hash, full): (B256, bool) = p.parse()?;
-        block(&h, BlockId::from(hash), full)
+        block(&*h, BlockId::from(hash), full)
     })?;
     m.register_blocking_method("eth_getBlockTransactionCountByNumber", |p, h, _| {
         let tag: BlockNumberOrTag = p.one()?;
-        tx_count(&h, BlockId::Number(tag))
+        tx_count(&*h, BlockId::Number(tag))
     })?;
     m.register_blocking_method("eth_getBlockTransactionCountByHash", |p, h, _| {
         let hash: B256 = p.one()?;
-        tx_count(&h, BlockId::from(hash))
+        tx_count(&*h, BlockId::from(hash))
     })?;
     m.register_blocking_method("eth_getTransactionByHash", |p, h, _| -> RpcResult<_> {
         let hash: B256 = p.one()?;
         if let Some(loc) = h.store().transaction_location(&hash).map_err(store)? {
-            let b = StoredBlock::read(h.store(), loc.block, true).map_err(store)?;
-            return b.map(|b| b.transaction(loc.index as usize)).transpose().map_err(store);
+            let Some(b) = read(&*h, loc.block, true)? else { return Ok(None) };
+            let index = loc.index as usize;
+            let tx = b.recovered(index).map_err(store)?;
+            return Ok(Some(h.rpc_transaction(&b, index, tx)));
         }
         // A pooled tx: no block yet.
-        Ok(h.with_pool(|p| p.get(&hash)).map(|t| {
-            op_alloy_rpc_types::Transaction::from_transaction(
-                alloy_consensus::transaction::Recovered::new_unchecked(t.tx.clone(), t.sender),
-                Default::default(),
-            )
-        }))
+        Ok(h.pooled_transaction(&hash))
     })?;
     m.register_blocking_method("eth_getTransactionReceipt", |p, h, _| -> RpcResult<_> {
         let hash: B256 = p.one()?;
         let Some(loc) = h.store().transaction_location(&hash).map_err(store)? else {
             return Ok(None);
         };
-        let Some(b) = StoredBlock::read(h.store(), loc.block, true).map_err(store)? else {
-            return Ok(None);
-        };
-        let index = loc.index as usize;
-        let receipts = b.rpc_receipts(h.builder().forks(), Some(index)).map_err(store)?;
+        let Some(b) = read(&*h, loc.block, true)? else { return Ok(None) };
+        let receipts = h.rpc_receipts(&b, Some(loc.index as usize)).map_err(store)?;
         Ok(receipts.into_iter().next())
     })?;
     m.register_blocking_method("eth_getBlockReceipts", |p, h, _| -> RpcResult<_> {
         let id: BlockId = p.one()?;
-        let Some(n) = resolve(&h, id)? else { return Ok(None) };
-        let b = StoredBlock::read(h.store(), n, true).map_err(store)?;
-        b.map(|b| b.rpc_receipts(h.builder().forks(), None)).transpose().map_err(store)
+        let Some(n) = resolve(&*h, id)? else { return Ok(None) };
+        let b = read(&*h, n, true)?;
+        b.map(|b| h.rpc_receipts(&b, None)).transpose().map_err(store)
     })?;
     m.register_blocking_method("eth_sendRawTransaction", |p, h, _| -> RpcResult<B256> {
         let raw: Bytes = p.one()?;
-        h.send_raw_transaction(&raw).map_err(pool)
+        h.send_raw_transaction(&raw)
     })?;
     call::register(m)?;
     fees::register(m)?;
@@ -204,13 +207,23 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
     Ok(())
 }
 
-fn block(h: &EngineHandle, id: BlockId, full: bool) -> RpcResult<Option<shapes::RpcBlock>> {
-    let Some(n) = resolve(h, id)? else { return Ok(None) };
-    let b = StoredBlock::read(h.store(), n, full).map_err(store)?;
-    b.map(|b| b.rpc_block(full)).transpose().map_err(store)
+/// Canonical block `n` of `h` (`None` past the head).
+pub(crate) fn read<C: EthChain>(
+    h: &C,
+    n: u64,
+    receipts: bool,
+) -> RpcResult<Option<StoredBlock<C::Tx, C::Receipt>>> {
+    StoredBlock::read(h.store(), n, receipts).map_err(store)
 }
 
-fn tx_count(h: &EngineHandle, id: BlockId) -> RpcResult<Option<U64>> {
+fn block<C: EthChain>(h: &C, id: BlockId, full: bool) -> RpcResult<Option<RpcBlock<C::RpcTx>>> {
+    let Some(n) = resolve(h, id)? else { return Ok(None) };
+    // Full txs need the receipts too (deposit nonces).
+    let b = read(h, n, full)?;
+    b.map(|b| b.rpc_block(h, full)).transpose().map_err(store)
+}
+
+fn tx_count<C: EthChain>(h: &C, id: BlockId) -> RpcResult<Option<U64>> {
     let Some(n) = resolve(h, id)? else { return Ok(None) };
     let txs = h.store().block_transactions(n).map_err(store)?;
     Ok(txs.map(|t| U64::from(t.len())))

@@ -1,0 +1,79 @@
+//! The dev L1 as a service: the chain opened in its datadir, its JSON-RPC served (cast, viem,
+//! `RpcL1`), and with interval mining a timer that mines a block per tick.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use jsonrpsee::server::ServerHandle;
+use lamina_engine::rpc::{self, RpcConfig};
+use lamina_l1::dev::{DevL1, DevL1Config, DevL1Genesis, Mining};
+use tokio::task::JoinHandle;
+
+use crate::NodeError;
+
+/// How to run the dev L1.
+#[derive(Debug, Clone)]
+pub struct DevL1NodeConfig {
+    /// Where the chain is stored.
+    pub datadir: PathBuf,
+    /// JSON-RPC address (HTTP and WebSocket).
+    pub http: SocketAddr,
+    /// Chain id, mining and depths.
+    pub l1: DevL1Config,
+    /// Block 0, used when the datadir is new.
+    pub genesis: DevL1Genesis,
+}
+
+/// A running dev L1.
+#[derive(Debug)]
+pub struct DevL1Node {
+    /// The chain (for in-process use next to the RPC).
+    pub l1: DevL1,
+    /// The JSON-RPC server's bound address.
+    pub http: SocketAddr,
+    server: ServerHandle,
+    miner: Option<JoinHandle<()>>,
+}
+
+impl DevL1Node {
+    /// Opens the chain and starts its server (and timer) on the current multi-threaded runtime.
+    pub async fn launch(config: DevL1NodeConfig) -> Result<Self, NodeError> {
+        let DevL1NodeConfig { datadir, http, l1, genesis } = config;
+        let chain = tokio::task::spawn_blocking(move || DevL1::open(&datadir, l1, &genesis))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        // No Engine API here, so the secret is never used.
+        let rpc_config =
+            RpcConfig::new(Some(http), None, alloy_rpc_types_engine::JwtSecret::random());
+        let (http, server) = rpc::serve(chain.rpc_methods(), http, &rpc_config).await?;
+        let miner = match chain.config().mining {
+            Mining::Interval(every) => Some(tokio::spawn(mine(chain.clone(), every))),
+            Mining::Instant | Mining::Manual => None,
+        };
+        Ok(Self { l1: chain, http, server, miner })
+    }
+
+    /// Stops the timer and the server.
+    pub async fn stop(self) {
+        if let Some(task) = self.miner {
+            task.abort();
+        }
+        // Already stopped is fine.
+        let _ = self.server.stop();
+        self.server.stopped().await;
+    }
+}
+
+/// One block per tick, at the wall-clock second.
+async fn mine(l1: DevL1, every: Duration) {
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate; the genesis needs no company.
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match tokio::task::block_in_place(|| l1.mine()) {
+            Ok(head) => tracing::debug!(target: "lamina::l1", number = head.number, "mined"),
+            Err(e) => tracing::error!(target: "lamina::l1", %e, "mining failed"),
+        }
+    }
+}
