@@ -5,10 +5,12 @@
 //! - [`dev`]: `DevL1`, the embedded Ethereum chain `lamina dev` and the tests run on (Prague
 //!   blocks, persistent, instant/interval/manual mining, safe/finalized depths, reorgs).
 //!
-//! The `L1Chain` port with its `RpcL1` adapter, the dev L1's JSON-RPC and beacon endpoints,
-//! the deployer and the tx manager come next.
+//! - [`chain`]: the `L1Chain` port, with `RpcL1` (any JSON-RPC node) and `DevL1` adapters.
+//!
+//! The dev L1's beacon endpoint, the deployer and the tx manager come next.
 //!
 //! This is the only crate that knows L1 contract ABIs (architecture invariant 2).
 
+pub mod chain;
 pub mod contracts;
 pub mod dev;

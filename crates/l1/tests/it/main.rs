@@ -9,6 +9,7 @@ mod deposits;
 mod dev_l1;
 mod evm;
 mod fixture;
+mod l1_chain;
 mod l2;
 mod merkle;
 mod oracle;

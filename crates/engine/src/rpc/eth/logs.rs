@@ -23,7 +23,8 @@ pub(super) fn register<C: EthChain>(
     Ok(())
 }
 
-fn get_logs<C: EthChain>(h: &C, filter: &Filter) -> RpcResult<Vec<Log>> {
+/// `eth_getLogs` on `h`: the logs matching `filter`, within the range and result limits.
+pub fn get_logs<C: EthChain>(h: &C, filter: &Filter) -> RpcResult<Vec<Log>> {
     let (from, to) = match filter.block_option {
         FilterBlockOption::AtBlockHash(hash) => {
             let n = h

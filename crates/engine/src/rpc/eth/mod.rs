@@ -20,6 +20,7 @@ use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use super::error::{invalid_params, server, store};
 use crate::{service::EngineHandle, store::StateView};
 pub use chain::EthChain;
+pub use logs::get_logs;
 pub use shapes::{ReceiptParts, RpcBlock, StoredBlock};
 
 /// A method's result: a value or a JSON-RPC error object.

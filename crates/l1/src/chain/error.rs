@@ -1,0 +1,40 @@
+//! Why an L1 read or write failed, with the severity a loop decides by.
+
+/// An L1 failure.
+#[derive(Debug, thiserror::Error)]
+pub enum L1Error {
+    /// The node could not be reached, timed out or is rate limiting us after retries: worth
+    /// trying again later.
+    #[error("L1 unavailable: {0}")]
+    Unavailable(String),
+    /// The node answered with an error (a refused tx, an unknown method, a bad request).
+    #[error("L1 node error {code}: {message}")]
+    Rpc {
+        /// JSON-RPC error code.
+        code: i64,
+        /// Its message.
+        message: String,
+    },
+    /// A call reverted.
+    #[error("call reverted: {reason}")]
+    Reverted {
+        /// The decoded reason, or the revert data in hex.
+        reason: String,
+        /// The revert data.
+        data: alloy_primitives::Bytes,
+    },
+    /// The node's answer does not make sense (a block whose hash differs from its header's).
+    #[error("L1 answer malformed: {0}")]
+    Malformed(String),
+    /// The in-process dev L1 failed or refused.
+    #[error(transparent)]
+    Dev(#[from] crate::dev::DevL1Error),
+}
+
+impl L1Error {
+    /// Whether trying again later may succeed (the loop waits and retries; anything else is
+    /// reported).
+    pub const fn is_temporary(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
