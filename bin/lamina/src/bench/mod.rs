@@ -2,6 +2,7 @@
 //! where it makes sense, against a reference node in the same run (ratios, not absolute
 //! numbers, are what survive a noisy shared machine).
 
+mod l1;
 mod rpc;
 
 use clap::Subcommand;
@@ -12,10 +13,13 @@ pub(crate) enum BenchCommand {
     /// JSON-RPC throughput and latency of `lamina engine --dev`, and of anvil with the same
     /// genesis.
     Rpc(rpc::RpcBenchArgs),
+    /// The dev L1: blocks/s in process, and JSON-RPC latency next to anvil's.
+    L1(l1::L1BenchArgs),
 }
 
 pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
     match cmd {
         BenchCommand::Rpc(args) => rpc::run(args),
+        BenchCommand::L1(args) => l1::run(args),
     }
 }

@@ -50,10 +50,10 @@ pub(crate) struct RpcBenchArgs {
 const SENDERS: usize = 500;
 
 /// The params of request `i` of a read scenario.
-type Params = Arc<dyn Fn(usize) -> Vec<Value> + Send + Sync>;
+pub(super) type Params = Arc<dyn Fn(usize) -> Vec<Value> + Send + Sync>;
 const CHAIN_ID: u64 = 901;
 
-fn key(i: usize) -> PrivateKeySigner {
+pub(super) fn key(i: usize) -> PrivateKeySigner {
     let mut b = [0u8; 32];
     b[24..].copy_from_slice(&(i as u64 + 1).to_be_bytes());
     b[0] = 0x11;
@@ -72,10 +72,10 @@ fn genesis_json(accounts: &[Address]) -> eyre::Result<String> {
 }
 
 /// A node process, killed on drop.
-struct Node {
-    name: &'static str,
-    child: Child,
-    url: String,
+pub(super) struct Node {
+    pub(super) name: &'static str,
+    pub(super) child: Child,
+    pub(super) url: String,
 }
 
 impl Drop for Node {
@@ -85,7 +85,7 @@ impl Drop for Node {
     }
 }
 
-fn free_port() -> eyre::Result<u16> {
+pub(super) fn free_port() -> eyre::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -128,14 +128,14 @@ fn start_anvil(bin: &std::path::Path, genesis: &std::path::Path) -> eyre::Result
     Ok(Node { name: "anvil", child, url: format!("http://127.0.0.1:{port}") })
 }
 
-fn client(url: &str) -> eyre::Result<HttpClient> {
+pub(super) fn client(url: &str) -> eyre::Result<HttpClient> {
     Ok(HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(60))
         .max_response_size(512 * 1024 * 1024)
         .build(url)?)
 }
 
-async fn wait_ready(url: &str) -> eyre::Result<()> {
+pub(super) async fn wait_ready(url: &str) -> eyre::Result<()> {
     let c = client(url)?;
     for _ in 0..200 {
         if c.request::<U64, _>("eth_chainId", rpc_params![]).await.is_ok() {
@@ -148,13 +148,13 @@ async fn wait_ready(url: &str) -> eyre::Result<()> {
 
 /// Requests/s, p50 and p99 (µs) of one read scenario.
 #[derive(Debug, Clone, Copy)]
-struct ReadResult {
-    rps: f64,
-    p50: u128,
-    p99: u128,
+pub(super) struct ReadResult {
+    pub(super) rps: f64,
+    pub(super) p50: u128,
+    pub(super) p99: u128,
 }
 
-async fn read_scenario(
+pub(super) async fn read_scenario(
     url: &str,
     method: &'static str,
     params: Params,
@@ -260,30 +260,28 @@ async fn tx_scenario(url: &str, txs: &[Bytes], concurrency: usize) -> eyre::Resu
     })
 }
 
-fn signed_transfers(count: usize) -> Vec<Bytes> {
+/// A signed 1-wei transfer from bench key `sender` on `chain_id`.
+pub(super) fn transfer(chain_id: u64, sender: usize, nonce: u64) -> eyre::Result<Bytes> {
+    let tx = TxEip1559 {
+        chain_id,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1_000_000,
+        to: TxKind::Call(Address::with_last_byte(0xee)),
+        value: U256::from(1),
+        ..Default::default()
+    };
+    let sig = key(sender).sign_hash_sync(&tx.signature_hash())?;
+    Ok(alloy_consensus::TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into())
+}
+
+fn signed_transfers(count: usize) -> eyre::Result<Vec<Bytes>> {
     let per_sender = count / SENDERS;
-    let mut out = Vec::with_capacity(per_sender * SENDERS);
     // Interleaved by nonce so that every sender's txs arrive in order.
-    for nonce in 0..per_sender {
-        for s in 0..SENDERS {
-            let k = key(s);
-            let tx = TxEip1559 {
-                chain_id: CHAIN_ID,
-                nonce: nonce as u64,
-                gas_limit: 21_000,
-                max_fee_per_gas: 10_000_000_000,
-                max_priority_fee_per_gas: 1_000_000,
-                to: TxKind::Call(Address::with_last_byte(0xee)),
-                value: U256::from(1),
-                ..Default::default()
-            };
-            let Ok(sig) = k.sign_hash_sync(&tx.signature_hash()) else { continue };
-            out.push(
-                alloy_consensus::TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into(),
-            );
-        }
-    }
-    out
+    (0..per_sender as u64)
+        .flat_map(|nonce| (0..SENDERS).map(move |s| transfer(CHAIN_ID, s, nonce)))
+        .collect()
 }
 
 pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
@@ -294,7 +292,7 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
     let anvil_bin = args.anvil.clone().unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/node_modules/.bin/anvil")
     });
-    let txs = signed_transfers(args.txs);
+    let txs = signed_transfers(args.txs)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let mut nodes = vec![start_lamina(&dir, &genesis).wrap_err("starting lamina engine")?];
     if anvil_bin.is_file() {
@@ -396,7 +394,7 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
 }
 
 /// A fresh scratch directory under the system temp dir.
-fn tempfile_dir() -> eyre::Result<PathBuf> {
+pub(super) fn tempfile_dir() -> eyre::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("lamina-bench-rpc-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

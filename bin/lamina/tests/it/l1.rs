@@ -79,3 +79,18 @@ fn cast_drives_the_dev_l1() {
     assert!(err.contains("nonce too low"), "{err}");
     assert_eq!(run(&["block-number"]), "4");
 }
+
+#[test]
+fn bench_l1_runs_and_reports() {
+    // A tiny run: the benchmark must keep working, whatever its numbers.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["bench", "l1", "--empty-blocks", "5", "--full-blocks", "2"])
+        .args(["--txs-per-block", "10", "--requests", "40"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for line in ["empty blocks", "full blocks", "inclusion", "eth_getBalance", "eth_call"] {
+        assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
+    }
+}
