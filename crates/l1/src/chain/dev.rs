@@ -1,12 +1,12 @@
 //! [`L1Chain`] for the in-process dev L1: chain reads go straight to its store (no JSON on
-//! derivation's hot path); calls, logs and receipts go through the same code its JSON-RPC
-//! uses, so both give the same answers.
+//! derivation's hot path); calls, logs, tips and receipts go through the same functions its
+//! JSON-RPC methods call, so both give the same answers.
 
 use alloy_consensus::{ReceiptEnvelope, Sealed, TxEnvelope};
 use alloy_eips::{BlockNumberOrTag, eip2718::Decodable2718};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::{Filter, Log, TransactionReceipt, TransactionRequest};
-use jsonrpsee::{MethodsError, types::ErrorObjectOwned};
+use jsonrpsee::types::ErrorObjectOwned;
 use lamina_engine::{
     StoreError,
     rpc::eth::{EthChain, StoredBlock, get_logs},
@@ -46,19 +46,6 @@ impl DevL1 {
         let Some(h) = self.store().header(n).map_err(store)? else { return Ok(None) };
         let hash = h.hash_slow();
         Ok(Some(Sealed::new_unchecked(h, hash)))
-    }
-
-    /// One of its JSON-RPC methods, called in process.
-    async fn method<P, R>(&self, name: &str, params: P) -> Result<R, L1Error>
-    where
-        P: jsonrpsee::core::traits::ToRpcParams + Send,
-        R: serde::de::DeserializeOwned + Clone + 'static,
-    {
-        match self.rpc_methods().call(name, params).await {
-            Ok(out) => Ok(out),
-            Err(MethodsError::JsonRpc(e)) => Err(rpc(e)),
-            Err(e) => Err(L1Error::Malformed(e.to_string())),
-        }
     }
 
     fn decoded<T: Decodable2718>(raw: Option<Vec<Bytes>>) -> Result<Option<Vec<T>>, L1Error> {
@@ -125,8 +112,8 @@ impl L1Chain for DevL1 {
     }
 
     async fn call(&self, tx: TransactionRequest) -> Result<Bytes, L1Error> {
-        // The RPC method itself, called in process: the same checks and revert reporting.
-        self.method("eth_call", (tx,)).await
+        // The RPC method's own code: the same checks and revert reporting.
+        lamina_engine::rpc::eth::call(self, tx, None).map_err(rpc)
     }
 
     async fn fees(&self) -> Result<L1Fees, L1Error> {
@@ -136,8 +123,8 @@ impl L1Chain for DevL1 {
             .ok_or_else(|| L1Error::Malformed("no head".into()))?;
         let base_fee = u128::from(lamina_evm::eth::next_base_fee(&head));
         let blob_base_fee = lamina_evm::eth::next_blob_base_fee(&head);
-        let tip: U256 = self.method("eth_maxPriorityFeePerGas", Vec::<()>::new()).await?;
-        Ok(L1Fees { base_fee, tip: tip.saturating_to(), blob_base_fee })
+        let tip = lamina_engine::rpc::eth::suggested_tip(self).map_err(rpc)?;
+        Ok(L1Fees { base_fee, tip, blob_base_fee })
     }
 
     async fn send_raw_transaction(&self, raw: &Bytes) -> Result<B256, L1Error> {

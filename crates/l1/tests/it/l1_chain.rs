@@ -217,6 +217,11 @@ async fn dev_l1_in_process() {
     suite(&InProcess(dev_l1(dir.path()))).await;
 }
 
+/// anvil's `evm_mine`, which the dev L1 answers too.
+async fn evm_mine(chain: &RpcL1) {
+    let _: serde_json::Value = chain.provider().raw_request("evm_mine".into(), ()).await.unwrap();
+}
+
 /// `RpcL1` against a node that answers anvil's test methods.
 struct Remote(RpcL1);
 
@@ -226,8 +231,7 @@ impl Harness for Remote {
         &self.0
     }
     async fn mine(&self) {
-        let _: serde_json::Value =
-            self.0.provider().raw_request("evm_mine".into(), ()).await.unwrap();
+        evm_mine(&self.0).await;
     }
     async fn reorg(&self, depth: u64) {
         let _: serde_json::Value = self
@@ -249,8 +253,7 @@ impl Harness for DevOverRpc {
         &self.0
     }
     async fn mine(&self) {
-        let _: serde_json::Value =
-            self.0.provider().raw_request("evm_mine".into(), ()).await.unwrap();
+        evm_mine(&self.0).await;
     }
     async fn reorg(&self, depth: u64) {
         self.1.reorg(depth, &[]).unwrap();

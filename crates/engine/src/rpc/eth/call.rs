@@ -27,13 +27,7 @@ pub(super) fn register<C: EthChain>(
         let mut seq = p.sequence();
         let tx: TransactionRequest = seq.next()?;
         let id: Option<BlockId> = seq.optional_next()?;
-        let (req, header, view) = prepare(&*h, tx, id)?;
-        let out =
-            h.simulate(&header, WrapDatabaseRef(&view), &req, GAS_CAP).map_err(invalid_call)?;
-        match out {
-            CallOutcome::Success { output, .. } => Ok(output),
-            other => Err(failure(other)),
-        }
+        call(&*h, tx, id)
     })?;
     m.register_blocking_method("eth_estimateGas", |p, h, _| -> RpcResult<U64> {
         let mut seq = p.sequence();
@@ -43,6 +37,17 @@ pub(super) fn register<C: EthChain>(
         estimate(&*h, &header, &view, req).map(U64::from)
     })?;
     Ok(())
+}
+
+/// `eth_call` on `h`: the output of `tx` run on block `id`'s state (the head by default); a
+/// revert is error code 3 with the revert data.
+pub fn call<C: EthChain>(h: &C, tx: TransactionRequest, id: Option<BlockId>) -> RpcResult<Bytes> {
+    let (req, header, view) = prepare(h, tx, id)?;
+    let out = h.simulate(&header, WrapDatabaseRef(&view), &req, GAS_CAP).map_err(invalid_call)?;
+    match out {
+        CallOutcome::Success { output, .. } => Ok(output),
+        other => Err(failure(other)),
+    }
 }
 
 /// The request as the executor takes it, with the block it runs on and that block's state.

@@ -53,7 +53,7 @@ fn next_fee<C: EthChain>(h: &C) -> RpcResult<u64> {
 }
 
 /// The median tip of recent user txs, at least [`MIN_SUGGESTED_TIP`].
-fn suggested_tip<C: EthChain>(h: &C) -> RpcResult<u128> {
+pub fn suggested_tip<C: EthChain>(h: &C) -> RpcResult<u128> {
     let (head, _) = h.store().head().map_err(store)?.unwrap_or_default();
     let mut tips = Vec::new();
     for n in head.saturating_sub(TIP_BLOCKS - 1)..=head {
