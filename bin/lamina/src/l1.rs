@@ -63,6 +63,7 @@ pub(crate) fn run(args: &L1Args) -> eyre::Result<()> {
         let node = DevL1Node::launch(config).await?;
         // The address first, on its own line, for scripts that start us on port 0.
         println!("http: {}", node.http);
+        println!("beacon API (blobs): http://{}/eth/v1", node.http);
         println!("chain id: {}", args.chain_id);
         println!("accounts (10 000 ETH each):");
         for (i, (address, key)) in DEV_ACCOUNTS.iter().enumerate() {

@@ -1,11 +1,12 @@
 //! The dev L1 as a service: the chain opened in its datadir, its JSON-RPC served (cast, viem,
-//! `RpcL1`), and with interval mining a timer that mines a block per tick.
+//! `RpcL1`) with its beacon API (blobs) on the same port, and with interval mining a timer
+//! that mines a block per tick.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use jsonrpsee::server::ServerHandle;
+use jsonrpsee::server::{Server, ServerHandle};
 use lamina_engine::rpc::{self, RpcConfig};
-use lamina_l1::dev::{DevL1, DevL1Config, DevL1Genesis, Mining};
+use lamina_l1::dev::{BeaconLayer, DevL1, DevL1Config, DevL1Genesis, Mining};
 use tokio::task::JoinHandle;
 
 use crate::NodeError;
@@ -28,7 +29,7 @@ pub struct DevL1NodeConfig {
 pub struct DevL1Node {
     /// The chain (for in-process use next to the RPC).
     pub l1: DevL1,
-    /// The JSON-RPC server's bound address.
+    /// The JSON-RPC server's bound address (also the beacon API's: `http://{http}/eth/v1/…`).
     pub http: SocketAddr,
     server: ServerHandle,
     miner: Option<JoinHandle<()>>,
@@ -44,7 +45,16 @@ impl DevL1Node {
         // No Engine API here, so the secret is never used.
         let rpc_config =
             RpcConfig::new(Some(http), None, alloy_rpc_types_engine::JwtSecret::random());
-        let (http, server) = rpc::serve(chain.rpc_methods(), http, &rpc_config).await?;
+        let server = Server::builder()
+            .set_config(rpc::server_config(&rpc_config))
+            .set_http_middleware(
+                tower::ServiceBuilder::new().layer(BeaconLayer::new(chain.clone())),
+            )
+            .build(http)
+            .await?;
+        let http = server.local_addr()?;
+        let server = server.start(chain.rpc_methods());
+        tracing::info!(target: "lamina::l1", %http, "dev L1 JSON-RPC and beacon API listening");
         let miner = match chain.config().mining {
             Mining::Interval(every) => Some(tokio::spawn(mine(chain.clone(), every))),
             Mining::Instant | Mining::Manual => None,

@@ -72,7 +72,9 @@ impl RpcServers {
     }
 }
 
-fn server_config(c: &RpcConfig) -> ServerConfig {
+/// The jsonrpsee settings `config`'s limits make (for servers built with extra middleware,
+/// like the dev L1's beacon endpoints).
+pub fn server_config(c: &RpcConfig) -> ServerConfig {
     ServerConfig::builder()
         .max_request_body_size(c.max_request_bytes)
         .max_response_body_size(c.max_response_bytes)

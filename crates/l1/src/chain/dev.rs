@@ -14,7 +14,7 @@ use lamina_engine::{
 use revm::DatabaseRef;
 
 use super::{L1Chain, L1Error, L1Fees, L1Header};
-use crate::dev::DevL1;
+use crate::dev::{BoxedBlob, DevL1};
 
 fn store(e: StoreError) -> L1Error {
     L1Error::Dev(e.into())
@@ -139,5 +139,21 @@ impl L1Chain for DevL1 {
         let Some(block) = block else { return Ok(None) };
         let receipts = self.rpc_receipts(&block, Some(loc.index as usize)).map_err(store)?;
         Ok(receipts.into_iter().next())
+    }
+
+    async fn blobs(&self, block: &L1Header, hashes: &[B256]) -> Result<Vec<BoxedBlob>, L1Error> {
+        // Checked by KZG when admitted; read back from our own store.
+        let blobs = Self::blobs(self, block.hash())?;
+        hashes
+            .iter()
+            .map(|h| {
+                blobs.iter().find(|b| b.versioned_hash() == *h).map(|b| b.blob.clone()).ok_or_else(
+                    || L1Error::MissingBlobs {
+                        block: block.hash(),
+                        reason: format!("the dev L1 has no blob {h} in it"),
+                    },
+                )
+            })
+            .collect()
     }
 }

@@ -26,6 +26,18 @@ pub enum L1Error {
     /// The node's answer does not make sense (a block whose hash differs from its header's).
     #[error("L1 answer malformed: {0}")]
     Malformed(String),
+    /// A block's blobs could not be had: the beacon node does not have them (yet, or any
+    /// more: past its retention an archive is needed).
+    #[error("blobs of L1 block {block} missing: {reason}")]
+    MissingBlobs {
+        /// The L1 block.
+        block: alloy_primitives::B256,
+        /// What the source said.
+        reason: String,
+    },
+    /// Blobs were asked of an L1 client without a beacon API.
+    #[error("no beacon API configured (blobs need one: --l1.beacon)")]
+    NoBeacon,
     /// The in-process dev L1 failed or refused.
     #[error(transparent)]
     Dev(#[from] crate::dev::DevL1Error),
@@ -35,6 +47,8 @@ impl L1Error {
     /// Whether trying again later may succeed (the loop waits and retries; anything else is
     /// reported).
     pub const fn is_temporary(&self) -> bool {
-        matches!(self, Self::Unavailable(_))
+        // A beacon node may lag its execution node by a slot; a pruned blob stays missing,
+        // and says so in the retried error.
+        matches!(self, Self::Unavailable(_) | Self::MissingBlobs { .. })
     }
 }

@@ -1,9 +1,11 @@
 //! The `L1Chain` port: everything the rollup's services read from and send to L1 — headers by
 //! tag, number or hash, a block's txs (batcher data) and receipts (deposits, config updates),
-//! logs, account reads and calls, fee levels, tx submission and receipts. Two adapters:
+//! logs, account reads and calls, fee levels, tx submission and receipts, and the blobs of
+//! blob txs (a beacon API's, or the dev L1's own). Two adapters:
 //! [`RpcL1`] for any Ethereum JSON-RPC node and [`DevL1`](crate::dev::DevL1) in process; one
 //! test suite checks both behave the same.
 
+mod beacon;
 mod dev;
 mod error;
 mod rpc;
@@ -16,6 +18,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::{Filter, Log, TransactionReceipt, TransactionRequest};
 use lamina_protocol::block::L1BlockInfo;
 
+pub use crate::dev::BoxedBlob;
 pub use error::L1Error;
 pub use rpc::{RpcL1, RpcL1Config};
 
@@ -106,4 +109,13 @@ pub trait L1Chain: Send + Sync {
         &self,
         tx: B256,
     ) -> impl Future<Output = Result<Option<TransactionReceipt>, L1Error>> + Send;
+
+    /// The blobs in `block` with these versioned hashes (from its blob txs), in the order
+    /// asked, each checked against its hash. A blob the source does not have (yet) is
+    /// [`L1Error::MissingBlobs`].
+    fn blobs(
+        &self,
+        block: &L1Header,
+        hashes: &[B256],
+    ) -> impl Future<Output = Result<Vec<BoxedBlob>, L1Error>> + Send;
 }

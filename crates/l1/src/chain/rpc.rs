@@ -2,7 +2,8 @@
 //! provider) through an alloy provider. Rate limits (HTTP 429, provider-specific codes) are
 //! retried with backoff by alloy's retry layer; a node without `eth_getBlockReceipts` is read
 //! receipt by receipt; log queries are split to the node's range limit and halved further
-//! when the node says a range or result is too large.
+//! when the node says a range or result is too large. Blobs come from a beacon API, when one
+//! is configured.
 
 use alloy_consensus::{ReceiptEnvelope, Sealed, TxEnvelope};
 use alloy_eips::{BlockId, BlockNumberOrTag, eip1559::BaseFeeParams};
@@ -14,7 +15,7 @@ use alloy_rpc_types_eth::{
 };
 use alloy_transport::{TransportError, layers::RetryBackoffLayer};
 
-use super::{L1Chain, L1Error, L1Fees, L1Header};
+use super::{BoxedBlob, L1Chain, L1Error, L1Fees, L1Header, beacon::BeaconClient};
 
 /// How to reach and treat the node.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct RpcL1Config {
     pub compute_units_per_second: u64,
     /// Most blocks one `eth_getLogs` request spans (commodity providers cap it).
     pub max_log_range: u64,
+    /// The beacon API blobs are read from (`None`: blobs cannot be read).
+    pub beacon: Option<url::Url>,
 }
 
 impl RpcL1Config {
@@ -40,7 +43,14 @@ impl RpcL1Config {
             initial_backoff_ms: 500,
             compute_units_per_second: 330,
             max_log_range: 1_000,
+            beacon: None,
         }
+    }
+
+    /// With blobs read from the beacon API at `url`.
+    pub fn with_beacon(mut self, url: url::Url) -> Self {
+        self.beacon = Some(url);
+        self
     }
 }
 
@@ -49,6 +59,7 @@ impl RpcL1Config {
 pub struct RpcL1 {
     provider: RootProvider,
     max_log_range: u64,
+    beacon: Option<std::sync::Arc<BeaconClient>>,
 }
 
 impl RpcL1 {
@@ -61,7 +72,11 @@ impl RpcL1 {
                 config.compute_units_per_second,
             ))
             .http(config.url.clone());
-        Self { provider: RootProvider::new(client), max_log_range: config.max_log_range.max(1) }
+        Self {
+            provider: RootProvider::new(client),
+            max_log_range: config.max_log_range.max(1),
+            beacon: config.beacon.clone().map(|url| std::sync::Arc::new(BeaconClient::new(url))),
+        }
     }
 
     /// A client of the node at `url` with the default settings.
@@ -141,6 +156,21 @@ fn too_large(e: &TransportError) -> bool {
     }
 }
 
+/// A tx as a block holds it: a blob tx without its sidecar.
+fn without_sidecar(tx: TxEnvelope) -> TxEnvelope {
+    match tx {
+        TxEnvelope::Eip4844(signed) => {
+            let (tx, sig, hash) = signed.into_parts();
+            TxEnvelope::Eip4844(alloy_consensus::Signed::new_unchecked(
+                tx.drop_sidecar(),
+                sig,
+                hash,
+            ))
+        }
+        other => other,
+    }
+}
+
 /// A block's header, checked against the hash the node gave for it.
 fn sealed<T>(block: Block<T>) -> Result<L1Header, L1Error> {
     let header = block.header.inner;
@@ -173,8 +203,9 @@ impl L1Chain for RpcL1 {
         let Some(b) = self.provider.get_block_by_hash(block).full().await.map_err(map)? else {
             return Ok(None);
         };
-        let txs = b.transactions.into_transactions().map(|t| t.into_inner()).collect();
-        Ok(Some(txs))
+        // As mined: some nodes (anvil) return blob txs with their sidecars.
+        let txs = b.transactions.into_transactions().map(|t| without_sidecar(t.into_inner()));
+        Ok(Some(txs.collect()))
     }
 
     async fn receipts(&self, block: B256) -> Result<Option<Vec<ReceiptEnvelope>>, L1Error> {
@@ -253,6 +284,10 @@ impl L1Chain for RpcL1 {
 
     async fn receipt(&self, tx: B256) -> Result<Option<TransactionReceipt>, L1Error> {
         self.provider.get_transaction_receipt(tx).await.map_err(map)
+    }
+
+    async fn blobs(&self, block: &L1Header, hashes: &[B256]) -> Result<Vec<BoxedBlob>, L1Error> {
+        self.beacon.as_ref().ok_or(L1Error::NoBeacon)?.blobs(block, hashes).await
     }
 }
 

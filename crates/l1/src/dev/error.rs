@@ -43,6 +43,13 @@ pub enum DevL1Error {
     /// Same sender and nonce as a pending tx, without paying enough more.
     #[error("replacement transaction underpriced")]
     Underpriced,
+    /// A blob tx this chain cannot take: no sidecar, a sidecar that does not match or prove
+    /// its blobs, or a blob count outside the fork's limits.
+    #[error("invalid blob transaction: {0}")]
+    Blob(String),
+    /// The blob sidecar store failed.
+    #[error("dev L1 blob store: {0}")]
+    Blobs(String),
     /// A reorg deeper than the unfinalized chain.
     #[error("cannot reorg {depth} blocks: only {available} are above the finalized block")]
     ReorgTooDeep {

@@ -6,22 +6,30 @@
 //! reorg handling need.
 
 mod accounts;
+mod beacon;
+mod blobs;
 mod error;
 mod genesis;
 mod mempool;
 mod rpc;
 
 use std::{
+    collections::HashMap,
     path::Path,
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use alloy_consensus::{
-    Transaction, TxEnvelope,
+    Transaction, TxEip4844Variant, TxEnvelope,
     transaction::{Recovered, SignerRecoverable},
 };
-use alloy_eips::eip2718::{Decodable2718, WithEncoded};
+use alloy_eips::{
+    eip2718::{Decodable2718, Encodable2718, WithEncoded},
+    eip4844::{BlobTransactionSidecar, env_settings::EnvKzgSettings},
+    eip7594::BlobTransactionSidecarVariant,
+    eip7840::BlobParams,
+};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use lamina_engine::{
     Store, StoreOptions,
@@ -31,6 +39,10 @@ use lamina_evm::eth::{EthAttributes, EthBlockBuilder};
 use revm::database::WrapDatabaseRef;
 
 pub use accounts::DEV_ACCOUNTS;
+pub use beacon::{BeaconLayer, SECONDS_PER_SLOT};
+use blobs::BlobStore;
+pub(crate) use blobs::boxed_blob;
+pub use blobs::{BoxedBlob, StoredBlob};
 pub use error::DevL1Error;
 pub use genesis::{DevL1Genesis, MULTICALL3};
 use mempool::Mempool;
@@ -76,6 +88,8 @@ pub struct DevL1 {
 #[derive(Debug)]
 struct Inner {
     store: Store,
+    /// Sidecars of mined blob txs, for the beacon endpoint.
+    blobs: BlobStore,
     builder: EthBlockBuilder,
     config: DevL1Config,
     /// Every block keeps genesis's gas limit.
@@ -87,6 +101,9 @@ struct Inner {
 #[derive(Debug, Default)]
 struct DevState {
     pool: Mempool,
+    /// The sidecars of pooled blob txs, by tx hash (the pool holds the txs without them, as
+    /// blocks do).
+    sidecars: HashMap<B256, BlobTransactionSidecar>,
     /// Bumped by every reorg, so replacement blocks differ from the blocks they replace even
     /// when they hold the same txs at the same times.
     reorgs: u64,
@@ -107,9 +124,10 @@ impl DevL1 {
             tracing::info!(target: "l1::dev", hash = %header.hash_slow(), "dev L1 genesis");
         }
         let gas_limit = store.header(0)?.ok_or(lamina_engine::StoreError::NoGenesis)?.gas_limit;
+        let blobs = BlobStore::open(&datadir.join("blobs.redb"))?;
         let builder = EthBlockBuilder::new(config.chain_id);
         let state = Mutex::new(DevState::default());
-        Ok(Self { inner: Arc::new(Inner { store, builder, config, gas_limit, state }) })
+        Ok(Self { inner: Arc::new(Inner { store, blobs, builder, config, gas_limit, state }) })
     }
 
     /// The chain and state store (for reads: blocks, receipts, state at any block).
@@ -223,10 +241,15 @@ impl DevL1 {
         self.inner.store.head_account(who).ok().flatten().map(|a| a.balance).unwrap_or_default()
     }
 
-    /// The checks that need no state: a signed tx for this chain, and its sender.
-    fn decode(&self, raw: &Bytes) -> Result<(TxEnvelope, Address), DevL1Error> {
-        let tx =
-            TxEnvelope::decode_2718_exact(raw).map_err(|e| DevL1Error::Decode(e.to_string()))?;
+    /// The blobs of block `hash`'s blob txs, in block order (none if it has none).
+    pub fn blobs(&self, hash: B256) -> Result<Vec<StoredBlob>, DevL1Error> {
+        self.inner.blobs.get(hash)
+    }
+
+    /// The checks that need no state: a signed tx for this chain, its sender, and for a blob
+    /// tx its sidecar, which must match the tx's versioned hashes and prove its blobs (KZG).
+    fn decode(&self, raw: &Bytes) -> Result<Decoded, DevL1Error> {
+        let tx = decode_envelope(raw)?;
         if tx.chain_id() != Some(self.inner.config.chain_id) {
             return Err(DevL1Error::WrongChain {
                 have: tx.chain_id(),
@@ -234,11 +257,40 @@ impl DevL1 {
             });
         }
         let sender = tx.recover_signer().map_err(|e| DevL1Error::Signer(e.to_string()))?;
-        Ok((tx, sender))
+        let signed = match tx {
+            TxEnvelope::Eip4844(signed) => signed,
+            tx => return Ok(Decoded { raw: raw.clone(), tx, sender, sidecar: None }),
+        };
+        let blobs = signed.tx().tx().blob_versioned_hashes.len() as u64;
+        let most = BlobParams::prague().max_blob_count;
+        if blobs == 0 || blobs > most {
+            return Err(DevL1Error::Blob(format!("{blobs} blobs; a tx carries 1 to {most}")));
+        }
+        match signed.tx() {
+            TxEip4844Variant::TxEip4844(_) => {
+                return Err(DevL1Error::Blob("blob tx without its sidecar".into()));
+            }
+            TxEip4844Variant::TxEip4844WithSidecar(with) => with
+                .validate_blob(EnvKzgSettings::Default.get())
+                .map_err(|e| DevL1Error::Blob(e.to_string()))?,
+        }
+        let (tx, sig, hash) = signed.into_parts();
+        let (tx, sidecar) = tx.strip_sidecar();
+        let signed = alloy_consensus::Signed::new_unchecked(tx, sig, hash);
+        let sidecar = match sidecar {
+            Some(BlobTransactionSidecarVariant::Eip4844(s)) => s,
+            // Cell proofs come with Osaka (PeerDAS); this chain runs Prague.
+            Some(BlobTransactionSidecarVariant::Eip7594(_)) | None => {
+                return Err(DevL1Error::Blob("expected an EIP-4844 sidecar (Prague)".into()));
+            }
+        };
+        // The block and the pool hold the tx without its sidecar, as it is mined.
+        let tx = TxEnvelope::Eip4844(signed);
+        Ok(Decoded { raw: tx.encoded_2718().into(), tx, sender, sidecar: Some(sidecar) })
     }
 
     fn admit(&self, state: &mut DevState, raw: &Bytes) -> Result<B256, DevL1Error> {
-        let (tx, sender) = self.decode(raw)?;
+        let Decoded { raw, tx, sender, sidecar } = self.decode(raw)?;
         let next = self.nonce(&sender);
         if tx.nonce() < next {
             return Err(DevL1Error::NonceTooLow { next, tx: tx.nonce() });
@@ -256,7 +308,11 @@ impl DevL1 {
             return Err(DevL1Error::InsufficientFunds { balance, cost });
         }
         let recovered = Recovered::new_unchecked(tx, sender);
-        state.pool.insert(WithEncoded::new(raw.clone(), recovered))
+        let hash = state.pool.insert(WithEncoded::new(raw, recovered))?;
+        if let Some(sidecar) = sidecar {
+            state.sidecars.insert(hash, sidecar);
+        }
+        Ok(hash)
     }
 
     fn mine_locked(&self, state: &mut DevState, timestamp: u64) -> Result<BlockRef, DevL1Error> {
@@ -289,8 +345,21 @@ impl DevL1 {
         )?;
         let update = view.take_update(&block.bundle, block.header.state_root)?;
         drop(view);
+        let sidecars: Vec<BlobTransactionSidecar> = block
+            .transactions
+            .iter()
+            .filter_map(|tx| state.sidecars.remove(tx.tx_hash()))
+            .collect();
+        // Sidecars first: a block on the chain always has its blobs served.
+        if !sidecars.is_empty() {
+            self.inner.blobs.put(block.hash, &sidecars)?;
+        }
         store.commit_block(&block, &update)?;
         state.pool.prune(|a| self.nonce(a));
+        if !state.sidecars.is_empty() {
+            let pool = &state.pool;
+            state.sidecars.retain(|hash, _| pool.get(hash).is_some());
+        }
 
         let head = BlockRef { number: block.header.number, hash: block.hash };
         let at_depth = |depth: u64| -> Result<BlockRef, DevL1Error> {
@@ -315,6 +384,36 @@ impl DevL1 {
         );
         Ok(head)
     }
+}
+
+/// Stack for decoding a blob tx: its 128 KiB blobs pass by value through several frames of
+/// alloy's decoder, more than a 2 MiB thread stack holds in a debug build.
+const BLOB_DECODE_STACK: usize = 16 << 20;
+
+/// Decodes a signed tx; a blob tx (type 3) on a thread with room for it.
+fn decode_envelope(raw: &Bytes) -> Result<TxEnvelope, DevL1Error> {
+    let decode =
+        || TxEnvelope::decode_2718_exact(raw).map_err(|e| DevL1Error::Decode(e.to_string()));
+    if raw.first() != Some(&3) {
+        return decode();
+    }
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("blob-tx-decode".into())
+            .stack_size(BLOB_DECODE_STACK)
+            .spawn_scoped(s, decode)?
+            .join()
+            .unwrap_or_else(|_| Err(DevL1Error::Decode("decoder panicked".into())))
+    })
+}
+
+/// A tx past the stateless checks.
+struct Decoded {
+    /// Its encoding as mined (a blob tx without its sidecar).
+    raw: Bytes,
+    tx: TxEnvelope,
+    sender: Address,
+    sidecar: Option<BlobTransactionSidecar>,
 }
 
 fn now() -> u64 {

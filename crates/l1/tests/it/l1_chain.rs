@@ -1,7 +1,8 @@
 //! One `L1Chain` suite, run on every adapter: `DevL1` in process, `RpcL1` against the dev L1
 //! served over HTTP, and `RpcL1` against anvil (started here from `tools/node_modules`).
 //! Blocks, txs, receipts, logs, nonces (pending too), balances, code, calls and reverts, fee
-//! levels, tags, unknown hashes, and a reorg that drops a mined tx.
+//! levels, tags, unknown hashes, a reorg that drops a mined tx, and a blob tx whose blob is
+//! read back (beacon API for `RpcL1`) and decoded with lamina-protocol's blob codec.
 
 use std::{
     future::Future,
@@ -10,18 +11,26 @@ use std::{
     process::{Child, Command, Stdio},
 };
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::{BlockNumberOrTag, eip2718::Encodable2718};
+use alloy_consensus::{
+    SignableTransaction, TxEip1559, TxEip4844, TxEip4844Variant, TxEip4844WithSidecar, TxEnvelope,
+};
+use alloy_eips::{
+    BlockNumberOrTag,
+    eip2718::Encodable2718,
+    eip4844::{Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings},
+    eip7594::BlobTransactionSidecarVariant,
+};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::TransactionReceipt;
 use alloy_rpc_types_eth::{Filter, TransactionRequest};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
+use jsonrpsee::server::Server;
 use lamina_engine::rpc::{self, RpcConfig};
 use lamina_l1::{
-    chain::{L1Chain, L1Error, RpcL1},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
+    chain::{L1Chain, L1Error, RpcL1, RpcL1Config},
+    dev::{BeaconLayer, DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
 };
 
 const CHAIN_ID: u64 = 900;
@@ -184,6 +193,65 @@ async fn suite<H: Harness>(h: &H) {
     let new = c.header(BlockNumberOrTag::Number(old.0)).await.unwrap().unwrap();
     assert_ne!(new.hash(), old.1);
     assert!(c.receipts(new.hash()).await.unwrap().unwrap().is_empty());
+
+    blobs(c).await;
+}
+
+/// A sidecar of two blobs: `data` encoded by lamina-protocol's blob codec, and zeros. (Built
+/// outside the async test: 128 KiB blobs by value would swell its future.)
+pub(crate) fn sidecar(data: &[u8]) -> BlobTransactionSidecar {
+    let mut blobs = Vec::with_capacity(2);
+    let encoded = lamina_protocol::blob::encode_blob(data).unwrap();
+    blobs.push(Blob::from_slice(encoded.as_slice()));
+    blobs.push(Blob::ZERO);
+    BlobTransactionSidecar::try_from_blobs_with_settings(blobs, EnvKzgSettings::Default.get())
+        .unwrap()
+}
+
+/// A blob tx carrying lamina-protocol-encoded data, as the batcher will post; the blob read
+/// back through the chain's blob source decodes to the same data.
+async fn blobs<C: L1Chain>(c: &C) {
+    let data = b"frames of a channel, ".repeat(500);
+    let sidecar = sidecar(&data);
+    let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
+    let k = signer();
+    let fees = c.fees().await.unwrap();
+    let tx = TxEip4844 {
+        chain_id: CHAIN_ID,
+        nonce: c.nonce(k.address(), BlockNumberOrTag::Pending).await.unwrap(),
+        gas_limit: 21_000,
+        max_fee_per_gas: fees.base_fee * 2 + fees.tip,
+        max_priority_fee_per_gas: fees.tip,
+        to: SINK,
+        blob_versioned_hashes: hashes.clone(),
+        max_fee_per_blob_gas: fees.blob_base_fee * 2,
+        ..Default::default()
+    };
+    let tx: TxEip4844Variant = TxEip4844WithSidecar::from_tx_and_sidecar(
+        tx,
+        BlobTransactionSidecarVariant::Eip4844(sidecar),
+    )
+    .into();
+    let sig = k.sign_hash_sync(&tx.signature_hash()).unwrap();
+    let tx = TxEnvelope::from(tx.into_signed(sig));
+    let hash = c.send_raw_transaction(&tx.encoded_2718().into()).await.unwrap();
+    assert_eq!(hash, *tx.tx_hash());
+    let r = mined(c, hash).await;
+    assert!(r.status());
+    assert_eq!(r.blob_gas_used, Some(2 * 131_072));
+    let block = c.header_by_hash(r.block_hash.unwrap()).await.unwrap().unwrap();
+    assert_eq!(block.blob_gas_used, Some(2 * 131_072));
+    // The block holds the tx without its sidecar.
+    let txs = c.transactions(block.hash()).await.unwrap().unwrap();
+    assert_eq!(*txs[0].tx_hash(), hash);
+    assert!(txs[0].as_eip4844().unwrap().tx().sidecar().is_none());
+
+    // Asked in any order, answered in that order.
+    let got = c.blobs(&block, &[hashes[1], hashes[0]]).await.unwrap();
+    assert!(got[0].iter().all(|b| *b == 0));
+    assert_eq!(lamina_protocol::blob::decode_blob(got[1].as_slice()).unwrap(), data);
+    let err = c.blobs(&block, &[B256::repeat_byte(1)]).await.unwrap_err();
+    assert!(matches!(err, L1Error::MissingBlobs { .. }), "{err}");
 }
 
 fn dev_l1(dir: &std::path::Path) -> DevL1 {
@@ -264,12 +332,28 @@ impl Harness for DevOverRpc {
 async fn rpc_l1_on_the_dev_l1() {
     let dir = tempfile::tempdir().unwrap();
     let l1 = dev_l1(dir.path());
-    let config = RpcConfig::new(None, None, alloy_rpc_types_engine::JwtSecret::random());
-    let (addr, server) =
-        rpc::serve(l1.rpc_methods(), "127.0.0.1:0".parse().unwrap(), &config).await.unwrap();
-    let chain = RpcL1::connect(&format!("http://{addr}")).unwrap();
-    suite(&DevOverRpc(chain, l1)).await;
+    let (url, server) = serve_dev_l1(&l1).await;
+    suite(&DevOverRpc(with_beacon(&url), l1)).await;
     server.stop().unwrap();
+}
+
+/// The dev L1's JSON-RPC and beacon API on a free port, as `lamina l1` serves them.
+pub(crate) async fn serve_dev_l1(l1: &DevL1) -> (String, jsonrpsee::server::ServerHandle) {
+    let config = RpcConfig::new(None, None, alloy_rpc_types_engine::JwtSecret::random());
+    let server = Server::builder()
+        .set_config(rpc::server_config(&config))
+        .set_http_middleware(tower::ServiceBuilder::new().layer(BeaconLayer::new(l1.clone())))
+        .build("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr().unwrap());
+    (url, server.start(l1.rpc_methods()))
+}
+
+/// `RpcL1` on `url`, reading blobs from the beacon API on the same port.
+fn with_beacon(url: &str) -> RpcL1 {
+    let url: url::Url = url.parse().unwrap();
+    RpcL1::new(&RpcL1Config::new(url.clone()).with_beacon(url))
 }
 
 fn anvil_bin() -> Option<PathBuf> {
@@ -319,5 +403,5 @@ fn start_anvil(bin: &std::path::Path) -> (Anvil, String) {
 async fn rpc_l1_on_anvil() {
     let Some(bin) = anvil_bin() else { return };
     let (_anvil, url) = start_anvil(&bin);
-    suite(&Remote(RpcL1::connect(&url).unwrap())).await;
+    suite(&Remote(with_beacon(&url))).await;
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod abi;
+mod blobs;
 mod deposits;
 mod dev_l1;
 mod evm;
