@@ -5,12 +5,14 @@
 //! - [`dev`]: `DevL1`, the embedded Ethereum chain `lamina dev` and the tests run on (Prague
 //!   blocks, persistent, instant/interval/manual mining, safe/finalized depths, reorgs).
 //!
-//! - [`chain`]: the `L1Chain` port, with `RpcL1` (any JSON-RPC node) and `DevL1` adapters.
-//!
-//! The dev L1's beacon endpoint, the deployer and the tx manager come next.
+//! - [`chain`]: the `L1Chain` port, with `RpcL1` (any JSON-RPC node, blobs from a beacon API)
+//!   and `DevL1` adapters.
+//! - [`txmgr`]: the tx manager (nonces, fees under caps, re-pricing, resubmission after
+//!   reorgs, confirmations) the batcher, proposer and deployer send with.
 //!
 //! This is the only crate that knows L1 contract ABIs (architecture invariant 2).
 
 pub mod chain;
 pub mod contracts;
 pub mod dev;
+pub mod txmgr;

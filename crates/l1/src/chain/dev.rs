@@ -116,6 +116,10 @@ impl L1Chain for DevL1 {
         lamina_engine::rpc::eth::call(self, tx, None).map_err(rpc)
     }
 
+    async fn estimate_gas(&self, tx: TransactionRequest) -> Result<u64, L1Error> {
+        lamina_engine::rpc::eth::estimate_gas(self, tx, None).map_err(rpc)
+    }
+
     async fn fees(&self) -> Result<L1Fees, L1Error> {
         let head = self
             .header(BlockNumberOrTag::Latest)
@@ -143,7 +147,7 @@ impl L1Chain for DevL1 {
 
     async fn blobs(&self, block: &L1Header, hashes: &[B256]) -> Result<Vec<BoxedBlob>, L1Error> {
         // Checked by KZG when admitted; read back from our own store.
-        let blobs = Self::blobs(self, block.hash())?;
+        let blobs = self.stored_blobs(block.hash())?;
         hashes
             .iter()
             .map(|h| {

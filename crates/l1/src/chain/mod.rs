@@ -95,6 +95,13 @@ pub trait L1Chain: Send + Sync {
     /// Runs a call on the head's state; a revert is [`L1Error::Reverted`].
     fn call(&self, tx: TransactionRequest) -> impl Future<Output = Result<Bytes, L1Error>> + Send;
 
+    /// The gas `tx` needs on the head's state; a tx that would fail is an error (a revert
+    /// is [`L1Error::Reverted`]).
+    fn estimate_gas(
+        &self,
+        tx: TransactionRequest,
+    ) -> impl Future<Output = Result<u64, L1Error>> + Send;
+
     /// Fee levels for the next block.
     fn fees(&self) -> impl Future<Output = Result<L1Fees, L1Error>> + Send;
 

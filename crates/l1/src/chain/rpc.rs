@@ -265,6 +265,10 @@ impl L1Chain for RpcL1 {
         self.provider.call(tx).await.map_err(map)
     }
 
+    async fn estimate_gas(&self, tx: TransactionRequest) -> Result<u64, L1Error> {
+        self.provider.estimate_gas(tx).await.map_err(map)
+    }
+
     async fn fees(&self) -> Result<L1Fees, L1Error> {
         let head = self
             .header(BlockNumberOrTag::Latest)

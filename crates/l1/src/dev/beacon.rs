@@ -114,7 +114,7 @@ impl DevL1 {
             .canonical_hash(number)
             .map_err(|e| internal(e.into()))?
             .ok_or_else(|| error(http::StatusCode::NOT_FOUND, "block not found"))?;
-        self.blobs(hash).map_err(internal)
+        self.stored_blobs(hash).map_err(internal)
     }
 
     /// Answers one beacon-API GET.

@@ -242,7 +242,7 @@ impl DevL1 {
     }
 
     /// The blobs of block `hash`'s blob txs, in block order (none if it has none).
-    pub fn blobs(&self, hash: B256) -> Result<Vec<StoredBlob>, DevL1Error> {
+    pub fn stored_blobs(&self, hash: B256) -> Result<Vec<StoredBlob>, DevL1Error> {
         self.inner.blobs.get(hash)
     }
 

@@ -90,13 +90,13 @@ fn admission_checks_sidecars_and_mined_blobs_persist() {
     let block = l1.mine().unwrap();
     let loc = l1.store().transaction_location(&hash).unwrap().unwrap();
     assert_eq!(loc.block, block.number);
-    let stored = l1.blobs(block.hash).unwrap();
+    let stored = l1.stored_blobs(block.hash).unwrap();
     assert_eq!(stored.iter().map(|b| b.versioned_hash()).collect::<Vec<_>>(), hashes);
-    assert!(l1.blobs(l1.store().canonical_hash(0).unwrap().unwrap()).unwrap().is_empty());
+    assert!(l1.stored_blobs(l1.store().canonical_hash(0).unwrap().unwrap()).unwrap().is_empty());
 
     drop(l1);
     let l1 = open(dir.path(), Mining::Manual);
-    assert_eq!(l1.blobs(block.hash).unwrap(), stored, "kept across a restart");
+    assert_eq!(l1.stored_blobs(block.hash).unwrap(), stored, "kept across a restart");
 }
 
 async fn get(url: &str) -> (u16, Value) {

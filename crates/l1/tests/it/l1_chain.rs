@@ -166,6 +166,14 @@ async fn suite<H: Harness>(h: &H) {
     let err = c.call(TransactionRequest::default().to(contract)).await.unwrap_err();
     assert!(matches!(err, L1Error::Reverted { .. }), "{err}");
     assert!(!err.is_temporary());
+    // The ping's gas: intrinsic, calldata, a log, memory; a revert cannot be estimated.
+    let ping_call = TransactionRequest::default()
+        .from(me)
+        .to(contract)
+        .input(Bytes::from(word.to_be_bytes::<32>()).into());
+    let gas = c.estimate_gas(ping_call).await.unwrap();
+    assert!((21_100..40_000).contains(&gas), "{gas}");
+    assert!(c.estimate_gas(TransactionRequest::default().from(me).to(contract)).await.is_err());
     let fees = c.fees().await.unwrap();
     assert!(fees.base_fee > 0 && fees.tip > 0 && fees.blob_base_fee >= 1, "{fees:?}");
 
@@ -356,7 +364,7 @@ fn with_beacon(url: &str) -> RpcL1 {
     RpcL1::new(&RpcL1Config::new(url.clone()).with_beacon(url))
 }
 
-fn anvil_bin() -> Option<PathBuf> {
+pub(crate) fn anvil_bin() -> Option<PathBuf> {
     let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/node_modules/.bin/anvil");
     if bin.is_file() {
         return Some(bin);
@@ -370,7 +378,7 @@ fn anvil_bin() -> Option<PathBuf> {
 }
 
 /// An anvil process, killed on drop.
-struct Anvil(Child);
+pub(crate) struct Anvil(Child);
 
 impl Drop for Anvil {
     fn drop(&mut self) {
@@ -380,7 +388,7 @@ impl Drop for Anvil {
 }
 
 /// Starts anvil on a free port with our chain id; returns it and its URL.
-fn start_anvil(bin: &std::path::Path) -> (Anvil, String) {
+pub(crate) fn start_anvil(bin: &std::path::Path) -> (Anvil, String) {
     let mut child = Command::new(bin)
         .args(["--port", "0", "--chain-id", &CHAIN_ID.to_string()])
         .stdout(Stdio::piped())

@@ -15,4 +15,5 @@ mod l2;
 mod merkle;
 mod oracle;
 mod system_config;
+mod txmgr;
 mod withdrawals;

@@ -33,8 +33,7 @@ pub(super) fn register<C: EthChain>(
         let mut seq = p.sequence();
         let tx: TransactionRequest = seq.next()?;
         let id: Option<BlockId> = seq.optional_next()?;
-        let (req, header, view) = prepare(&*h, tx, id)?;
-        estimate(&*h, &header, &view, req).map(U64::from)
+        estimate_gas(&*h, tx, id).map(U64::from)
     })?;
     Ok(())
 }
@@ -48,6 +47,17 @@ pub fn call<C: EthChain>(h: &C, tx: TransactionRequest, id: Option<BlockId>) -> 
         CallOutcome::Success { output, .. } => Ok(output),
         other => Err(failure(other)),
     }
+}
+
+/// `eth_estimateGas` on `h`: the least gas `tx` succeeds with on block `id`'s state (the head
+/// by default); a failure is reported as `eth_estimateGas` reports it.
+pub fn estimate_gas<C: EthChain>(
+    h: &C,
+    tx: TransactionRequest,
+    id: Option<BlockId>,
+) -> RpcResult<u64> {
+    let (req, header, view) = prepare(h, tx, id)?;
+    estimate(h, &header, &view, req)
 }
 
 /// The request as the executor takes it, with the block it runs on and that block's state.

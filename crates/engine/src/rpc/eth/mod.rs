@@ -19,7 +19,7 @@ use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 
 use super::error::{invalid_params, server, store};
 use crate::{service::EngineHandle, store::StateView};
-pub use call::call;
+pub use call::{call, estimate_gas};
 pub use chain::EthChain;
 pub use fees::suggested_tip;
 pub use logs::get_logs;
