@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod decode;
+mod deploy;
 mod engine;
 mod l1;
 
@@ -24,6 +25,9 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the execution engine: Engine API (JWT) and JSON-RPC, optionally sequencing alone.
     Engine(engine::EngineArgs),
+    /// Deploy a new chain's L1 contracts and write its rollup.json, genesis.json and
+    /// addresses.json.
+    Deploy(deploy::DeployArgs),
     /// Run the dev L1 alone: an anvil-like Ethereum chain with funded dev accounts.
     L1(l1::L1Args),
     /// Whole-system benchmarks.
@@ -44,6 +48,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Bench(cmd) => match bench::run(&cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Deploy(args) => match deploy::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

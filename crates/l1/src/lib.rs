@@ -7,6 +7,8 @@
 //!
 //! - [`chain`]: the `L1Chain` port, with `RpcL1` (any JSON-RPC node, blobs from a beacon API)
 //!   and `DevL1` adapters.
+//! - [`deploy`]: the deployer (contracts through CREATE2, `rollup.json`, `genesis.json`,
+//!   `addresses.json`).
 //! - [`txmgr`]: the tx manager (nonces, fees under caps, re-pricing, resubmission after
 //!   reorgs, confirmations) the batcher, proposer and deployer send with.
 //!
@@ -14,5 +16,6 @@
 
 pub mod chain;
 pub mod contracts;
+pub mod deploy;
 pub mod dev;
 pub mod txmgr;

@@ -94,7 +94,7 @@ fn mining(args: &L1BenchArgs, dir: &std::path::Path) -> eyre::Result<()> {
     Ok(())
 }
 
-fn start_anvil(bin: &std::path::Path) -> eyre::Result<Node> {
+pub(super) fn start_anvil(bin: &std::path::Path) -> eyre::Result<Node> {
     let port = free_port()?;
     let child = Command::new(bin)
         .args(["--silent", "--chain-id", "900", "--port", &port.to_string()])

@@ -2,6 +2,7 @@
 //! where it makes sense, against a reference node in the same run (ratios, not absolute
 //! numbers, are what survive a noisy shared machine).
 
+mod deploy;
 mod l1;
 mod rpc;
 
@@ -15,11 +16,14 @@ pub(crate) enum BenchCommand {
     Rpc(rpc::RpcBenchArgs),
     /// The dev L1: blocks/s in process, and JSON-RPC latency next to anvil's.
     L1(l1::L1BenchArgs),
+    /// `lamina deploy`'s wall time on the dev L1 (in process and over RPC) and on anvil.
+    Deploy(deploy::DeployBenchArgs),
 }
 
 pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
     match cmd {
         BenchCommand::Rpc(args) => rpc::run(args),
         BenchCommand::L1(args) => l1::run(args),
+        BenchCommand::Deploy(args) => deploy::run(args),
     }
 }

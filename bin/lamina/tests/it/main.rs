@@ -7,4 +7,5 @@
 mod architecture;
 mod clients;
 mod decode;
+mod deploy;
 mod l1;

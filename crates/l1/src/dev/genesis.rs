@@ -1,5 +1,6 @@
-//! The dev L1's genesis: funded accounts and Multicall3 at its canonical address (viem and
-//! other clients look for it there), on a Prague header.
+//! The dev L1's genesis: funded accounts, Multicall3 at its canonical address (viem and
+//! other clients look for it there) and a CREATE2 factory at the usual address (the deployer
+//! and Foundry scripts use it), on a Prague header.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,7 @@ pub struct DevL1Genesis {
 }
 
 impl DevL1Genesis {
-    /// `accounts` funded with `balance` each, plus Multicall3.
+    /// `accounts` funded with `balance` each, plus Multicall3 and the CREATE2 factory.
     pub fn funded(timestamp: u64, accounts: &[Address], balance: U256) -> Self {
         let mut alloc: BTreeMap<Address, GenesisAccount> = accounts
             .iter()
@@ -36,6 +37,13 @@ impl DevL1Genesis {
                 GenesisAccount { code: m.deployed_bytecode, ..Default::default() },
             );
         }
+        alloc.insert(
+            crate::deploy::create2::CREATE2_FACTORY,
+            GenesisAccount {
+                code: crate::deploy::create2::FACTORY_CODE.into(),
+                ..Default::default()
+            },
+        );
         Self { timestamp, gas_limit: 60_000_000, alloc }
     }
 

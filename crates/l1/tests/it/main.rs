@@ -6,6 +6,7 @@
 
 mod abi;
 mod blobs;
+mod deploy;
 mod deposits;
 mod dev_l1;
 mod evm;
