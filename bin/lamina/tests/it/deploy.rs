@@ -1,11 +1,15 @@
 //! `lamina deploy` against `lamina l1` as a user runs it: the addresses printed, the files
 //! written (rollup.json that op-node's format reads, genesis.json, addresses.json), the
 //! contracts there for cast, a re-run that deploys nothing; `--print-config` gives a config
-//! `--config` takes; and `lamina bench deploy` keeps running.
+//! `--config` takes; viem's op-stack L1 reads work on the deployed contracts, on `lamina l1`
+//! and on anvil; and `lamina bench deploy` keeps running.
 
-use std::process::Command;
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
 
-use crate::clients::{cast, spawn, tools};
+use crate::clients::{cast, repo, spawn, tools};
 
 fn lamina(args: &[&str], dir: &std::path::Path) -> (bool, String) {
     let out =
@@ -55,6 +59,70 @@ fn deploys_on_lamina_l1_and_redeploys_nothing() {
     let (ok, bad) =
         lamina(&["deploy", "--l1-rpc", &l1.url, "--config", "missing.json"], dir.path());
     assert!(!ok && bad.contains("missing.json"), "{bad}");
+}
+
+/// The proposer of the dev deploy config: the third dev account.
+const PROPOSER_KEY: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+
+/// Deploys the dev chain on the L1 at `url` and runs viem's reads on it.
+fn viem_reads(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = lamina(&["deploy", "--l1-rpc", url, "--outdir", "chain"], dir.path());
+    assert!(ok, "{out}");
+    let out = Command::new("node")
+        .arg(repo().join("tools/clients/l1-reads.mjs"))
+        .arg(url)
+        .arg(dir.path().join("chain/addresses.json"))
+        .arg(PROPOSER_KEY)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "viem: {}", String::from_utf8_lossy(&out.stderr));
+    let seen: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(seen["before"], "waiting-to-prove");
+    assert_eq!(seen["after"], "ready-to-prove");
+    assert_eq!(seen["output"]["l2BlockNumber"], 10);
+    assert_eq!(seen["timeToFinalize"]["period"], 12);
+}
+
+#[test]
+fn viem_reads_the_deployed_chain_on_lamina_l1() {
+    let Some(_) = tools() else { return };
+    let l1 = spawn(|dir, cmd| {
+        cmd.args(["l1", "--http.port", "0", "--datadir"]).arg(dir.join("l1"));
+    });
+    viem_reads(&l1.url);
+}
+
+/// An anvil process, killed on drop.
+struct Anvil(Child);
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn viem_reads_the_deployed_chain_on_anvil() {
+    let Some(bin) = tools() else { return };
+    let mut child = Command::new(bin.join("anvil"))
+        .args(["--port", "0", "--chain-id", "900"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let _anvil = Anvil(child);
+    let addr = loop {
+        let line = lines.next().expect("anvil exited").unwrap();
+        if let Some(addr) = line.strip_prefix("Listening on ") {
+            break addr.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    viem_reads(&format!("http://{addr}"));
 }
 
 #[test]
