@@ -3,9 +3,11 @@
 //! logs, account reads and calls, fee levels, tx submission and receipts, and the blobs of
 //! blob txs (a beacon API's, or the dev L1's own). Two adapters:
 //! [`RpcL1`] for any Ethereum JSON-RPC node and [`DevL1`](crate::dev::DevL1) in process; one
-//! test suite checks both behave the same.
+//! test suite checks both behave the same. [`CachedL1`] wraps either and keeps what a hash
+//! fixes (headers, a block's txs and receipts, blobs), for derivation's repeated reads.
 
 mod beacon;
+mod cached;
 mod dev;
 mod error;
 mod rpc;
@@ -19,6 +21,7 @@ use alloy_rpc_types_eth::{Filter, Log, TransactionReceipt, TransactionRequest};
 use lamina_protocol::block::L1BlockInfo;
 
 pub use crate::dev::BoxedBlob;
+pub use cached::{CacheSizes, CachedL1};
 pub use error::L1Error;
 pub use rpc::{RpcL1, RpcL1Config};
 

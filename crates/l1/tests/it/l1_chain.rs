@@ -29,7 +29,7 @@ use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::server::Server;
 use lamina_engine::rpc::{self, RpcConfig};
 use lamina_l1::{
-    chain::{L1Chain, L1Error, RpcL1, RpcL1Config},
+    chain::{CacheSizes, CachedL1, L1Chain, L1Error, RpcL1, RpcL1Config},
     dev::{BeaconLayer, DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
 };
 
@@ -285,6 +285,38 @@ impl Harness for InProcess {
     async fn reorg(&self, depth: u64) {
         self.0.reorg(depth, &[]).unwrap();
     }
+}
+
+/// The dev L1 behind the cache: the same answers, and repeated reads by hash served from it.
+struct Cached(CachedL1<DevL1>);
+
+impl Harness for Cached {
+    type Chain = CachedL1<DevL1>;
+    fn chain(&self) -> &CachedL1<DevL1> {
+        &self.0
+    }
+    async fn mine(&self) {
+        self.0.inner().mine().unwrap();
+    }
+    async fn reorg(&self, depth: u64) {
+        self.0.inner().reorg(depth, &[]).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_dev_l1() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Cached(CachedL1::new(dev_l1(dir.path()), CacheSizes::default()));
+    suite(&h).await;
+    let c = h.chain();
+    let head = c.header(BlockNumberOrTag::Latest).await.unwrap().unwrap();
+    let (hits, _) = c.stats();
+    assert_eq!(c.header_by_hash(head.hash()).await.unwrap(), Some(head.clone()));
+    assert_eq!(c.stats().0, hits + 1, "the header, seen by number, is kept by hash");
+    let txs = c.transactions(head.hash()).await.unwrap();
+    let (hits, _) = c.stats();
+    assert_eq!(c.transactions(head.hash()).await.unwrap(), txs);
+    assert_eq!(c.stats().0, hits + 1, "the txs, read once, are kept");
 }
 
 #[tokio::test(flavor = "multi_thread")]
