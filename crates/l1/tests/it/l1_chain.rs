@@ -326,8 +326,17 @@ async fn dev_l1_in_process() {
 }
 
 /// anvil's `evm_mine`, which the dev L1 answers too.
-async fn evm_mine(chain: &RpcL1) {
+pub(crate) async fn evm_mine(chain: &RpcL1) {
     let _: serde_json::Value = chain.provider().raw_request("evm_mine".into(), ()).await.unwrap();
+}
+
+/// anvil's `anvil_reorg`: the newest `depth` blocks replaced by empty ones.
+pub(crate) async fn anvil_reorg(chain: &RpcL1, depth: u64) {
+    let _: serde_json::Value = chain
+        .provider()
+        .raw_request("anvil_reorg".into(), (depth, Vec::<()>::new()))
+        .await
+        .unwrap();
 }
 
 /// `RpcL1` against a node that answers anvil's test methods.
@@ -342,12 +351,7 @@ impl Harness for Remote {
         evm_mine(&self.0).await;
     }
     async fn reorg(&self, depth: u64) {
-        let _: serde_json::Value = self
-            .0
-            .provider()
-            .raw_request("anvil_reorg".into(), (depth, Vec::<()>::new()))
-            .await
-            .unwrap();
+        anvil_reorg(&self.0, depth).await;
     }
 }
 

@@ -8,7 +8,6 @@ use std::{sync::Arc, time::Duration};
 use alloy_consensus::Transaction;
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256, TxKind, U256, address};
-use alloy_provider::Provider;
 use alloy_signer_local::PrivateKeySigner;
 use lamina_l1::{
     chain::{L1Chain, RpcL1},
@@ -16,7 +15,7 @@ use lamina_l1::{
     txmgr::{TxCandidate, TxError, TxManager, TxManagerConfig},
 };
 
-use crate::l1_chain::{anvil_bin, sidecar, start_anvil};
+use crate::l1_chain::{anvil_bin, anvil_reorg, evm_mine, sidecar, start_anvil};
 
 const SINK: Address = address!("000000000000000000000000000000000000a11a");
 
@@ -166,17 +165,8 @@ async fn resubmits_after_a_reorg_on_anvil() {
     let (a, b) = (chain.clone(), chain);
     resubmits_after_reorg(
         mgr,
-        async move || {
-            let _: serde_json::Value = a
-                .provider()
-                .raw_request("anvil_reorg".into(), (1, Vec::<()>::new()))
-                .await
-                .unwrap();
-        },
-        async move || {
-            let _: serde_json::Value =
-                b.provider().raw_request("evm_mine".into(), ()).await.unwrap();
-        },
+        async move || anvil_reorg(&a, 1).await,
+        async move || evm_mine(&b).await,
     )
     .await;
 }
