@@ -157,7 +157,7 @@ pub async fn deploy<C: L1Chain>(
 ) -> Result<Deployment, DeployError> {
     config.validate()?;
     let chain = mgr.chain();
-    let have = chain.chain_id().await?;
+    let have = mgr.chain_id();
     if have != config.l1_chain_id {
         return Err(DeployError::WrongL1 { have, want: config.l1_chain_id });
     }

@@ -44,9 +44,10 @@ fn internal(e: DevL1Error) -> Answer {
 
 /// A block the beacon endpoint found: its number, slot, and whether it is finalized.
 struct Found {
-    number: u64,
+    hash: B256,
     slot: u64,
     finalized: bool,
+    parent_beacon_root: B256,
 }
 
 impl DevL1 {
@@ -104,17 +105,12 @@ impl DevL1 {
             .header(number)
             .map_err(|e| internal(e.into()))?
             .ok_or_else(|| error(http::StatusCode::NOT_FOUND, "block not found"))?;
-        let slot = header.timestamp.saturating_sub(genesis) / SECONDS_PER_SLOT;
-        Ok(Found { number, slot, finalized: number <= fc.finalized.number })
-    }
-
-    fn blobs_of(&self, number: u64) -> Result<Vec<StoredBlob>, Answer> {
-        let hash = self
-            .store()
-            .canonical_hash(number)
-            .map_err(|e| internal(e.into()))?
-            .ok_or_else(|| error(http::StatusCode::NOT_FOUND, "block not found"))?;
-        self.stored_blobs(hash).map_err(internal)
+        Ok(Found {
+            hash: header.hash_slow(),
+            slot: header.timestamp.saturating_sub(genesis) / SECONDS_PER_SLOT,
+            finalized: number <= fc.finalized.number,
+            parent_beacon_root: header.parent_beacon_block_root.unwrap_or_default(),
+        })
     }
 
     /// Answers one beacon-API GET.
@@ -152,61 +148,58 @@ impl DevL1 {
             _ => return Err(error(http::StatusCode::NOT_FOUND, format!("no route {path}"))),
         };
         let found = self.find(id)?;
-        let blobs = self.blobs_of(found.number)?;
+        let blobs = self.stored_blobs(found.hash).map_err(internal)?;
         let params = Query::parse(query);
         let data = if kind == "blobs" {
             blobs_json(&blobs, &params)?
         } else {
-            self.sidecars_json(&found, &blobs, &params)?
+            sidecars_json(&found, &blobs, &params)?
         };
         Ok((
             http::StatusCode::OK,
             json!({ "execution_optimistic": false, "finalized": found.finalized, "data": data }),
         ))
     }
+}
 
-    fn sidecars_json(
-        &self,
-        found: &Found,
-        blobs: &[StoredBlob],
-        params: &Query<'_>,
-    ) -> Result<Vec<Value>, Answer> {
-        let header = self
-            .store()
-            .header(found.number)
-            .map_err(|e| internal(e.into()))?
-            .ok_or_else(|| error(http::StatusCode::NOT_FOUND, "block not found"))?;
-        let wanted: Vec<u64> =
-            params.list("indices").map(|s| s.parse::<u64>()).collect::<Result<_, _>>().map_err(
-                |e| error(http::StatusCode::BAD_REQUEST, format!("invalid indices: {e}")),
-            )?;
-        let signed_header = json!({
-            "message": {
-                "slot": found.slot.to_string(),
-                "proposer_index": "0",
-                "parent_root": header.parent_beacon_block_root.unwrap_or_default(),
-                "state_root": B256::ZERO,
-                "body_root": B256::ZERO,
-            },
-            "signature": hex::encode_prefixed([0u8; 96]),
-        });
-        let inclusion_proof = vec![B256::ZERO; 17];
-        Ok(blobs
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| wanted.is_empty() || wanted.contains(&(*i as u64)))
-            .map(|(i, b)| {
-                json!({
-                    "index": i.to_string(),
-                    "blob": hex::encode_prefixed(b.blob.as_slice()),
-                    "kzg_commitment": b.commitment,
-                    "kzg_proof": b.proof,
-                    "signed_block_header": signed_header,
-                    "kzg_commitment_inclusion_proof": inclusion_proof,
-                })
+/// The Deneb `/blob_sidecars/` answer: the block's blobs with commitments and proofs, or those
+/// at the asked indices.
+fn sidecars_json(
+    found: &Found,
+    blobs: &[StoredBlob],
+    params: &Query<'_>,
+) -> Result<Vec<Value>, Answer> {
+    let wanted: Vec<u64> = params
+        .list("indices")
+        .map(|s| s.parse::<u64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| error(http::StatusCode::BAD_REQUEST, format!("invalid indices: {e}")))?;
+    let signed_header = json!({
+        "message": {
+            "slot": found.slot.to_string(),
+            "proposer_index": "0",
+            "parent_root": found.parent_beacon_root,
+            "state_root": B256::ZERO,
+            "body_root": B256::ZERO,
+        },
+        "signature": hex::encode_prefixed([0u8; 96]),
+    });
+    let inclusion_proof = vec![B256::ZERO; 17];
+    Ok(blobs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| wanted.is_empty() || wanted.contains(&(*i as u64)))
+        .map(|(i, b)| {
+            json!({
+                "index": i.to_string(),
+                "blob": hex::encode_prefixed(b.blob.as_slice()),
+                "kzg_commitment": b.commitment,
+                "kzg_proof": b.proof,
+                "signed_block_header": signed_header,
+                "kzg_commitment_inclusion_proof": inclusion_proof,
             })
-            .collect())
-    }
+        })
+        .collect())
 }
 
 /// The `/blobs/` answer: the block's blobs, or those with the asked versioned hashes.

@@ -168,8 +168,10 @@ impl DevL1 {
 
     /// Accepts a signed tx into the mempool (and, in instant mode, mines it).
     pub fn send_raw_transaction(&self, raw: &Bytes) -> Result<B256, DevL1Error> {
+        // Decoding and the KZG check need no state: done before taking the lock.
+        let decoded = self.decode(raw)?;
         let mut state = self.lock();
-        let hash = self.admit(&mut state, raw)?;
+        let hash = self.admit(&mut state, decoded)?;
         if self.inner.config.mining == Mining::Instant {
             self.mine_locked(&mut state, now())?;
         }
@@ -206,17 +208,16 @@ impl DevL1 {
             .map(|n| Ok(store.header(n)?.map(|h| h.timestamp).unwrap_or_default()))
             .collect::<Result<_, DevL1Error>>()?;
         // What can be checked without state is checked before anything is undone.
-        for raw in txs {
-            self.decode(raw)?;
-        }
+        let decoded: Vec<Decoded> =
+            txs.iter().map(|raw| self.decode(raw)).collect::<Result<_, _>>()?;
         store.rewind_to(fc.head.number - depth)?;
         state.reorgs += 1;
         tracing::info!(target: "l1::dev", depth, from = fc.head.number, "reorg");
         // Nonces are checked against the rewound state. A refusal there is reported only
         // after the new blocks exist, so the chain is never left shorter.
         let mut refused = None;
-        for raw in txs {
-            if let Err(e) = self.admit(&mut state, raw) {
+        for tx in decoded {
+            if let Err(e) = self.admit(&mut state, tx) {
                 refused.get_or_insert(e);
             }
         }
@@ -289,8 +290,9 @@ impl DevL1 {
         Ok(Decoded { raw: tx.encoded_2718().into(), tx, sender, sidecar: Some(sidecar) })
     }
 
-    fn admit(&self, state: &mut DevState, raw: &Bytes) -> Result<B256, DevL1Error> {
-        let Decoded { raw, tx, sender, sidecar } = self.decode(raw)?;
+    /// Admits a decoded tx once the state allows it (nonce, gas, funds).
+    fn admit(&self, state: &mut DevState, decoded: Decoded) -> Result<B256, DevL1Error> {
+        let Decoded { raw, tx, sender, sidecar } = decoded;
         let next = self.nonce(&sender);
         if tx.nonce() < next {
             return Err(DevL1Error::NonceTooLow { next, tx: tx.nonce() });

@@ -78,6 +78,11 @@ impl<C: L1Chain> TxManager<C> {
         self.signer.address()
     }
 
+    /// The id of the chain it sends to (read once, when it was made).
+    pub const fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
     /// The chain it sends to.
     pub const fn chain(&self) -> &C {
         &self.chain
