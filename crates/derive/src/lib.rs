@@ -16,6 +16,7 @@
 //! | [`l1_logs`] | deposits and system-config updates from L1 receipts |
 //! | [`l1_blob_fee`] | the L1 blob base fee by L1 fork |
 //! | [`memory`] | in-memory sources for tests and benchmarks |
+//! | `testing` | (feature `testing`) a synthetic rollup: sequencer, batcher key, verifier |
 //! | [`error`] | errors and their severity |
 //!
 //! ## Design
@@ -41,6 +42,8 @@ pub mod memory;
 pub mod pipeline;
 pub mod ports;
 pub mod stages;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use attributes::DerivedAttributes;
 pub use error::{PipelineError, Severity, SourceError};

@@ -10,7 +10,7 @@ use lamina_protocol::{
 };
 use proptest::prelude::*;
 
-use crate::harness::{Chain, INBOX, Rules, verify};
+use lamina_derive::testing::{Chain, INBOX, Rules, verify};
 
 /// Hostile txs: each is something anyone could post to the inbox.
 fn hostile_txs(chain: &Chain, honest: &[SingleBatch]) -> Vec<alloy_consensus::TxEnvelope> {

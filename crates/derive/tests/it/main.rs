@@ -6,7 +6,6 @@
 // Test code: a panic is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
-mod harness;
 mod hostile;
 mod op_mainnet;
 mod synthetic;

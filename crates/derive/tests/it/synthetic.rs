@@ -6,7 +6,7 @@ use alloy_primitives::{Address, Bytes};
 use lamina_derive::{PipelineError, Severity};
 use lamina_protocol::constants::DEPOSIT_TX_TYPE;
 
-use crate::harness::{Chain, Rules, Verifier, verify};
+use lamina_derive::testing::{Chain, Rules, Verifier, verify};
 
 const BOTH: [Rules; 2] = [Rules::PreHolocene, Rules::Holocene];
 

@@ -1,10 +1,18 @@
-//! A synthetic rollup in memory: an L1 chain, a sequencer that builds L2 blocks from the same
-//! attributes code the verifier uses (so both compute identical block hashes through
-//! [`MemoryL2::apply`]), a batcher key that posts channels to the inbox, and a verifier that
-//! derives the chain from L1 alone.
+//! A synthetic rollup in memory, for tests and benchmarks (feature `testing`): an L1 chain, a
+//! sequencer that builds L2 blocks from the same attributes code the verifier uses (so both
+//! compute identical block hashes through [`MemoryL2::apply`]), a batcher key that posts
+//! channels to the inbox, and a verifier that derives the chain from L1 alone.
+//!
+//! Test support: its helpers panic on impossible states instead of returning errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::{
+    DerivedAttributes, Pipeline, PipelineError, Step, attributes,
+    l1_blob_fee::L1BlobSchedule,
+    memory::{MemoryL1, MemoryL2},
+};
 use alloy_consensus::{
     Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom, SignableTransaction, TxEip1559,
     TxEnvelope,
@@ -13,11 +21,6 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256, address, keccak256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use lamina_derive::{
-    DerivedAttributes, Pipeline, PipelineError, Step, attributes,
-    l1_blob_fee::L1BlobSchedule,
-    memory::{MemoryL1, MemoryL2},
-};
 use lamina_protocol::{
     BlockId, HardforkSchedule, RollupConfig, SystemConfig,
     batch::SingleBatch,
@@ -27,33 +30,34 @@ use lamina_protocol::{
     frame::{ChannelId, Frame, encode_batcher_data},
 };
 
-pub(crate) const L1_BLOCK_TIME: u64 = 12;
-pub(crate) const GENESIS_TIME: u64 = 1_000;
-pub(crate) const PORTAL: Address = address!("00000000000000000000000000000000000b0a17");
-pub(crate) const INBOX: Address = address!("ff00000000000000000000000000000000000901");
+pub const L1_BLOCK_TIME: u64 = 12;
+pub const GENESIS_TIME: u64 = 1_000;
+pub const PORTAL: Address = address!("00000000000000000000000000000000000b0a17");
+pub const INBOX: Address = address!("ff00000000000000000000000000000000000901");
 
 /// Which rules the chain runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Rules {
+pub enum Rules {
     /// Through Ecotone: channel bank, batch queue.
     PreHolocene,
     /// Through Isthmus.
     Holocene,
 }
 
-pub(crate) struct Chain {
-    pub(crate) cfg: RollupConfig,
-    pub(crate) l1: MemoryL1,
-    pub(crate) seq: MemoryL2,
-    pub(crate) genesis: L2BlockInfo,
-    pub(crate) batcher: PrivateKeySigner,
+#[derive(Debug)]
+pub struct Chain {
+    pub cfg: RollupConfig,
+    pub l1: MemoryL1,
+    pub seq: MemoryL2,
+    pub genesis: L2BlockInfo,
+    pub batcher: PrivateKeySigner,
     nonce: AtomicU64,
     l2_nonce: AtomicU64,
     channel_ids: AtomicU64,
 }
 
 impl Chain {
-    pub(crate) fn new(rules: Rules) -> Self {
+    pub fn new(rules: Rules) -> Self {
         let batcher = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x0b)).unwrap();
         let hardforks = match rules {
             Rules::PreHolocene => HardforkSchedule {
@@ -114,7 +118,7 @@ impl Chain {
     }
 
     /// Mines an L1 block with these txs and receipts.
-    pub(crate) fn l1_block_with(
+    pub fn l1_block_with(
         &self,
         txs: Vec<TxEnvelope>,
         receipts: Vec<ReceiptEnvelope>,
@@ -124,19 +128,19 @@ impl Chain {
     }
 
     /// Mines an L1 block with these txs.
-    pub(crate) fn l1_block(&self, txs: Vec<TxEnvelope>) -> L1BlockInfo {
+    pub fn l1_block(&self, txs: Vec<TxEnvelope>) -> L1BlockInfo {
         self.l1_block_with(txs, vec![])
     }
 
     /// Mines `n` empty L1 blocks.
-    pub(crate) fn l1_blocks(&self, n: usize) {
+    pub fn l1_blocks(&self, n: usize) {
         for _ in 0..n {
             self.l1_block(vec![]);
         }
     }
 
     /// A receipt with one portal deposit log: `value` wei to `to`.
-    pub(crate) fn deposit_receipt(to: Address, value: u64) -> ReceiptEnvelope {
+    pub fn deposit_receipt(to: Address, value: u64) -> ReceiptEnvelope {
         let data = encode_deposit_log_data(
             Address::repeat_byte(0xde),
             Some(to),
@@ -155,7 +159,7 @@ impl Chain {
     }
 
     /// Builds the sequencer's next block in `epoch` with `txs` and returns its batch.
-    pub(crate) async fn sequence_in(&self, epoch: u64, txs: Vec<Bytes>) -> SingleBatch {
+    pub async fn sequence_in(&self, epoch: u64, txs: Vec<Bytes>) -> SingleBatch {
         let parent = self.seq.head();
         let origin = self.l1.header(epoch).expect("epoch on L1");
         let ts = parent.timestamp + self.cfg.block_time;
@@ -176,7 +180,7 @@ impl Chain {
             attributes: attrs,
             parent,
             l1_origin: id,
-            derived_from: lamina_derive::ports::l1_info(&origin),
+            derived_from: crate::ports::l1_info(&origin),
             is_last_in_span: true,
         });
         SingleBatch {
@@ -190,7 +194,7 @@ impl Chain {
 
     /// Builds `n` blocks, moving to the next L1 block as soon as its time has come (and it
     /// exists), each with `txs_per_block` small txs.
-    pub(crate) async fn sequence(&self, n: usize, txs_per_block: usize) -> Vec<SingleBatch> {
+    pub async fn sequence(&self, n: usize, txs_per_block: usize) -> Vec<SingleBatch> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             let parent = self.seq.head();
@@ -206,7 +210,7 @@ impl Chain {
     }
 
     /// A signed L2 transfer from the test user (span batches need real txs).
-    pub(crate) fn l2_tx(&self) -> Bytes {
+    pub fn l2_tx(&self) -> Bytes {
         let user = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x0c)).unwrap();
         let tx = TxEip1559 {
             chain_id: self.cfg.l2_chain_id,
@@ -231,12 +235,12 @@ impl Chain {
     }
 
     /// A channel of singular batches, cut into frames of at most `frame_size` bytes.
-    pub(crate) fn channel(&self, batches: &[SingleBatch], frame_size: usize) -> Vec<Frame> {
+    pub fn channel(&self, batches: &[SingleBatch], frame_size: usize) -> Vec<Frame> {
         self.channel_as(batches, BatchFormat::Single, frame_size)
     }
 
     /// A channel holding one span batch of `batches`.
-    pub(crate) fn span_channel(&self, batches: &[SingleBatch], parent_epoch: u64) -> Vec<Frame> {
+    pub fn span_channel(&self, batches: &[SingleBatch], parent_epoch: u64) -> Vec<Frame> {
         let format = BatchFormat::Span {
             genesis_time: self.cfg.genesis.l2_time,
             block_time: self.cfg.block_time,
@@ -265,17 +269,12 @@ impl Chain {
     }
 
     /// A batcher tx (signed by the batcher) carrying these frames.
-    pub(crate) fn batcher_tx(&self, frames: &[Frame]) -> TxEnvelope {
+    pub fn batcher_tx(&self, frames: &[Frame]) -> TxEnvelope {
         self.tx_from(&self.batcher, INBOX, encode_batcher_data(frames))
     }
 
     /// A signed L1 tx from `signer` to `to` with `input`.
-    pub(crate) fn tx_from(
-        &self,
-        signer: &PrivateKeySigner,
-        to: Address,
-        input: Vec<u8>,
-    ) -> TxEnvelope {
+    pub fn tx_from(&self, signer: &PrivateKeySigner, to: Address, input: Vec<u8>) -> TxEnvelope {
         let tx = TxEip1559 {
             chain_id: self.cfg.l1_chain_id,
             nonce: self.nonce.fetch_add(1, Ordering::Relaxed),
@@ -293,14 +292,15 @@ impl Chain {
 }
 
 /// A verifier: its own L2 chain from genesis and a pipeline over the shared L1.
-pub(crate) struct Verifier {
-    pub(crate) l2: MemoryL2,
-    pub(crate) pipeline: Pipeline<MemoryL1, MemoryL1, MemoryL2>,
-    pub(crate) derived: Vec<DerivedAttributes>,
+#[derive(Debug)]
+pub struct Verifier {
+    pub l2: MemoryL2,
+    pub pipeline: Pipeline<MemoryL1, MemoryL1, MemoryL2>,
+    pub derived: Vec<DerivedAttributes>,
 }
 
 impl Verifier {
-    pub(crate) fn new(chain: &Chain) -> Self {
+    pub fn new(chain: &Chain) -> Self {
         let l2 = MemoryL2::new(chain.genesis, chain.cfg.genesis.system_config.clone());
         let mut pipeline =
             Pipeline::new(chain.cfg.clone(), chain.l1.clone(), chain.l1.clone(), l2.clone())
@@ -310,7 +310,7 @@ impl Verifier {
     }
 
     /// Steps until the pipeline waits for L1, applying every attributes.
-    pub(crate) async fn sync(&mut self) -> Result<L2BlockInfo, PipelineError> {
+    pub async fn sync(&mut self) -> Result<L2BlockInfo, PipelineError> {
         for _ in 0..100_000 {
             match self.pipeline.step(&self.l2.head()).await? {
                 Step::Attributes(a) => {
@@ -326,7 +326,7 @@ impl Verifier {
 }
 
 /// Derives the whole chain afresh and returns the verifier.
-pub(crate) async fn verify(chain: &Chain) -> Verifier {
+pub async fn verify(chain: &Chain) -> Verifier {
     let mut v = Verifier::new(chain);
     v.sync().await.unwrap();
     v
