@@ -13,6 +13,7 @@ use alloy_primitives::{B256, Bytes, keccak256};
 use lamina_protocol::{
     SystemConfig,
     block::{L1BlockInfo, L2BlockInfo},
+    block_config::system_config_of_block,
 };
 
 use crate::{
@@ -172,6 +173,22 @@ impl BlobSource for MemoryL1 {
     }
 }
 
+/// The system config the block built from `attrs` carries: the L1-info tx's fields, the gas
+/// limit, and the `extraData` an engine writes from the EIP-1559 parameters.
+fn block_config(attrs: &DerivedAttributes) -> Option<SystemConfig> {
+    let a = &attrs.attributes;
+    let extra = a.eip_1559_params.map(|p| {
+        let mut extra = vec![u8::from(a.min_base_fee.is_some())];
+        extra.extend_from_slice(p.as_slice());
+        if let Some(m) = a.min_base_fee {
+            extra.extend_from_slice(&m.to_be_bytes());
+        }
+        extra
+    });
+    let first = attrs.transactions().first()?;
+    system_config_of_block(first, a.gas_limit?, extra.as_deref()).ok()
+}
+
 #[derive(Debug, Clone)]
 struct L2Block {
     info: L2BlockInfo,
@@ -202,11 +219,14 @@ impl MemoryL2 {
     /// Its hash commits to the parent, timestamp, origin and every tx.
     pub fn apply(&self, attrs: &DerivedAttributes) -> L2BlockInfo {
         let mut blocks = write(&self.blocks);
-        let (parent, system_config) = match blocks.last() {
+        let (parent, parent_config) = match blocks.last() {
             Some(b) => (b.info, b.system_config.clone()),
             None => (attrs.parent, SystemConfig::default()),
         };
         let txs = attrs.transactions().to_vec();
+        // What an engine's block would carry: recovered as from a real block, so a reset on
+        // this chain sees what it would see on an engine's.
+        let system_config = block_config(attrs).unwrap_or(parent_config);
         let mut preimage = Vec::with_capacity(128 + 32 * txs.len());
         preimage.extend_from_slice(parent.hash.as_slice());
         preimage.extend_from_slice(&attrs.attributes.payload_attributes.timestamp.to_be_bytes());

@@ -74,6 +74,7 @@
 pub mod batch;
 pub mod blob;
 pub mod block;
+pub mod block_config;
 pub mod channel;
 pub mod codec;
 pub mod config;

@@ -4,10 +4,12 @@
 //! blob txs (a beacon API's, or the dev L1's own). Two adapters:
 //! [`RpcL1`] for any Ethereum JSON-RPC node and [`DevL1`](crate::dev::DevL1) in process; one
 //! test suite checks both behave the same. [`CachedL1`] wraps either and keeps what a hash
-//! fixes (headers, a block's txs and receipts, blobs), for derivation's repeated reads.
+//! fixes (headers, a block's txs and receipts, blobs), for derivation's repeated reads, and
+//! [`DeriveL1`] presents any of them as the derivation pipeline's L1 and blob sources.
 
 mod beacon;
 mod cached;
+mod derive_ports;
 mod dev;
 mod error;
 mod rpc;
@@ -22,6 +24,7 @@ use lamina_protocol::block::L1BlockInfo;
 
 pub use crate::dev::BoxedBlob;
 pub use cached::{CacheSizes, CachedL1};
+pub use derive_ports::DeriveL1;
 pub use error::L1Error;
 pub use rpc::{RpcL1, RpcL1Config};
 

@@ -8,6 +8,7 @@ mod abi;
 mod blobs;
 mod deploy;
 mod deposits;
+mod derive;
 mod dev_l1;
 mod evm;
 mod fixture;

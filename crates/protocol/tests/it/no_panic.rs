@@ -5,6 +5,7 @@ use alloy_primitives::{Address, B256, Log, LogData};
 use lamina_protocol::{
     RollupConfig,
     batch::{Batch, RawSpanBatch, SpanBatch},
+    block_config::{decode_extra_data, system_config_of_block},
     blob::{decode_blob, encode_blob},
     channel::{BatchFormat, ChannelOut, ChannelReader, CompressionConfig},
     constants::{CONFIG_UPDATE_TOPIC, DEPOSIT_EVENT_TOPIC},
@@ -23,6 +24,8 @@ fn all_decoders(data: &[u8]) {
     let _ = Frame::parse_all(data);
     let _ = TxDeposit::decode_2718(data);
     let _ = L1BlockInfoTx::decode_calldata(data);
+    let _ = decode_extra_data(data);
+    let _ = system_config_of_block(data, 1, Some(data));
     if let Ok(b) = Batch::decode(data) {
         let _ = b.encode();
         if let Batch::Span(raw) = b {
