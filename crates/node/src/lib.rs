@@ -2,7 +2,8 @@
 //!
 //! Lamina's services and how they are started. Today: the standalone execution engine
 //! ([`engine`]) — the engine service behind its RPC servers, optionally with the dev sequencer —
-//! and the dev L1 ([`dev_l1`]) behind its JSON-RPC; the rollup node's sequencer, verifier, batcher and proposer follow.
+//! the dev L1 ([`dev_l1`]) behind its JSON-RPC, and the rollup node's roles
+//! ([`rollup`]: the verifier today; the sequencer, batcher and proposer follow).
 //!
 //! This crate is where tasks are spawned and servers started; the libraries below it stay
 //! synchronous or pure.
@@ -11,6 +12,7 @@
 
 pub mod dev_l1;
 pub mod engine;
+pub mod rollup;
 
 pub use dev_l1::{DevL1Node, DevL1NodeConfig};
 pub use engine::{EngineNode, EngineNodeConfig, NodeError};

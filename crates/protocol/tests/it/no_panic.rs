@@ -5,8 +5,8 @@ use alloy_primitives::{Address, B256, Log, LogData};
 use lamina_protocol::{
     RollupConfig,
     batch::{Batch, RawSpanBatch, SpanBatch},
-    block_config::{decode_extra_data, system_config_of_block},
     blob::{decode_blob, encode_blob},
+    block_config::{decode_extra_data, system_config_of_block},
     channel::{BatchFormat, ChannelOut, ChannelReader, CompressionConfig},
     constants::{CONFIG_UPDATE_TOPIC, DEPOSIT_EVENT_TOPIC},
     deposit::{TxDeposit, decode_deposit_log},

@@ -1,0 +1,50 @@
+//! Why a rollup-node loop step failed, with the severity its driver acts on: wait and retry,
+//! reset derivation, or stop.
+
+use lamina_derive::{PipelineError, Severity, SourceError};
+use lamina_engine::{EngineError, StoreError};
+use lamina_l1::chain::L1Error;
+
+/// A verifier or sequencer failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RollupError {
+    /// Derivation failed.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The engine refused or failed an operation.
+    #[error("engine: {0}")]
+    Engine(#[from] EngineError),
+    /// Reading L1 failed.
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// The engine's chain cannot be read as a rollup chain.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The engine and L1 disagree in a way a reset cannot mend (e.g. the L1 genesis block of
+    /// the rollup is gone).
+    #[error("inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+impl From<StoreError> for RollupError {
+    fn from(e: StoreError) -> Self {
+        Self::Engine(EngineError::Store(e))
+    }
+}
+
+impl RollupError {
+    /// What the driving loop does about it.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Self::Pipeline(e) => e.severity(),
+            Self::Source(e) => e.severity(),
+            Self::L1(e) if e.is_temporary() => Severity::Temporary,
+            Self::L1(_) => Severity::Reset,
+            // The engine's own state is off (a block vanished): derive again from a reset.
+            Self::Engine(EngineError::InvalidForkchoiceState(_) | EngineError::UnknownPayload) => {
+                Severity::Reset
+            }
+            Self::Engine(_) | Self::Inconsistent(_) => Severity::Critical,
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! The verifier: drives derivation into the engine. Each derived block either confirms the
+//! unsafe block already there (consolidation) or is built through the Engine API, replacing
+//! the unsafe chain from that point; either way it becomes safe. A safe block becomes final
+//! when the L1 block its batch came from is finalized.
+//!
+//! Progress lives in the engine's store (its safe and finalized heads), so a restarted verifier
+//! resumes from a [`reset`](super::reset) point instead of from genesis.
+
+use std::collections::VecDeque;
+
+use alloy_eips::BlockNumberOrTag;
+use lamina_derive::{DerivedAttributes, Pipeline, Severity, Step};
+use lamina_engine::EngineHandle;
+use lamina_l1::chain::{DeriveL1, L1Chain};
+use lamina_protocol::{Hardfork, block::L2BlockInfo};
+
+use super::{
+    RollupError,
+    consolidate::mismatch,
+    drive::{self, Built, Heads},
+    l2::EngineL2,
+    reset,
+};
+
+/// Most safe blocks waiting for their L1 block to finalize (older ones are forgotten: a later
+/// block finalizes past them).
+const MAX_PENDING_FINAL: usize = 4096;
+
+/// What one verifier step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifierStep {
+    /// A derived block was built and is the new safe head.
+    Derived(L2BlockInfo),
+    /// The unsafe block matched the derived one and is now safe.
+    Consolidated(L2BlockInfo),
+    /// The engine refused the derived block; it was dropped (or, from Holocene, replaced by
+    /// its deposits only, which is the returned block).
+    Replaced(Option<L2BlockInfo>),
+    /// Derivation moved on without a block (more data read, or the next L1 block).
+    Progress,
+    /// L1 reorged (or the engine surprised us): derivation restarted below the new safe head.
+    Reset(L2BlockInfo),
+    /// Everything L1 has was derived; wait for L1.
+    Idle,
+}
+
+/// Counters of what the verifier did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifierStats {
+    /// Blocks built from derived attributes.
+    pub derived: u64,
+    /// Unsafe blocks confirmed.
+    pub consolidated: u64,
+    /// Derived blocks the engine refused.
+    pub invalid: u64,
+    /// Resets.
+    pub resets: u64,
+}
+
+/// A verifier over L1 chain `C` and the in-process engine.
+#[derive(Debug)]
+pub struct Verifier<C> {
+    l2: EngineL2,
+    l1: DeriveL1<C>,
+    pipeline: Pipeline<DeriveL1<C>, DeriveL1<C>, EngineL2>,
+    /// Safe blocks not yet final, each with the L1 block number its batch was read from.
+    pending_final: VecDeque<(L2BlockInfo, u64)>,
+    stats: VerifierStats,
+}
+
+impl<C: L1Chain> Verifier<C> {
+    /// A verifier resuming from the engine's safe head (genesis on a new chain).
+    pub async fn new(handle: EngineHandle, l1: DeriveL1<C>) -> Result<Self, RollupError> {
+        let l2 = EngineL2::new(handle.clone());
+        let pipeline = Pipeline::new(handle.rollup().clone(), l1.clone(), l1.clone(), l2.clone());
+        let mut v = Self {
+            l2,
+            l1,
+            pipeline,
+            pending_final: VecDeque::new(),
+            stats: VerifierStats::default(),
+        };
+        v.reset().await?;
+        Ok(v)
+    }
+
+    fn handle(&self) -> &EngineHandle {
+        self.l2.handle()
+    }
+
+    /// The safe head.
+    pub fn safe_head(&self) -> Result<L2BlockInfo, RollupError> {
+        let n = self.handle().store().forkchoice()?.safe.number;
+        self.block(n)
+    }
+
+    /// The finalized head.
+    pub fn finalized_head(&self) -> Result<L2BlockInfo, RollupError> {
+        let n = self.handle().store().forkchoice()?.finalized.number;
+        self.block(n)
+    }
+
+    /// What the verifier did so far.
+    pub const fn stats(&self) -> VerifierStats {
+        self.stats
+    }
+
+    /// The derivation pipeline (its origin, system config and counters).
+    pub const fn pipeline(&self) -> &Pipeline<DeriveL1<C>, DeriveL1<C>, EngineL2> {
+        &self.pipeline
+    }
+
+    fn block(&self, n: u64) -> Result<L2BlockInfo, RollupError> {
+        self.l2
+            .info(n)?
+            .ok_or_else(|| RollupError::Inconsistent(format!("L2 block {n} is missing")))
+    }
+
+    /// Restarts derivation from the [reset point](reset): unsafe blocks whose L1 origin left
+    /// the chain are unwound, and the safe head moves back a channel timeout (the blocks above
+    /// it are consolidated again as their batches are read).
+    pub async fn reset(&mut self) -> Result<L2BlockInfo, RollupError> {
+        let fc = self.handle().store().forkchoice()?;
+        let point = reset::find(&self.l2, self.l1.chain()).await?;
+        if point.unsafe_head.number < fc.head.number {
+            tracing::warn!(
+                target: "lamina::verifier",
+                from = fc.head.number,
+                to = point.unsafe_head.number,
+                "unsafe blocks on reorged-out L1 origins unwound"
+            );
+        }
+        drive::forkchoice(
+            self.handle(),
+            Heads { head: point.unsafe_head.hash, safe: Some(point.safe.hash), finalized: None },
+        )?;
+        self.pending_final.clear();
+        self.pipeline.reset(point.base, point.system_config);
+        self.stats.resets += 1;
+        Ok(point.safe)
+    }
+
+    /// One step: derive, then build or consolidate; a reset-worthy failure resets here and
+    /// is reported as [`VerifierStep::Reset`]. Temporary and critical failures are returned.
+    pub async fn step(&mut self) -> Result<VerifierStep, RollupError> {
+        match self.try_step().await {
+            Err(e) if e.severity() == Severity::Reset => {
+                tracing::warn!(target: "lamina::verifier", %e, "resetting derivation");
+                Ok(VerifierStep::Reset(self.reset().await?))
+            }
+            other => other,
+        }
+    }
+
+    async fn try_step(&mut self) -> Result<VerifierStep, RollupError> {
+        let safe = self.safe_head()?;
+        match self.pipeline.step(&safe).await? {
+            Step::Attributes(a) => self.apply(*a),
+            Step::Progress => Ok(VerifierStep::Progress),
+            Step::AdvancedOrigin(_) => {
+                self.finalize().await?;
+                Ok(VerifierStep::Progress)
+            }
+            Step::Idle => {
+                self.finalize().await?;
+                Ok(VerifierStep::Idle)
+            }
+        }
+    }
+
+    /// Steps until derivation waits for L1; returns the safe head.
+    pub async fn sync(&mut self) -> Result<L2BlockInfo, RollupError> {
+        while self.step().await? != VerifierStep::Idle {}
+        self.safe_head()
+    }
+
+    fn apply(&mut self, a: DerivedAttributes) -> Result<VerifierStep, RollupError> {
+        let handle = self.handle().clone();
+        let store = handle.store();
+        let (head_number, head_hash) =
+            store.head()?.ok_or_else(|| RollupError::Inconsistent("empty engine".into()))?;
+        let number = a.parent.number + 1;
+        if head_number >= number {
+            let header = store.header(number)?;
+            let txs = store.block_transactions(number)?.unwrap_or_default();
+            if let Some(header) = header {
+                match mismatch(&header, &txs, &a.attributes, a.parent.hash) {
+                    None => {
+                        let hash = header.hash_slow();
+                        drive::forkchoice(
+                            &handle,
+                            Heads { head: head_hash, safe: Some(hash), finalized: None },
+                        )?;
+                        let info = self.block(number)?;
+                        self.track(info, &a);
+                        self.stats.consolidated += 1;
+                        return Ok(VerifierStep::Consolidated(info));
+                    }
+                    Some(field) => tracing::info!(
+                        target: "lamina::verifier",
+                        number,
+                        field,
+                        "unsafe block differs from the derived one: replacing the unsafe chain"
+                    ),
+                }
+            }
+        }
+        let mut attrs = a.attributes.clone();
+        attrs.no_tx_pool = Some(true);
+        match drive::build_block(&handle, a.parent.hash, attrs, true)? {
+            Built::Head(_) => {
+                let info = self.block(number)?;
+                self.track(info, &a);
+                self.stats.derived += 1;
+                tracing::debug!(target: "lamina::verifier", number, hash = %info.hash, "derived");
+                Ok(VerifierStep::Derived(info))
+            }
+            Built::Invalid(why) => {
+                self.stats.invalid += 1;
+                let ts = a.attributes.payload_attributes.timestamp;
+                if !handle.rollup().is_active(Hardfork::Holocene, ts) {
+                    tracing::warn!(target: "lamina::verifier", number, why, "derived block invalid: dropped");
+                    return Ok(VerifierStep::Replaced(None));
+                }
+                // Holocene: the batch's txs are dropped, the deposits stay, and the rest of
+                // the channel goes with the batch (digest §4.11).
+                tracing::warn!(target: "lamina::verifier", number, why, "derived block invalid: deposits only");
+                self.pipeline.flush_channel();
+                let deposits = a.deposits_only();
+                let mut attrs = deposits.attributes.clone();
+                attrs.no_tx_pool = Some(true);
+                match drive::build_block(&handle, a.parent.hash, attrs, true)? {
+                    Built::Head(_) => {
+                        let info = self.block(number)?;
+                        self.track(info, &deposits);
+                        Ok(VerifierStep::Replaced(Some(info)))
+                    }
+                    Built::Invalid(why) => Err(RollupError::Inconsistent(format!(
+                        "the deposits-only block {number} is invalid too: {why}"
+                    ))),
+                }
+            }
+        }
+    }
+
+    fn track(&mut self, block: L2BlockInfo, a: &DerivedAttributes) {
+        if self.pending_final.len() == MAX_PENDING_FINAL {
+            self.pending_final.pop_front();
+        }
+        self.pending_final.push_back((block, a.derived_from.number));
+    }
+
+    /// Marks final the newest safe block whose batch came from a finalized L1 block.
+    async fn finalize(&mut self) -> Result<(), RollupError> {
+        let Some((_, first)) = self.pending_final.front() else { return Ok(()) };
+        let first = *first;
+        let Some(fin) = self.l1.chain().header(BlockNumberOrTag::Finalized).await? else {
+            return Ok(());
+        };
+        if fin.number < first {
+            return Ok(());
+        }
+        let mut last = None;
+        while let Some((b, from)) = self.pending_final.front() {
+            if *from > fin.number {
+                break;
+            }
+            last = Some(*b);
+            self.pending_final.pop_front();
+        }
+        if let Some(b) = last {
+            let head = self.handle().store().head()?.map(|(_, h)| h).unwrap_or(b.hash);
+            drive::forkchoice(self.handle(), Heads { head, safe: None, finalized: Some(b.hash) })?;
+            tracing::debug!(target: "lamina::verifier", number = b.number, "finalized");
+        }
+        Ok(())
+    }
+}

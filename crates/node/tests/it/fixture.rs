@@ -1,0 +1,156 @@
+//! A rollup on the dev L1: contracts deployed by `lamina deploy`'s code, engines opened from
+//! the deployment's genesis, and a batcher stand-in that posts blocks as a channel from the
+//! batcher account (until the batcher exists).
+
+use std::path::Path;
+
+use alloy_consensus::{SignableTransaction, TxEip1559};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, Bytes, TxKind, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use lamina_engine::{EngineConfig, EngineHandle, StoreOptions, pool::PoolConfig};
+use lamina_evm::{
+    PoolLimits,
+    genesis::{FeeVaultConfig, L2Genesis},
+};
+use lamina_l1::{
+    chain::{CacheSizes, CachedL1, DeriveL1},
+    deploy::{self, Addresses, DeployConfig},
+    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
+    txmgr::{TxCandidate, TxManager, TxManagerConfig},
+};
+use lamina_protocol::{
+    RollupConfig,
+    batch::SingleBatch,
+    channel::{BatchFormat, ChannelOut, CompressionConfig},
+    frame::{ChannelId, encode_batcher_data},
+};
+use op_alloy_consensus::OpTxEnvelope;
+
+/// The L1 chain the rollup node reads.
+pub(crate) type Chain = CachedL1<DevL1>;
+
+/// That chain as derivation reads it.
+pub(crate) type L1 = DeriveL1<Chain>;
+
+pub(crate) fn key(i: usize) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1).unwrap()
+}
+
+/// The dev L1 with the rollup deployed.
+pub(crate) struct Rollup {
+    pub(crate) l1: DevL1,
+    pub(crate) cfg: RollupConfig,
+    pub(crate) genesis_json: String,
+    pub(crate) addresses: Addresses,
+    channels: u8,
+}
+
+impl Rollup {
+    pub(crate) async fn new(dir: &Path) -> Self {
+        // The dev L1 mines at the wall clock: its genesis is now.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let config = DevL1Config { safe_depth: 2, finalized_depth: 4, ..DevL1Config::default() };
+        let l1 = DevL1::open(&dir.join("l1"), config, &DevL1Genesis::dev(now.as_secs())).unwrap();
+        let mgr = TxManager::new(l1.clone(), key(0), TxManagerConfig::dev()).await.unwrap();
+        let d =
+            deploy::deploy_to_dir(&mgr, &DeployConfig::dev(), &dir.join("chain")).await.unwrap();
+        Self {
+            l1,
+            cfg: d.rollup,
+            genesis_json: serde_json::to_string(&d.genesis).unwrap(),
+            addresses: d.addresses,
+            channels: 0,
+        }
+    }
+
+    /// The L1 as the rollup node reads it.
+    pub(crate) fn source(&self) -> L1 {
+        DeriveL1::new(CachedL1::new(self.l1.clone(), CacheSizes::default()))
+    }
+
+    /// An engine on this rollup's genesis in `dir`.
+    pub(crate) fn engine(&self, dir: &Path) -> EngineHandle {
+        let genesis =
+            L2Genesis::from_json(&self.genesis_json, &self.cfg, FeeVaultConfig::default()).unwrap();
+        let config = EngineConfig {
+            rollup: self.cfg.clone(),
+            pool: PoolConfig::default(),
+            store: StoreOptions::default(),
+            block_limits: PoolLimits::default(),
+        };
+        EngineHandle::open(dir, config, &genesis).unwrap()
+    }
+
+    /// Sends an L1 tx from dev account `who` and waits for it to succeed.
+    pub(crate) async fn send_l1(&self, who: usize, to: Address, input: Vec<u8>, value: U256) {
+        let mgr = TxManager::new(self.l1.clone(), key(who), TxManagerConfig::dev()).await.unwrap();
+        let c = TxCandidate {
+            to: TxKind::Call(to),
+            input: input.into(),
+            value,
+            gas_limit: None,
+            blobs: None,
+        };
+        assert!(mgr.send(c).await.unwrap().status(), "L1 tx to {to} succeeded");
+    }
+
+    /// Posts L2 blocks `from..=to` of `engine` as one span-batch channel from the batcher.
+    pub(crate) async fn post_batches(&mut self, engine: &EngineHandle, from: u64, to: u64) {
+        let store = engine.store();
+        let parent = store.header(from - 1).unwrap().unwrap();
+        let l2 = lamina_node::rollup::EngineL2::new(engine.clone());
+        let parent_epoch = l2.info(from - 1).unwrap().unwrap().l1_origin.number;
+        self.channels += 1;
+        let format = BatchFormat::Span {
+            genesis_time: self.cfg.genesis.l2_time,
+            block_time: self.cfg.block_time,
+            chain_id: self.cfg.l2_chain_id,
+            parent_epoch,
+        };
+        let mut ch = ChannelOut::new(
+            ChannelId::from([self.channels; 16]),
+            format,
+            CompressionConfig::BROTLI_10,
+            10_000_000,
+        );
+        let mut parent_hash = parent.hash_slow();
+        for n in from..=to {
+            let info = l2.info(n).unwrap().unwrap();
+            let txs = store.block_transactions(n).unwrap().unwrap();
+            ch.add_batch(SingleBatch {
+                parent_hash,
+                epoch_num: info.l1_origin.number,
+                epoch_hash: info.l1_origin.hash,
+                timestamp: info.timestamp,
+                transactions: txs.into_iter().filter(|t| t[0] != 0x7e).collect(),
+            })
+            .unwrap();
+            parent_hash = info.hash;
+        }
+        let data = encode_batcher_data(&ch.frames(100_000).unwrap());
+        self.send_l1(1, self.cfg.batch_inbox_address, data, U256::ZERO).await;
+    }
+}
+
+/// A signed L2 transfer.
+pub(crate) fn transfer(
+    cfg: &RollupConfig,
+    from: &PrivateKeySigner,
+    nonce: u64,
+    to: Address,
+) -> Bytes {
+    let tx = TxEip1559 {
+        chain_id: cfg.l2_chain_id,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1_000_000,
+        to: TxKind::Call(to),
+        value: U256::from(1_000 + nonce),
+        ..Default::default()
+    };
+    let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
+    OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into()
+}

@@ -1,0 +1,7 @@
+//! lamina-node integration tests: the rollup node's roles over real engines and the dev L1.
+
+// Test helpers outside #[test] fns unwrap too.
+#![allow(clippy::unwrap_used)]
+
+mod fixture;
+mod rollup;

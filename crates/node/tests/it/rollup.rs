@@ -1,0 +1,176 @@
+//! The sequencer and an independent verifier on the dev L1: the verifier, fed only from L1,
+//! reaches the sequencer's blocks (hashes, so state roots too), places deposits where the
+//! sequencer did, consolidates instead of re-executing on the sequencer's own engine, finalizes
+//! with L1, resumes after a restart without re-deriving, and follows L1 reorgs.
+
+use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::SolCall;
+use lamina_engine::EngineHandle;
+use lamina_l1::{chain::L1Chain, contracts::OptimismPortal};
+use lamina_node::rollup::{Sequencer, SequencerConfig, Verifier};
+use lamina_protocol::{block::L2BlockInfo, deposit::TxDeposit};
+
+use crate::fixture::{Chain, Rollup, key, transfer};
+
+fn config() -> SequencerConfig {
+    SequencerConfig { confirmation_depth: 0 }
+}
+
+async fn l1_head(r: &Rollup) -> u64 {
+    r.l1.header(BlockNumberOrTag::Latest).await.unwrap().unwrap().number
+}
+
+/// Sequences until the head's L1 origin reaches `origin` (at most 40 blocks).
+async fn sequence_to_origin(seq: &mut Sequencer<Chain>, origin: u64) -> L2BlockInfo {
+    for _ in 0..40 {
+        let b = seq.build_next().await.unwrap();
+        if b.l1_origin.number >= origin {
+            return b;
+        }
+    }
+    panic!("the sequencer never reached L1 origin {origin}");
+}
+
+fn hash_at(e: &EngineHandle, n: u64) -> alloy_primitives::B256 {
+    e.store().canonical_hash(n).unwrap().unwrap()
+}
+
+/// The user's deposits in block `n`.
+fn deposits_from(e: &EngineHandle, n: u64, user: Address) -> usize {
+    let txs = e.store().block_transactions(n).unwrap().unwrap();
+    txs.iter()
+        .filter(|t| t[0] == 0x7e)
+        .filter_map(|t| TxDeposit::decode_2718(t).ok())
+        .filter(|d| d.from == user)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rollup::new(dir.path()).await;
+    let a = r.engine(&dir.path().join("sequencer"));
+    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+
+    // L2 txs in the pool, a deposit on L1, blocks up to the deposit's epoch and past it.
+    let sender = key(6);
+    for nonce in 0..3 {
+        a.send_raw_transaction(&transfer(&r.cfg, &sender, nonce, Address::repeat_byte(6))).unwrap();
+    }
+    seq.build_next().await.unwrap();
+    let user = key(5);
+    let deposit = OptimismPortal::depositTransactionCall {
+        _to: Address::repeat_byte(0x44),
+        _value: U256::from(5),
+        _gasLimit: 100_000,
+        _isCreation: false,
+        _data: Bytes::new(),
+    };
+    r.send_l1(5, r.addresses.optimism_portal, deposit.abi_encode(), U256::from(5)).await;
+    let deposit_l1 = l1_head(&r).await;
+    a.send_raw_transaction(&transfer(&r.cfg, &sender, 3, Address::repeat_byte(6))).unwrap();
+    let mut head = sequence_to_origin(&mut seq, deposit_l1).await;
+    for _ in 0..2 {
+        head = seq.build_next().await.unwrap();
+    }
+    let n = head.number;
+    let with_deposit = (1..=n).find(|b| deposits_from(&a, *b, user.address()) == 1).unwrap();
+    let info = lamina_node::rollup::EngineL2::new(a.clone()).info(with_deposit).unwrap().unwrap();
+    assert_eq!((info.l1_origin.number, info.seq_num), (deposit_l1, 0), "first block of its epoch");
+    let sent: usize =
+        (1..=n).map(|b| a.store().block_transactions(b).unwrap().unwrap().len()).sum();
+    assert!(sent >= n as usize + 5, "L1-info txs, 4 transfers and the deposit are in");
+
+    // The batcher's stand-in posts them; a verifier with its own engine derives them.
+    r.post_batches(&a, 1, n).await;
+    let b_dir = dir.path().join("verifier");
+    let b = r.engine(&b_dir);
+    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
+    let safe = v.sync().await.unwrap();
+    assert_eq!(safe.number, n);
+    for k in 1..=n {
+        assert_eq!(hash_at(&b, k), hash_at(&a, k), "block {k}");
+    }
+    assert_eq!(
+        b.store().header(n).unwrap().unwrap().state_root,
+        a.store().header(n).unwrap().unwrap().state_root
+    );
+    assert_eq!(deposits_from(&b, with_deposit, user.address()), 1);
+    assert_eq!(v.stats().derived, n);
+
+    // On the sequencer's own engine, derivation confirms the unsafe blocks without rebuilding.
+    let mut own = Verifier::new(a.clone(), r.source()).await.unwrap();
+    assert_eq!(own.sync().await.unwrap().hash, head.hash);
+    assert_eq!((own.stats().consolidated, own.stats().derived), (n, 0));
+    drop(own);
+
+    // Finality follows L1's: once the batch's L1 block is final, so are the blocks.
+    for _ in 0..5 {
+        r.l1.mine().unwrap();
+    }
+    v.sync().await.unwrap();
+    assert_eq!(v.finalized_head().unwrap().number, n);
+
+    // Restart: the verifier resumes from its store, deriving only what is new.
+    drop(v);
+    drop(b);
+    let b = r.engine(&b_dir);
+    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
+    assert_eq!(v.safe_head().unwrap().number, n, "progress survived the restart");
+    a.send_raw_transaction(&transfer(&r.cfg, &sender, 4, Address::repeat_byte(6))).unwrap();
+    for _ in 0..3 {
+        head = seq.build_next().await.unwrap();
+    }
+    let m = head.number;
+    r.post_batches(&a, n + 1, m).await;
+    assert_eq!(v.sync().await.unwrap().hash, head.hash);
+    assert_eq!(v.stats().derived, m - n, "nothing before the restart was derived again");
+
+    // An L1 reorg takes the next batch out: the safe head moves back; re-posted, it returns.
+    for _ in 0..3 {
+        head = seq.build_next().await.unwrap();
+    }
+    let k = head.number;
+    r.post_batches(&a, m + 1, k).await;
+    assert_eq!(v.sync().await.unwrap().number, k);
+    r.l1.reorg(1, &[]).unwrap();
+    r.l1.mine().unwrap();
+    let after = v.sync().await.unwrap();
+    assert!(after.number <= m, "safe head {} moved back below the reorged batch", after.number);
+    assert!(v.stats().resets >= 2);
+    r.post_batches(&a, m + 1, k).await;
+    let safe = v.sync().await.unwrap();
+    assert_eq!((safe.number, safe.hash), (k, head.hash), "converged again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Rollup::new(dir.path()).await;
+    let a = r.engine(&dir.path().join("sequencer"));
+    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    let top = l1_head(&r).await;
+    let head = sequence_to_origin(&mut seq, top).await;
+    let old_origin = head.l1_origin;
+    let first_on_it = (1..=head.number)
+        .find(|n| {
+            lamina_node::rollup::EngineL2::new(a.clone()).info(*n).unwrap().unwrap().l1_origin
+                == old_origin
+        })
+        .unwrap();
+
+    r.l1.reorg(1, &[]).unwrap();
+    let rebuilt = seq.build_next().await.unwrap();
+    assert_eq!(rebuilt.number, first_on_it, "the blocks on the lost origin were unwound");
+    assert_ne!(rebuilt.l1_origin, old_origin);
+    let canonical = r.l1.header(BlockNumberOrTag::Number(rebuilt.l1_origin.number)).await;
+    assert_eq!(canonical.unwrap().unwrap().hash(), rebuilt.l1_origin.hash);
+
+    // Restart: the sequencer continues from the engine's head.
+    drop(seq);
+    drop(a);
+    let a = r.engine(&dir.path().join("sequencer"));
+    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    assert_eq!(seq.build_next().await.unwrap().number, rebuilt.number + 1);
+}
