@@ -109,6 +109,24 @@ impl EngineNode {
     }
 }
 
+/// Opens (or creates) the engine of chain `rollup` with the op-geth-format genesis
+/// `genesis_json` in `datadir`, with default pool and block limits: what the rollup node's
+/// roles run on in process.
+pub fn open_engine(
+    datadir: &std::path::Path,
+    genesis_json: &str,
+    rollup: &RollupConfig,
+) -> Result<EngineHandle, NodeError> {
+    let genesis = L2Genesis::from_json(genesis_json, rollup, FeeVaultConfig::default())?;
+    let config = EngineConfig {
+        rollup: rollup.clone(),
+        pool: PoolConfig::default(),
+        store: StoreOptions::default(),
+        block_limits: PoolLimits::default(),
+    };
+    Ok(EngineHandle::open(datadir, config, &genesis)?)
+}
+
 /// The dev sequencer's loop: one block per tick, at the wall-clock second.
 async fn sequence(handle: EngineHandle, every: Duration) {
     let mut seq = DevSequencer::new(handle);

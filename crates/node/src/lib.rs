@@ -15,5 +15,6 @@ pub mod engine;
 pub mod rollup;
 
 pub use dev_l1::{DevL1Node, DevL1NodeConfig};
-pub use engine::{EngineNode, EngineNodeConfig, NodeError};
+pub use engine::{EngineNode, EngineNodeConfig, NodeError, open_engine};
+pub use lamina_engine::EngineHandle;
 pub use lamina_engine::{Retention, pool::PoolConfig};

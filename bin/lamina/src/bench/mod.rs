@@ -3,6 +3,7 @@
 //! numbers, are what survive a noisy shared machine).
 
 mod deploy;
+mod derive;
 mod l1;
 mod rpc;
 
@@ -18,6 +19,9 @@ pub(crate) enum BenchCommand {
     L1(l1::L1BenchArgs),
     /// `lamina deploy`'s wall time on the dev L1 (in process and over RPC) and on anvil.
     Deploy(deploy::DeployBenchArgs),
+    /// Derivation plus execution: a fresh verifier derives a synthetic chain of transfers
+    /// from the dev L1 (blocks/s, Mgas/s, MB/s of batch data), next to the sequencer's rate.
+    Derive(derive::DeriveBenchArgs),
 }
 
 pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
@@ -25,5 +29,6 @@ pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
         BenchCommand::Rpc(args) => rpc::run(args),
         BenchCommand::L1(args) => l1::run(args),
         BenchCommand::Deploy(args) => deploy::run(args),
+        BenchCommand::Derive(args) => derive::run(args),
     }
 }

@@ -9,17 +9,13 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use lamina_engine::{EngineConfig, EngineHandle, StoreOptions, pool::PoolConfig};
-use lamina_evm::{
-    PoolLimits,
-    genesis::{FeeVaultConfig, L2Genesis},
-};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1},
     deploy::{self, Addresses, DeployConfig},
     dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
+use lamina_node::EngineHandle;
 use lamina_protocol::{
     RollupConfig,
     batch::SingleBatch,
@@ -72,15 +68,7 @@ impl Rollup {
 
     /// An engine on this rollup's genesis in `dir`.
     pub(crate) fn engine(&self, dir: &Path) -> EngineHandle {
-        let genesis =
-            L2Genesis::from_json(&self.genesis_json, &self.cfg, FeeVaultConfig::default()).unwrap();
-        let config = EngineConfig {
-            rollup: self.cfg.clone(),
-            pool: PoolConfig::default(),
-            store: StoreOptions::default(),
-            block_limits: PoolLimits::default(),
-        };
-        EngineHandle::open(dir, config, &genesis).unwrap()
+        lamina_node::open_engine(dir, &self.genesis_json, &self.cfg).unwrap()
     }
 
     /// Sends an L1 tx from dev account `who` and waits for it to succeed.

@@ -6,8 +6,8 @@
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
-use lamina_engine::EngineHandle;
 use lamina_l1::{chain::L1Chain, contracts::OptimismPortal};
+use lamina_node::EngineHandle;
 use lamina_node::rollup::{Sequencer, SequencerConfig, Verifier};
 use lamina_protocol::{block::L2BlockInfo, deposit::TxDeposit};
 
