@@ -8,10 +8,15 @@ pub mod drive;
 mod error;
 pub mod l2;
 pub mod reset;
+pub mod rpc;
 pub mod sequencer;
+pub mod service;
+pub mod status;
 pub mod verifier;
 
 pub use error::RollupError;
 pub use l2::EngineL2;
 pub use sequencer::{Sequencer, SequencerConfig};
+pub use service::{Mode, RollupNode, RollupNodeConfig};
+pub use status::SyncStatus;
 pub use verifier::{Verifier, VerifierStats, VerifierStep};

@@ -88,6 +88,11 @@ impl<C: L1Chain> Verifier<C> {
         self.l2.handle()
     }
 
+    /// The engine it drives.
+    pub fn engine(&self) -> &EngineHandle {
+        self.l2.handle()
+    }
+
     /// The safe head.
     pub fn safe_head(&self) -> Result<L2BlockInfo, RollupError> {
         let n = self.handle().store().forkchoice()?.safe.number;

@@ -5,3 +5,4 @@
 
 mod fixture;
 mod rollup;
+mod service;

@@ -1,0 +1,157 @@
+//! The rollup node's JSON-RPC (op-node's `optimism_` namespace, and `admin_` when enabled):
+//! sync status, output roots, the rollup config, the version, and the sequencer and
+//! derivation switches. Shapes follow op-node so its clients (the proposer, dashboards, viem's
+//! op-stack actions) read them unchanged.
+
+use std::sync::{Arc, atomic::Ordering};
+
+use alloy_primitives::{B256, U64};
+use jsonrpsee::{
+    RpcModule,
+    types::{ErrorObject, ErrorObjectOwned},
+};
+use lamina_engine::EngineHandle;
+use lamina_protocol::{output_root::OutputRootV0, predeploys::L2_TO_L1_MESSAGE_PASSER};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::{
+    EngineL2,
+    service::{Control, Mode, RollupNode},
+    status::{L2Ref, SyncStatus},
+};
+
+/// `optimism_outputAtBlock`'s answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputResponse {
+    /// Output root version (zero).
+    pub version: B256,
+    /// The output root.
+    pub output_root: B256,
+    /// The block.
+    pub block_ref: L2Ref,
+    /// The L2ToL1MessagePasser's storage root.
+    pub withdrawal_storage_root: B256,
+    /// The block's state root.
+    pub state_root: B256,
+    /// The node's status when answering.
+    pub sync_status: SyncStatus,
+}
+
+struct Ctx {
+    engine: EngineHandle,
+    status: watch::Receiver<SyncStatus>,
+    control: Arc<Control>,
+}
+
+fn error(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObject::owned(code, msg.into(), None::<()>)
+}
+
+/// The output root of canonical block `number`.
+pub fn output_at(engine: &EngineHandle, number: u64) -> Result<(OutputRootV0, L2Ref), String> {
+    let store = engine.store();
+    let header =
+        store.header(number).map_err(|e| e.to_string())?.ok_or("block not found".to_string())?;
+    let view = store.state_at(number).map_err(|e| format!("state of block {number}: {e}"))?;
+    let passer = view.account(&L2_TO_L1_MESSAGE_PASSER).map_err(|e| e.to_string())?;
+    let info = EngineL2::new(engine.clone())
+        .info(number)
+        .map_err(|e| e.to_string())?
+        .ok_or("block not found".to_string())?;
+    let output = OutputRootV0 {
+        state_root: header.state_root,
+        message_passer_storage_root: passer
+            .map(|a| a.storage_root)
+            .unwrap_or(alloy_trie::EMPTY_ROOT_HASH),
+        block_hash: info.hash,
+    };
+    Ok((output, info.into()))
+}
+
+/// The node's RPC module; `admin` adds the `admin_` methods.
+pub fn module(node: &RollupNode, admin: bool) -> RpcModule<()> {
+    let ctx = Arc::new(Ctx {
+        engine: node.engine.clone(),
+        status: node.status.clone(),
+        control: node.control.clone(),
+    });
+    let mut m = RpcModule::new(());
+    let c = ctx.clone();
+    let r = m.register_method("optimism_syncStatus", move |_, _, _| {
+        Ok::<_, ErrorObjectOwned>(c.status.borrow().clone())
+    });
+    log_err(r.map(|_| ()));
+    let c = ctx.clone();
+    let r = m.register_blocking_method("optimism_outputAtBlock", move |p, _, _| {
+        let (number,): (U64,) = p.parse()?;
+        let (output, block_ref) = output_at(&c.engine, number.to())
+            .map_err(|e| error(-32000, format!("output at block {number}: {e}")))?;
+        Ok::<_, ErrorObjectOwned>(OutputResponse {
+            version: OutputRootV0::VERSION,
+            output_root: output.hash(),
+            block_ref,
+            withdrawal_storage_root: output.message_passer_storage_root,
+            state_root: output.state_root,
+            sync_status: c.status.borrow().clone(),
+        })
+    });
+    log_err(r.map(|_| ()));
+    let c = ctx.clone();
+    let r = m.register_method("optimism_rollupConfig", move |_, _, _| {
+        Ok::<_, ErrorObjectOwned>(c.engine.rollup().clone())
+    });
+    log_err(r.map(|_| ()));
+    let r = m.register_method("optimism_version", |_, _, _| {
+        format!("lamina/v{}", env!("CARGO_PKG_VERSION"))
+    });
+    log_err(r.map(|_| ()));
+    if admin {
+        admin_methods(&mut m, &ctx);
+    }
+    m
+}
+
+fn admin_methods(m: &mut RpcModule<()>, ctx: &Arc<Ctx>) {
+    let c = ctx.clone();
+    let r = m.register_method("admin_sequencerActive", move |_, _, _| {
+        c.control.sequencer_active.load(Ordering::SeqCst)
+    });
+    log_err(r.map(|_| ()));
+    let c = ctx.clone();
+    let r = m.register_method("admin_startSequencer", move |p, _, _| {
+        if c.control.mode != Mode::Sequencer {
+            return Err(error(-32000, "not a sequencer"));
+        }
+        let (hash,): (B256,) = p.parse()?;
+        let head = c.status.borrow().unsafe_l2.hash;
+        if hash != head {
+            return Err(error(-32000, format!("block {hash} is not the unsafe head {head}")));
+        }
+        if c.control.sequencer_active.swap(true, Ordering::SeqCst) {
+            return Err(error(-32000, "sequencer already running"));
+        }
+        Ok(())
+    });
+    log_err(r.map(|_| ()));
+    let c = ctx.clone();
+    let r = m.register_method("admin_stopSequencer", move |_, _, _| {
+        if !c.control.sequencer_active.swap(false, Ordering::SeqCst) {
+            return Err(error(-32000, "sequencer not running"));
+        }
+        Ok(c.status.borrow().unsafe_l2.hash)
+    });
+    log_err(r.map(|_| ()));
+    let c = ctx.clone();
+    let r = m.register_method("admin_resetDerivationPipeline", move |_, _, _| {
+        c.control.reset_requested.store(true, Ordering::SeqCst);
+    });
+    log_err(r.map(|_| ()));
+}
+
+fn log_err(r: Result<(), jsonrpsee::core::RegisterMethodError>) {
+    if let Err(e) = r {
+        tracing::error!(target: "lamina::rpc", %e, "method not registered");
+    }
+}

@@ -1,0 +1,230 @@
+//! The rollup node as a running service: one task that sequences when a block is due (in
+//! sequencer mode, while the sequencer is active) and derives whatever L1 holds, publishing a
+//! [`SyncStatus`] after each round. Sequencing and derivation share one task, so they never
+//! race on the engine; a round derives a bounded number of steps so blocks stay on time.
+//!
+//! Failures never kill the loop: temporary ones wait a poll interval, resets are done by the
+//! verifier, critical ones are logged and retried after a longer pause (an operator can also
+//! reset derivation over `admin_resetDerivationPipeline`).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use alloy_eips::BlockNumberOrTag;
+use lamina_derive::Severity;
+use lamina_engine::EngineHandle;
+use lamina_l1::chain::{DeriveL1, L1Chain};
+use lamina_protocol::block::L2BlockInfo;
+use tokio::{sync::watch, task::JoinHandle};
+
+use super::{
+    EngineL2, RollupError, Sequencer, SequencerConfig, Verifier, VerifierStep,
+    status::{L1Ref, SyncStatus},
+};
+
+/// Which role the node plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Builds blocks and derives (consolidating its own blocks).
+    Sequencer,
+    /// Derives only.
+    Verifier,
+}
+
+/// How the node runs.
+#[derive(Debug, Clone)]
+pub struct RollupNodeConfig {
+    /// The role.
+    pub mode: Mode,
+    /// Sequencer settings.
+    pub sequencer: SequencerConfig,
+    /// Start with the sequencer stopped (`admin_startSequencer` starts it).
+    pub sequencer_stopped: bool,
+    /// How long to wait when L1 has nothing new.
+    pub poll_interval: Duration,
+}
+
+impl Default for RollupNodeConfig {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Verifier,
+            sequencer: SequencerConfig::default(),
+            sequencer_stopped: false,
+            poll_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What the RPC and the loop share.
+#[derive(Debug)]
+pub struct Control {
+    /// Whether the sequencer builds blocks.
+    pub sequencer_active: AtomicBool,
+    /// Set by `admin_resetDerivationPipeline`; the loop resets and clears it.
+    pub reset_requested: AtomicBool,
+    /// The mode.
+    pub mode: Mode,
+}
+
+/// A running rollup node.
+#[derive(Debug)]
+pub struct RollupNode {
+    /// The engine it drives.
+    pub engine: EngineHandle,
+    /// The latest status.
+    pub status: watch::Receiver<SyncStatus>,
+    /// Sequencer and reset switches.
+    pub control: Arc<Control>,
+    task: JoinHandle<()>,
+}
+
+/// Most derivation steps per round before the sequencer gets a turn.
+const STEPS_PER_ROUND: usize = 512;
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+impl RollupNode {
+    /// Starts the node on `engine` over L1 `l1` (on the current multi-threaded runtime).
+    pub async fn start<C: L1Chain + 'static>(
+        engine: EngineHandle,
+        l1: DeriveL1<C>,
+        config: RollupNodeConfig,
+    ) -> Result<Self, RollupError> {
+        let verifier = Verifier::new(engine.clone(), l1.clone()).await?;
+        let sequencer = (config.mode == Mode::Sequencer)
+            .then(|| Sequencer::new(engine.clone(), l1.clone(), config.sequencer));
+        let control = Arc::new(Control {
+            sequencer_active: AtomicBool::new(
+                config.mode == Mode::Sequencer && !config.sequencer_stopped,
+            ),
+            reset_requested: AtomicBool::new(false),
+            mode: config.mode,
+        });
+        let first = status(&engine, &l1, &verifier).await.unwrap_or_default();
+        let (tx, status) = watch::channel(first);
+        let task = tokio::spawn(run(verifier, sequencer, l1, control.clone(), tx, config));
+        Ok(Self { engine, status, control, task })
+    }
+
+    /// The latest status.
+    pub fn sync_status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Stops the loop.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+async fn run<C: L1Chain + 'static>(
+    mut verifier: Verifier<C>,
+    mut sequencer: Option<Sequencer<C>>,
+    l1: DeriveL1<C>,
+    control: Arc<Control>,
+    publish: watch::Sender<SyncStatus>,
+    config: RollupNodeConfig,
+) {
+    loop {
+        let mut pause = config.poll_interval;
+        if control.reset_requested.swap(false, Ordering::SeqCst)
+            && let Err(e) = verifier.reset().await
+        {
+            tracing::error!(target: "lamina::node", %e, "reset failed");
+        }
+        if let Some(seq) = sequencer.as_mut()
+            && control.sequencer_active.load(Ordering::SeqCst)
+        {
+            match seq.next_time() {
+                Ok(t) if t <= now() => {
+                    if let Err(e) = seq.build_next().await {
+                        tracing::warn!(target: "lamina::sequencer", %e, "block not built");
+                    }
+                    // Behind the clock (a restart): build the next one right away.
+                    pause = Duration::ZERO;
+                }
+                Ok(t) => pause = pause.min(Duration::from_secs(t - now())),
+                Err(e) => tracing::error!(target: "lamina::sequencer", %e, "no head"),
+            }
+        }
+        let mut busy = false;
+        for _ in 0..STEPS_PER_ROUND {
+            match verifier.step().await {
+                Ok(VerifierStep::Idle) => {
+                    busy = false;
+                    break;
+                }
+                Ok(_) => busy = true,
+                Err(e) => {
+                    busy = false;
+                    match e.severity() {
+                        Severity::Critical => {
+                            tracing::error!(target: "lamina::node", %e, "derivation halted; retrying");
+                            pause = pause.max(Duration::from_secs(2));
+                        }
+                        _ => tracing::debug!(target: "lamina::node", %e, "derivation waits"),
+                    }
+                    break;
+                }
+            }
+        }
+        if let Ok(s) = status(verifier.engine(), &l1, &verifier).await {
+            publish.send_replace(s);
+        }
+        if !busy && !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+async fn l1_ref<C: L1Chain>(l1: &DeriveL1<C>, at: BlockNumberOrTag) -> Result<L1Ref, RollupError> {
+    Ok(l1
+        .chain()
+        .header(at)
+        .await?
+        .map(|h| L1Ref {
+            hash: h.hash(),
+            number: h.number,
+            parent_hash: h.parent_hash,
+            timestamp: h.timestamp,
+        })
+        .unwrap_or_default())
+}
+
+/// The status now.
+async fn status<C: L1Chain>(
+    engine: &EngineHandle,
+    l1: &DeriveL1<C>,
+    verifier: &Verifier<C>,
+) -> Result<SyncStatus, RollupError> {
+    let l2 = EngineL2::new(engine.clone());
+    let fc = engine.store().forkchoice()?;
+    let info = |n: u64| -> Result<L2BlockInfo, RollupError> {
+        l2.info(n)?.ok_or_else(|| RollupError::Inconsistent(format!("L2 block {n} missing")))
+    };
+    let (unsafe_l2, safe_l2) = (info(fc.head.number)?.into(), info(fc.safe.number)?.into());
+    let finalized_l1 = l1_ref(l1, BlockNumberOrTag::Finalized).await?;
+    Ok(SyncStatus {
+        current_l1: verifier.pipeline().origin().map(L1Ref::from).unwrap_or_default(),
+        current_l1_finalized: finalized_l1,
+        head_l1: l1_ref(l1, BlockNumberOrTag::Latest).await?,
+        safe_l1: l1_ref(l1, BlockNumberOrTag::Safe).await?,
+        finalized_l1,
+        unsafe_l2,
+        safe_l2,
+        finalized_l2: info(fc.finalized.number)?.into(),
+        pending_safe_l2: safe_l2,
+        cross_unsafe_l2: unsafe_l2,
+        local_safe_l2: safe_l2,
+    })
+}
