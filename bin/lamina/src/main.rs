@@ -10,6 +10,7 @@ mod decode;
 mod deploy;
 mod engine;
 mod l1;
+mod node;
 
 /// Lamina: an OP Stack rollup in one binary.
 #[derive(Debug, Parser)]
@@ -28,6 +29,8 @@ enum Command {
     /// Deploy a new chain's L1 contracts and write its rollup.json, genesis.json and
     /// addresses.json.
     Deploy(deploy::DeployArgs),
+    /// Run the rollup node (sequencer or verifier) with its in-process engine.
+    Node(node::NodeArgs),
     /// Run the dev L1 alone: an anvil-like Ethereum chain with funded dev accounts.
     L1(l1::L1Args),
     /// Whole-system benchmarks.
@@ -62,6 +65,13 @@ fn main() -> ExitCode {
             }
         },
         Command::L1(args) => match l1::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Node(args) => match node::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -9,3 +9,4 @@ mod clients;
 mod decode;
 mod deploy;
 mod l1;
+mod node;

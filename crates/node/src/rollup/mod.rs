@@ -7,6 +7,7 @@ pub mod consolidate;
 pub mod drive;
 mod error;
 pub mod l2;
+pub mod launch;
 pub mod reset;
 pub mod rpc;
 pub mod sequencer;
@@ -16,6 +17,7 @@ pub mod verifier;
 
 pub use error::RollupError;
 pub use l2::EngineL2;
+pub use launch::{LaunchError, LaunchedNode, RollupLaunchConfig};
 pub use sequencer::{Sequencer, SequencerConfig};
 pub use service::{Mode, RollupNode, RollupNodeConfig};
 pub use status::SyncStatus;

@@ -1,0 +1,126 @@
+//! `lamina node`: the rollup node — derivation from L1 into the in-process engine, as a
+//! verifier or as the sequencer — with the engine's public JSON-RPC and the node's own
+//! (`optimism_`, and `admin_` when enabled).
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
+
+use clap::{Args, ValueEnum};
+use eyre::{WrapErr, eyre};
+use lamina_l1::chain::RpcL1Config;
+use lamina_node::{
+    EngineNodeConfig, PoolConfig, Retention,
+    rollup::{LaunchedNode, Mode, RollupLaunchConfig, RollupNodeConfig, SequencerConfig},
+};
+use lamina_protocol::RollupConfig;
+
+/// The node's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModeArg {
+    /// Build blocks and derive.
+    Sequencer,
+    /// Derive only.
+    Verifier,
+}
+
+/// Flags of `lamina node`.
+#[derive(Debug, Args)]
+pub(crate) struct NodeArgs {
+    /// The node's role.
+    #[arg(long, value_enum, default_value = "verifier")]
+    mode: ModeArg,
+    /// op-node's rollup.json.
+    #[arg(long)]
+    rollup_config: PathBuf,
+    /// The L2 genesis (op-geth format) of the in-process engine.
+    #[arg(long)]
+    genesis: PathBuf,
+    /// Where the engine's chain is stored.
+    #[arg(long)]
+    datadir: PathBuf,
+    /// The L1 JSON-RPC URL.
+    #[arg(long = "l1-rpc")]
+    l1_rpc: String,
+    /// The L1 beacon API URL (blobs); without it, blob batches cannot be read.
+    #[arg(long = "l1-beacon")]
+    l1_beacon: Option<String>,
+    /// Node RPC (`optimism_`, `admin_`) address.
+    #[arg(long = "rpc.addr", default_value = "127.0.0.1")]
+    rpc_addr: IpAddr,
+    /// Node RPC port (0: any free port).
+    #[arg(long = "rpc.port", default_value_t = 7545)]
+    rpc_port: u16,
+    /// Serve the `admin_` methods.
+    #[arg(long = "rpc.enable-admin")]
+    enable_admin: bool,
+    /// The engine's public JSON-RPC address.
+    #[arg(long = "http.addr", default_value = "127.0.0.1")]
+    http_addr: IpAddr,
+    /// The engine's public JSON-RPC port (0: any free port).
+    #[arg(long = "http.port", default_value_t = 9545)]
+    http_port: u16,
+    /// L1 blocks the sequencer leaves between its origin and the L1 head.
+    #[arg(long = "sequencer.l1-confs", default_value_t = 4)]
+    l1_confs: u64,
+    /// Start with the sequencer stopped (`admin_startSequencer` starts it).
+    #[arg(long = "sequencer.stopped")]
+    sequencer_stopped: bool,
+    /// Milliseconds between L1 polls when there is nothing new.
+    #[arg(long = "l1.poll-interval", default_value_t = 500)]
+    poll_ms: u64,
+}
+
+pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
+    let read = |p: &PathBuf| {
+        std::fs::read_to_string(p).wrap_err_with(|| format!("reading {}", p.display()))
+    };
+    let rollup = RollupConfig::from_json(&read(&args.rollup_config)?)?;
+    let parse = |u: &str, what: &str| -> eyre::Result<url::Url> {
+        u.parse().map_err(|e| eyre!("{what} URL {u}: {e}"))
+    };
+    let mut l1 = RpcL1Config::new(parse(&args.l1_rpc, "--l1-rpc")?);
+    if let Some(b) = &args.l1_beacon {
+        l1 = l1.with_beacon(parse(b, "--l1-beacon")?);
+    }
+    let config = RollupLaunchConfig {
+        engine: EngineNodeConfig {
+            genesis_json: read(&args.genesis)?,
+            rollup: Some(rollup),
+            datadir: args.datadir.clone(),
+            http: Some(SocketAddr::new(args.http_addr, args.http_port)),
+            auth: None,
+            jwt: alloy_rpc_types_engine::JwtSecret::random(),
+            retention: Retention::Archive,
+            dev_block_time: None,
+            max_da_bytes: None,
+            pool: PoolConfig::default(),
+        },
+        l1,
+        node: RollupNodeConfig {
+            mode: match args.mode {
+                ModeArg::Sequencer => Mode::Sequencer,
+                ModeArg::Verifier => Mode::Verifier,
+            },
+            sequencer: SequencerConfig { confirmation_depth: args.l1_confs },
+            sequencer_stopped: args.sequencer_stopped,
+            poll_interval: Duration::from_millis(args.poll_ms.max(1)),
+        },
+        rpc: SocketAddr::new(args.rpc_addr, args.rpc_port),
+        admin: args.enable_admin,
+    };
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+        let node = LaunchedNode::start(config).await?;
+        // One line per server on stdout, for scripts that start us on port 0.
+        if let Some((addr, _)) = &node.engine.servers.http {
+            println!("http: {addr}");
+        }
+        println!("rpc: {}", node.rpc.0);
+        tokio::signal::ctrl_c().await?;
+        tracing::info!(target: "lamina::node", "shutting down");
+        node.stop().await;
+        Ok(())
+    })
+}
