@@ -87,9 +87,29 @@ impl Rollup {
     /// Posts L2 blocks `from..=to` of `engine` as one span-batch channel from the batcher.
     pub(crate) async fn post_batches(&mut self, engine: &EngineHandle, from: u64, to: u64) {
         let store = engine.store();
-        let parent = store.header(from - 1).unwrap().unwrap();
         let l2 = lamina_node::rollup::EngineL2::new(engine.clone());
-        let parent_epoch = l2.info(from - 1).unwrap().unwrap().l1_origin.number;
+        let parent = l2.info(from - 1).unwrap().unwrap();
+        let mut parent_hash = parent.hash;
+        let mut batches = Vec::new();
+        for n in from..=to {
+            let info = l2.info(n).unwrap().unwrap();
+            let txs = store.block_transactions(n).unwrap().unwrap();
+            batches.push(SingleBatch {
+                parent_hash,
+                epoch_num: info.l1_origin.number,
+                epoch_hash: info.l1_origin.hash,
+                timestamp: info.timestamp,
+                transactions: txs.into_iter().filter(|t| t[0] != 0x7e).collect(),
+            });
+            parent_hash = info.hash;
+        }
+        let data = self.channel(&batches, parent.l1_origin.number);
+        self.send_l1(1, self.cfg.batch_inbox_address, data, U256::ZERO).await;
+    }
+
+    /// A new span-batch channel holding `batches` (the first builds on a block of epoch
+    /// `parent_epoch`), as batcher-tx calldata.
+    pub(crate) fn channel(&mut self, batches: &[SingleBatch], parent_epoch: u64) -> Vec<u8> {
         self.channels += 1;
         let format = BatchFormat::Span {
             genesis_time: self.cfg.genesis.l2_time,
@@ -103,22 +123,10 @@ impl Rollup {
             CompressionConfig::BROTLI_10,
             10_000_000,
         );
-        let mut parent_hash = parent.hash_slow();
-        for n in from..=to {
-            let info = l2.info(n).unwrap().unwrap();
-            let txs = store.block_transactions(n).unwrap().unwrap();
-            ch.add_batch(SingleBatch {
-                parent_hash,
-                epoch_num: info.l1_origin.number,
-                epoch_hash: info.l1_origin.hash,
-                timestamp: info.timestamp,
-                transactions: txs.into_iter().filter(|t| t[0] != 0x7e).collect(),
-            })
-            .unwrap();
-            parent_hash = info.hash;
+        for b in batches {
+            ch.add_batch(b.clone()).unwrap();
         }
-        let data = encode_batcher_data(&ch.frames(100_000).unwrap());
-        self.send_l1(1, self.cfg.batch_inbox_address, data, U256::ZERO).await;
+        encode_batcher_data(&ch.frames(100_000).unwrap())
     }
 }
 

@@ -174,3 +174,90 @@ async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
     let mut seq = Sequencer::new(a.clone(), r.source(), config());
     assert_eq!(seq.build_next().await.unwrap().number, rebuilt.number + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_batcher_data_never_changes_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rollup::new(dir.path()).await;
+    let a = r.engine(&dir.path().join("sequencer"));
+    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    let sender = key(6);
+    a.send_raw_transaction(&transfer(&r.cfg, &sender, 0, Address::repeat_byte(6))).unwrap();
+    let mut head = seq.build_next().await.unwrap();
+    for _ in 0..3 {
+        head = seq.build_next().await.unwrap();
+    }
+    let b = r.engine(&dir.path().join("verifier"));
+    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
+    let inbox = r.cfg.batch_inbox_address;
+
+    // Garbage from the batcher; a valid channel from a stranger; a lone middle frame of an
+    // unknown channel; a batch from the far future.
+    r.send_l1(1, inbox, vec![0x00, 0xde, 0xad, 0xbe, 0xef], U256::ZERO).await;
+    r.send_l1(1, inbox, vec![0x01; 300], U256::ZERO).await;
+    let l2 = lamina_node::rollup::EngineL2::new(a.clone());
+    let genesis = l2.info(0).unwrap().unwrap();
+    let block1 = l2.info(1).unwrap().unwrap();
+    let real = lamina_protocol::batch::SingleBatch {
+        parent_hash: genesis.hash,
+        epoch_num: block1.l1_origin.number,
+        epoch_hash: block1.l1_origin.hash,
+        timestamp: block1.timestamp,
+        transactions: vec![transfer(&r.cfg, &sender, 0, Address::repeat_byte(6))],
+    };
+    let mut forged = real.clone();
+    forged.transactions = vec![transfer(&r.cfg, &sender, 0, Address::repeat_byte(0x99))];
+    let stranger = r.channel(std::slice::from_ref(&forged), genesis.l1_origin.number);
+    r.send_l1(7, inbox, stranger, U256::ZERO).await;
+    let mut lone = r.channel(std::slice::from_ref(&forged), genesis.l1_origin.number);
+    lone[1 + 16..1 + 18].copy_from_slice(&3u16.to_be_bytes()); // frame number 3 of a new channel
+    r.send_l1(1, inbox, lone, U256::ZERO).await;
+    let mut future = real.clone();
+    future.timestamp += 1_000_000;
+    let future = r.channel(&[future], genesis.l1_origin.number);
+    r.send_l1(1, inbox, future, U256::ZERO).await;
+
+    let before = v.sync().await.unwrap();
+    assert_eq!(before.number, 0, "nothing hostile made a block");
+    assert_eq!(b.store().head().unwrap().unwrap().0, 0);
+
+    // The real batches still derive exactly the sequencer's chain.
+    r.post_batches(&a, 1, head.number).await;
+    let safe = v.sync().await.unwrap();
+    assert_eq!((safe.number, safe.hash), (head.number, head.hash));
+    assert_eq!(v.stats().invalid, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_batch_tx_leaves_a_deposits_only_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rollup::new(dir.path()).await;
+    let b = r.engine(&dir.path().join("verifier"));
+    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
+    let genesis = lamina_node::rollup::EngineL2::new(b.clone()).info(0).unwrap().unwrap();
+    // Nonce 7 of an account that has sent nothing: the block cannot be built (Holocene:
+    // the batch's txs go, its deposits stay).
+    let batch = lamina_protocol::batch::SingleBatch {
+        parent_hash: genesis.hash,
+        epoch_num: genesis.l1_origin.number,
+        epoch_hash: genesis.l1_origin.hash,
+        timestamp: genesis.timestamp + r.cfg.block_time,
+        transactions: vec![transfer(&r.cfg, &key(6), 7, Address::repeat_byte(6))],
+    };
+    let data = r.channel(&[batch], genesis.l1_origin.number);
+    r.send_l1(1, r.cfg.batch_inbox_address, data, U256::ZERO).await;
+    let mut replaced = None;
+    for _ in 0..1_000 {
+        match v.step().await.unwrap() {
+            lamina_node::rollup::VerifierStep::Replaced(b) => replaced = b,
+            lamina_node::rollup::VerifierStep::Idle => break,
+            _ => {}
+        }
+    }
+    let block = replaced.expect("a deposits-only block replaced the invalid one");
+    assert_eq!(block.number, 1);
+    let txs = b.store().block_transactions(1).unwrap().unwrap();
+    assert!(txs.iter().all(|t| t[0] == 0x7e), "only deposits in block 1");
+    assert_eq!(v.stats().invalid, 1);
+    assert_eq!(v.safe_head().unwrap().hash, block.hash);
+}
