@@ -107,6 +107,8 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             sequencer: SequencerConfig { confirmation_depth: args.l1_confs },
             sequencer_stopped: args.sequencer_stopped,
             poll_interval: Duration::from_millis(args.poll_ms.max(1)),
+            // In the datadir, beside the chain.
+            safe_db: None,
         },
         rpc: SocketAddr::new(args.rpc_addr, args.rpc_port),
         admin: args.enable_admin,

@@ -20,6 +20,9 @@ pub enum RollupError {
     /// The engine's chain cannot be read as a rollup chain.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// The safe-head database failed.
+    #[error(transparent)]
+    SafeDb(#[from] super::safe_db::SafeDbError),
     /// The engine and L1 disagree in a way a reset cannot mend (e.g. the L1 genesis block of
     /// the rollup is gone).
     #[error("inconsistent: {0}")]
@@ -44,7 +47,7 @@ impl RollupError {
             Self::Engine(EngineError::InvalidForkchoiceState(_) | EngineError::UnknownPayload) => {
                 Severity::Reset
             }
-            Self::Engine(_) | Self::Inconsistent(_) => Severity::Critical,
+            Self::Engine(_) | Self::Inconsistent(_) | Self::SafeDb(_) => Severity::Critical,
         }
     }
 }

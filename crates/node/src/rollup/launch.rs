@@ -53,9 +53,13 @@ pub struct LaunchedNode {
 impl LaunchedNode {
     /// Starts everything on the current (multi-threaded) runtime.
     pub async fn start(config: RollupLaunchConfig) -> Result<Self, LaunchError> {
+        let mut node_config = config.node;
+        if node_config.safe_db.is_none() {
+            node_config.safe_db = Some(config.engine.datadir.join("safedb.redb"));
+        }
         let engine = EngineNode::launch(config.engine).await?;
         let l1 = DeriveL1::new(CachedL1::new(RpcL1::new(&config.l1), CacheSizes::default()));
-        let node = RollupNode::start(engine.handle.clone(), l1, config.node).await?;
+        let node = RollupNode::start(engine.handle.clone(), l1, node_config).await?;
         let limits = RpcConfig::new(None, None, alloy_rpc_types_engine::JwtSecret::random());
         let rpc = serve(rpc::module(&node, config.admin), config.rpc, &limits).await?;
         tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");

@@ -10,6 +10,7 @@ pub mod l2;
 pub mod launch;
 pub mod reset;
 pub mod rpc;
+pub mod safe_db;
 pub mod sequencer;
 pub mod service;
 pub mod status;

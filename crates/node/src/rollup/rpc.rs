@@ -1,6 +1,6 @@
 //! The rollup node's JSON-RPC (op-node's `optimism_` namespace, and `admin_` when enabled):
-//! sync status, output roots, the rollup config, the version, and the sequencer and
-//! derivation switches. Shapes follow op-node so its clients (the proposer, dashboards, viem's
+//! sync status, output roots, safe heads by L1 block, the rollup config, the version, and the
+//! sequencer and derivation switches. Shapes follow op-node so its clients (the proposer, dashboards, viem's
 //! op-stack actions) read them unchanged.
 
 use std::sync::{Arc, atomic::Ordering};
@@ -11,12 +11,13 @@ use jsonrpsee::{
     types::{ErrorObject, ErrorObjectOwned},
 };
 use lamina_engine::EngineHandle;
-use lamina_protocol::{output_root::OutputRootV0, predeploys::L2_TO_L1_MESSAGE_PASSER};
+use lamina_protocol::{BlockId, output_root::OutputRootV0, predeploys::L2_TO_L1_MESSAGE_PASSER};
 use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{
     EngineL2,
+    safe_db::SafeDb,
     service::{Control, Mode, RollupNode},
     status::{L2Ref, SyncStatus},
 };
@@ -39,8 +40,19 @@ pub struct OutputResponse {
     pub sync_status: SyncStatus,
 }
 
+/// `optimism_safeHeadAtL1Block`'s answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SafeHeadResponse {
+    /// The L1 block the safe head was derived up to.
+    pub l1_block: BlockId,
+    /// The safe head.
+    pub safe_head: BlockId,
+}
+
 struct Ctx {
     engine: EngineHandle,
+    safe_db: Option<Arc<SafeDb>>,
     status: watch::Receiver<SyncStatus>,
     control: Arc<Control>,
 }
@@ -74,6 +86,7 @@ pub fn output_at(engine: &EngineHandle, number: u64) -> Result<(OutputRootV0, L2
 pub fn module(node: &RollupNode, admin: bool) -> RpcModule<()> {
     let ctx = Arc::new(Ctx {
         engine: node.engine.clone(),
+        safe_db: node.safe_db.clone(),
         status: node.status.clone(),
         control: node.control.clone(),
     });
@@ -96,6 +109,17 @@ pub fn module(node: &RollupNode, admin: bool) -> RpcModule<()> {
             state_root: output.state_root,
             sync_status: c.status.borrow().clone(),
         })
+    });
+    log_err(r.map(|_| ()));
+    let c = ctx.clone();
+    let r = m.register_blocking_method("optimism_safeHeadAtL1Block", move |p, _, _| {
+        let (number,): (U64,) = p.parse()?;
+        let db = c.safe_db.as_ref().ok_or_else(|| error(-32000, "safe head db not enabled"))?;
+        let at = db
+            .safe_head_at(number.to())
+            .map_err(|e| error(-32000, e.to_string()))?
+            .ok_or_else(|| error(-32000, format!("no safe head recorded at L1 block {number}")))?;
+        Ok::<_, ErrorObjectOwned>(SafeHeadResponse { l1_block: at.l1, safe_head: at.safe })
     });
     log_err(r.map(|_| ()));
     let c = ctx.clone();

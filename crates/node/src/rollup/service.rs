@@ -24,6 +24,7 @@ use tokio::{sync::watch, task::JoinHandle};
 
 use super::{
     EngineL2, RollupError, Sequencer, SequencerConfig, Verifier, VerifierStep,
+    safe_db::SafeDb,
     status::{L1Ref, SyncStatus},
 };
 
@@ -47,6 +48,9 @@ pub struct RollupNodeConfig {
     pub sequencer_stopped: bool,
     /// How long to wait when L1 has nothing new.
     pub poll_interval: Duration,
+    /// Where the safe-head database lives (`None`: not kept; `optimism_safeHeadAtL1Block`
+    /// then answers nothing).
+    pub safe_db: Option<std::path::PathBuf>,
 }
 
 impl Default for RollupNodeConfig {
@@ -56,6 +60,7 @@ impl Default for RollupNodeConfig {
             sequencer: SequencerConfig::default(),
             sequencer_stopped: false,
             poll_interval: Duration::from_millis(250),
+            safe_db: None,
         }
     }
 }
@@ -80,6 +85,8 @@ pub struct RollupNode {
     pub status: watch::Receiver<SyncStatus>,
     /// Sequencer and reset switches.
     pub control: Arc<Control>,
+    /// The safe-head database, when kept.
+    pub safe_db: Option<Arc<SafeDb>>,
     task: JoinHandle<()>,
 }
 
@@ -100,7 +107,14 @@ impl RollupNode {
         l1: DeriveL1<C>,
         config: RollupNodeConfig,
     ) -> Result<Self, RollupError> {
-        let verifier = Verifier::new(engine.clone(), l1.clone()).await?;
+        let safe_db = match &config.safe_db {
+            Some(path) => Some(Arc::new(SafeDb::open(path)?)),
+            None => None,
+        };
+        let mut verifier = Verifier::new(engine.clone(), l1.clone()).await?;
+        if let Some(db) = &safe_db {
+            verifier = verifier.with_safe_db(db.clone());
+        }
         let sequencer = (config.mode == Mode::Sequencer)
             .then(|| Sequencer::new(engine.clone(), l1.clone(), config.sequencer));
         let control = Arc::new(Control {
@@ -113,7 +127,7 @@ impl RollupNode {
         let first = status(&engine, &l1, &verifier).await.unwrap_or_default();
         let (tx, status) = watch::channel(first);
         let task = tokio::spawn(run(verifier, sequencer, l1, control.clone(), tx, config));
-        Ok(Self { engine, status, control, task })
+        Ok(Self { engine, status, control, safe_db, task })
     }
 
     /// The latest status.

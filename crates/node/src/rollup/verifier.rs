@@ -6,13 +6,13 @@
 //! Progress lives in the engine's store (its safe and finalized heads), so a restarted verifier
 //! resumes from a [`reset`](super::reset) point instead of from genesis.
 
-use std::collections::VecDeque;
+use std::{collections::VecDeque, sync::Arc};
 
 use alloy_eips::BlockNumberOrTag;
 use lamina_derive::{DerivedAttributes, Pipeline, Severity, Step};
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
-use lamina_protocol::{Hardfork, block::L2BlockInfo};
+use lamina_protocol::{BlockId, Hardfork, block::L2BlockInfo};
 
 use super::{
     RollupError,
@@ -20,6 +20,7 @@ use super::{
     drive::{self, Built, Heads},
     l2::EngineL2,
     reset,
+    safe_db::SafeDb,
 };
 
 /// Most safe blocks waiting for their L1 block to finalize (older ones are forgotten: a later
@@ -66,6 +67,11 @@ pub struct Verifier<C> {
     /// Safe blocks not yet final, each with the L1 block number its batch was read from.
     pending_final: VecDeque<(L2BlockInfo, u64)>,
     stats: VerifierStats,
+    /// Where safe heads are recorded per L1 block, if anywhere.
+    safe_db: Option<Arc<SafeDb>>,
+    /// The newest (L1 block, safe head) pair not yet written: written once derivation moves
+    /// past that L1 block or waits, so a span of blocks costs one write.
+    unrecorded: Option<(BlockId, BlockId)>,
 }
 
 impl<C: L1Chain> Verifier<C> {
@@ -79,9 +85,17 @@ impl<C: L1Chain> Verifier<C> {
             pipeline,
             pending_final: VecDeque::new(),
             stats: VerifierStats::default(),
+            safe_db: None,
+            unrecorded: None,
         };
         v.reset().await?;
         Ok(v)
+    }
+
+    /// Records every safe-head change in `db` (for `optimism_safeHeadAtL1Block`).
+    pub fn with_safe_db(mut self, db: Arc<SafeDb>) -> Self {
+        self.safe_db = Some(db);
+        self
     }
 
     fn handle(&self) -> &EngineHandle {
@@ -140,6 +154,10 @@ impl<C: L1Chain> Verifier<C> {
             Heads { head: point.unsafe_head.hash, safe: Some(point.safe.hash), finalized: None },
         )?;
         self.pending_final.clear();
+        self.unrecorded = None;
+        if let Some(db) = &self.safe_db {
+            db.truncate_above(point.safe.number)?;
+        }
         self.pipeline.reset(point.base, point.system_config);
         self.stats.resets += 1;
         Ok(point.safe)
@@ -163,10 +181,12 @@ impl<C: L1Chain> Verifier<C> {
             Step::Attributes(a) => self.apply(*a),
             Step::Progress => Ok(VerifierStep::Progress),
             Step::AdvancedOrigin(_) => {
+                self.flush_safe_head()?;
                 self.finalize().await?;
                 Ok(VerifierStep::Progress)
             }
             Step::Idle => {
+                self.flush_safe_head()?;
                 self.finalize().await?;
                 Ok(VerifierStep::Idle)
             }
@@ -248,7 +268,21 @@ impl<C: L1Chain> Verifier<C> {
         }
     }
 
+    fn flush_safe_head(&mut self) -> Result<(), RollupError> {
+        if let (Some(db), Some((l1, safe))) = (&self.safe_db, self.unrecorded.take()) {
+            db.record(l1, safe)?;
+        }
+        Ok(())
+    }
+
     fn track(&mut self, block: L2BlockInfo, a: &DerivedAttributes) {
+        let l1 = a.derived_from.id();
+        if self.unrecorded.is_some_and(|(seen, _)| seen != l1)
+            && let Err(e) = self.flush_safe_head()
+        {
+            tracing::error!(target: "lamina::verifier", %e, "safe head not recorded");
+        }
+        self.unrecorded = Some((l1, block.id()));
         if self.pending_final.len() == MAX_PENDING_FINAL {
             self.pending_final.pop_front();
         }

@@ -46,6 +46,7 @@ async fn a_sequencer_node_serves_its_status_outputs_and_admin_switches() {
         mode: Mode::Sequencer,
         sequencer: SequencerConfig { confirmation_depth: 0 },
         poll_interval: Duration::from_millis(50),
+        safe_db: Some(dir.path().join("safedb.redb")),
         ..RollupNodeConfig::default()
     };
     let node = RollupNode::start(a.clone(), r.source(), config).await.unwrap();
@@ -61,13 +62,27 @@ async fn a_sequencer_node_serves_its_status_outputs_and_admin_switches() {
 
     // Batches on L1 make them safe: the node consolidates its own blocks.
     let n = number(&s["unsafe_l2"]);
+    let before_batch = r.l1.store().head().unwrap().unwrap().0;
     r.post_batches(&a, 1, n).await;
+    let batch_l1 = r.l1.store().head().unwrap().unwrap().0;
     r.l1.mine().unwrap();
     let s = wait_for(&c, "the batch to be derived", |s| number(&s["safe_l2"]) >= n).await;
     assert_eq!(
         s["safe_l2"]["hash"],
         Value::String(a.store().canonical_hash(n).unwrap().unwrap().to_string())
     );
+
+    // optimism_safeHeadAtL1Block: from the batch's L1 block on, the safe head covers it.
+    let at: Value = c
+        .request("optimism_safeHeadAtL1Block", rpc_params![U64::from(batch_l1 + 1)])
+        .await
+        .unwrap();
+    assert!(number(&at["safeHead"]) >= n, "{at}");
+    assert!(number(&at["l1Block"]) >= batch_l1 && number(&at["l1Block"]) <= batch_l1 + 1, "{at}");
+    let early = c
+        .request::<Value, _>("optimism_safeHeadAtL1Block", rpc_params![U64::from(before_batch)])
+        .await;
+    assert!(early.is_err() || number(&early.unwrap()["safeHead"]) == 0);
 
     // optimism_outputAtBlock: output root v0 over the block's state root, the message passer's
     // storage root and the block hash.
