@@ -1,6 +1,7 @@
 //! `lamina node` as a process, as an operator runs it: on `lamina l1` with a chain from
 //! `lamina deploy`, the sequencer builds blocks its engine serves over JSON-RPC, cast reads the
-//! node's `optimism_syncStatus`, and `admin_` answers only when enabled.
+//! node's `optimism_syncStatus`, `admin_` answers only when enabled, and after kill -9 the
+//! sequencer resumes its chain.
 
 use std::{
     io::{BufRead, BufReader},
@@ -56,6 +57,10 @@ fn start_node(
     Node { child, http, rpc }
 }
 
+fn served_blocks(bin: &std::path::Path, node: &Node) -> u64 {
+    cast(bin, &node.http, &["block-number"]).unwrap().parse().unwrap()
+}
+
 #[test]
 fn lamina_node_sequences_on_lamina_l1() {
     let Some(bin) = tools() else { return };
@@ -90,11 +95,35 @@ fn lamina_node_sequences_on_lamina_l1() {
         status = json(&rpc(&seq, &["rpc", "optimism_syncStatus"]));
     }
     assert!(status["unsafe_l2"]["number"].as_u64().unwrap() >= 2, "{status}");
-    let served: u64 = cast(&bin, &seq.http, &["block-number"]).unwrap().parse().unwrap();
-    assert!(served >= 2, "the engine serves the sequenced blocks");
+    assert!(served_blocks(&bin, &seq) >= 2, "the engine serves the sequenced blocks");
     assert_eq!(rpc(&seq, &["rpc", "admin_sequencerActive"]), "true");
     let cfg = json(&rpc(&seq, &["rpc", "optimism_rollupConfig"]));
     assert_eq!(cfg["l2_chain_id"], 901);
+
+    // kill -9 and a restart on the same datadir: the chain continues from where it was.
+    let before = served_blocks(&bin, &seq);
+    let hash_before =
+        cast(&bin, &seq.http, &["block", &before.to_string(), "--field", "hash"]).unwrap();
+    let mut seq = seq;
+    let _ = seq.child.kill();
+    let _ = seq.child.wait();
+    drop(seq);
+    let seq = start_node(
+        &chain,
+        &l1.url,
+        &dir.path().join("sequencer"),
+        &["--mode", "sequencer", "--sequencer.l1-confs", "0"],
+    );
+    let at = |n: u64| cast(&bin, &seq.http, &["block", &n.to_string(), "--field", "hash"]).unwrap();
+    assert!(served_blocks(&bin, &seq) >= before, "nothing lost");
+    assert_eq!(at(before), hash_before, "the same chain");
+    for _ in 0..100 {
+        if served_blocks(&bin, &seq) > before {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(served_blocks(&bin, &seq) > before, "the restarted sequencer builds on");
 
     // A verifier without admin: it runs, derives nothing yet (no batcher), refuses admin_.
     let ver = start_node(&chain, &l1.url, &dir.path().join("verifier"), &[]);
