@@ -7,10 +7,7 @@
 
 use std::{path::Path, time::Instant};
 
-use alloy_consensus::{SignableTransaction, TxEip1559};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, Bytes, TxKind, U256};
-use alloy_signer::SignerSync;
+use alloy_primitives::{TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
 use lamina_l1::{
@@ -30,7 +27,7 @@ use lamina_protocol::{
     frame::{ChannelId, encode_batcher_data},
 };
 
-use super::rpc::tempfile_dir;
+use super::rpc::{tempfile_dir, transfer_from};
 
 /// Flags of `lamina bench derive`.
 #[derive(Debug, Args)]
@@ -44,26 +41,6 @@ pub(crate) struct DeriveBenchArgs {
     /// L2 blocks per channel.
     #[arg(long, default_value_t = 100)]
     blocks_per_channel: u64,
-}
-
-/// The dev accounts send the transfers (funded on L2 by the dev deployment).
-fn transfer(cfg: &RollupConfig, key: &PrivateKeySigner, nonce: u64) -> eyre::Result<Bytes> {
-    let tx = TxEip1559 {
-        chain_id: cfg.l2_chain_id,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1_000_000,
-        to: TxKind::Call(Address::with_last_byte(0xee)),
-        value: U256::from(1),
-        ..Default::default()
-    };
-    let sig = key.sign_hash_sync(&tx.signature_hash())?;
-    Ok(envelope(tx.into_signed(sig)))
-}
-
-fn envelope(tx: alloy_consensus::Signed<TxEip1559>) -> Bytes {
-    alloy_consensus::TxEnvelope::Eip1559(tx).encoded_2718().into()
 }
 
 /// Posts blocks `from..=to` of `engine` as one span-batch channel, a frame per L1 tx.
@@ -148,7 +125,7 @@ async fn scenario(args: &DeriveBenchArgs, dir: &Path) -> eyre::Result<()> {
     for n in 1..=args.blocks {
         for t in 0..args.txs_per_block {
             let s = (t as usize) % senders.len();
-            a.send_raw_transaction(&transfer(&cfg, &senders[s], nonces[s])?)?;
+            a.send_raw_transaction(&transfer_from(cfg.l2_chain_id, &senders[s], nonces[s])?)?;
             nonces[s] += 1;
         }
         let next = seq.next_time()?;

@@ -262,6 +262,15 @@ async fn tx_scenario(url: &str, txs: &[Bytes], concurrency: usize) -> eyre::Resu
 
 /// A signed 1-wei transfer from bench key `sender` on `chain_id`.
 pub(super) fn transfer(chain_id: u64, sender: usize, nonce: u64) -> eyre::Result<Bytes> {
+    transfer_from(chain_id, &key(sender), nonce)
+}
+
+/// A signed 1-wei transfer from `signer` on `chain_id`.
+pub(super) fn transfer_from(
+    chain_id: u64,
+    signer: &PrivateKeySigner,
+    nonce: u64,
+) -> eyre::Result<Bytes> {
     let tx = TxEip1559 {
         chain_id,
         nonce,
@@ -272,7 +281,7 @@ pub(super) fn transfer(chain_id: u64, sender: usize, nonce: u64) -> eyre::Result
         value: U256::from(1),
         ..Default::default()
     };
-    let sig = key(sender).sign_hash_sync(&tx.signature_hash())?;
+    let sig = signer.sign_hash_sync(&tx.signature_hash())?;
     Ok(alloy_consensus::TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into())
 }
 

@@ -230,17 +230,13 @@ impl<C: L1Chain> Verifier<C> {
                 }
             }
         }
-        let mut attrs = a.attributes.clone();
-        attrs.no_tx_pool = Some(true);
-        match drive::build_block(&handle, a.parent.hash, attrs, true)? {
-            Built::Head(_) => {
-                let info = self.block(number)?;
-                self.track(info, &a);
+        match self.build_safe(&a)? {
+            Ok(info) => {
                 self.stats.derived += 1;
                 tracing::debug!(target: "lamina::verifier", number, hash = %info.hash, "derived");
                 Ok(VerifierStep::Derived(info))
             }
-            Built::Invalid(why) => {
+            Err(why) => {
                 self.stats.invalid += 1;
                 let ts = a.attributes.payload_attributes.timestamp;
                 if !handle.rollup().is_active(Hardfork::Holocene, ts) {
@@ -251,20 +247,30 @@ impl<C: L1Chain> Verifier<C> {
                 // the channel goes with the batch (digest §4.11).
                 tracing::warn!(target: "lamina::verifier", number, why, "derived block invalid: deposits only");
                 self.pipeline.flush_channel();
-                let deposits = a.deposits_only();
-                let mut attrs = deposits.attributes.clone();
-                attrs.no_tx_pool = Some(true);
-                match drive::build_block(&handle, a.parent.hash, attrs, true)? {
-                    Built::Head(_) => {
-                        let info = self.block(number)?;
-                        self.track(info, &deposits);
-                        Ok(VerifierStep::Replaced(Some(info)))
-                    }
-                    Built::Invalid(why) => Err(RollupError::Inconsistent(format!(
+                match self.build_safe(&a.deposits_only())? {
+                    Ok(info) => Ok(VerifierStep::Replaced(Some(info))),
+                    Err(why) => Err(RollupError::Inconsistent(format!(
                         "the deposits-only block {number} is invalid too: {why}"
                     ))),
                 }
             }
+        }
+    }
+
+    /// Builds `a` on its parent as the new safe head; the engine's refusal is the inner `Err`.
+    fn build_safe(
+        &mut self,
+        a: &DerivedAttributes,
+    ) -> Result<Result<L2BlockInfo, String>, RollupError> {
+        let mut attrs = a.attributes.clone();
+        attrs.no_tx_pool = Some(true);
+        match drive::build_block(self.handle(), a.parent.hash, attrs, true)? {
+            Built::Head(_) => {
+                let info = self.block(a.parent.number + 1)?;
+                self.track(info, a);
+                Ok(Ok(info))
+            }
+            Built::Invalid(why) => Ok(Err(why)),
         }
     }
 
