@@ -53,20 +53,19 @@ async fn post(
     to: u64,
 ) -> eyre::Result<usize> {
     let l2 = EngineL2::new(engine.clone());
-    let info = |n: u64| l2.info(n)?.ok_or_else(|| eyre::eyre!("L2 block {n} missing"));
     let format = BatchFormat::Span {
         genesis_time: cfg.genesis.l2_time,
         block_time: cfg.block_time,
         chain_id: cfg.l2_chain_id,
-        parent_epoch: info(from - 1)?.l1_origin.number,
+        parent_epoch: l2.expect(from - 1).await?.l1_origin.number,
     };
     let mut cid = [0u8; 16];
     cid[8..].copy_from_slice(&id.to_be_bytes());
     let mut ch =
         ChannelOut::new(ChannelId::from(cid), format, CompressionConfig::BROTLI_10, 100_000_000);
-    let mut parent_hash = info(from - 1)?.hash;
+    let mut parent_hash = l2.expect(from - 1).await?.hash;
     for n in from..=to {
-        let b = info(n)?;
+        let b = l2.expect(n).await?;
         let txs = engine.store().block_transactions(n)?.unwrap_or_default();
         ch.add_batch(SingleBatch {
             parent_hash,
@@ -128,7 +127,7 @@ async fn scenario(args: &DeriveBenchArgs, dir: &Path) -> eyre::Result<()> {
             a.send_raw_transaction(&transfer_from(cfg.l2_chain_id, &senders[s], nonces[s])?)?;
             nonces[s] += 1;
         }
-        let next = seq.next_time()?;
+        let next = seq.next_time().await?;
         // L1 keeps pace: a block whenever 12 s of L2 time passed.
         let l1_head = l1.store().head()?.map(|(n, _)| n).unwrap_or_default();
         let l1_time = l1.store().header(l1_head)?.map(|h| h.timestamp).unwrap_or_default();
@@ -163,7 +162,8 @@ async fn scenario(args: &DeriveBenchArgs, dir: &Path) -> eyre::Result<()> {
     eyre::ensure!(b.store().canonical_hash(head)? == want, "the verifier's head differs");
 
     let mgas = gas as f64 / 1e6;
-    let origin = EngineL2::new(a.clone()).info(head)?.map(|b| b.l1_origin.number).unwrap_or(0);
+    let origin =
+        EngineL2::new(a.clone()).info(head).await?.map(|b| b.l1_origin.number).unwrap_or(0);
     println!(
         "chain: {head} L2 blocks on {} L1 epochs, {txs} txs, {mgas:.0} Mgas; {channels} channels, {:.2} MB of batch data",
         origin - cfg.genesis.l1.number,

@@ -16,7 +16,7 @@ use lamina_derive::ports::L1Header;
 use lamina_l1::chain::L1Chain;
 use lamina_protocol::{SystemConfig, block::L2BlockInfo};
 
-use super::{RollupError, l2::EngineL2};
+use super::{RollupError, l2::EngineL2, port::ExecutionEngine};
 
 /// The point derivation restarts from.
 #[derive(Debug, Clone)]
@@ -38,15 +38,15 @@ async fn canonical<C: L1Chain>(l1: &C, info: &L2BlockInfo) -> Result<bool, Rollu
 }
 
 /// Finds the reset point of the engine's chain against `l1`.
-pub async fn find<C: L1Chain>(l2: &EngineL2, l1: &C) -> Result<ResetPoint, RollupError> {
-    let cfg = l2.handle().rollup();
-    let fc = l2.handle().store().forkchoice()?;
-    let info = |n: u64| {
-        l2.info(n)?.ok_or_else(|| RollupError::Inconsistent(format!("L2 block {n} is missing")))
-    };
-    let mut unsafe_head = info(fc.head.number)?;
+pub async fn find<C: L1Chain, E: ExecutionEngine>(
+    l2: &EngineL2<E>,
+    l1: &C,
+) -> Result<ResetPoint, RollupError> {
+    let cfg = l2.engine().rollup();
+    let fc = l2.engine().heads().await?;
+    let mut unsafe_head = l2.expect(fc.head.number).await?;
     while unsafe_head.number > fc.finalized.number && !canonical(l1, &unsafe_head).await? {
-        unsafe_head = info(unsafe_head.number - 1)?;
+        unsafe_head = l2.expect(unsafe_head.number - 1).await?;
     }
     if !canonical(l1, &unsafe_head).await? {
         return Err(RollupError::Inconsistent(format!(
@@ -54,20 +54,20 @@ pub async fn find<C: L1Chain>(l2: &EngineL2, l1: &C) -> Result<ResetPoint, Rollu
             unsafe_head.l1_origin.hash, unsafe_head.number
         )));
     }
-    let top = info(fc.safe.number.min(unsafe_head.number))?;
+    let top = l2.expect(fc.safe.number.min(unsafe_head.number)).await?;
     let timeout = cfg.channel_timeout(top.timestamp);
     let mut safe = top;
     while safe.number > fc.finalized.number
         && safe.l1_origin.number + timeout > top.l1_origin.number
     {
-        safe = info(safe.number - 1)?;
+        safe = l2.expect(safe.number - 1).await?;
     }
     let from = safe.l1_origin.number.saturating_sub(timeout).max(cfg.genesis.l1.number);
     let base = l1
         .header(BlockNumberOrTag::Number(from))
         .await?
         .ok_or_else(|| RollupError::Inconsistent(format!("L1 block {from} is missing")))?;
-    let system_config = l2.config(safe.number)?;
+    let system_config = l2.config(safe.number).await?;
     tracing::info!(
         target: "lamina::verifier",
         unsafe_head = unsafe_head.number,

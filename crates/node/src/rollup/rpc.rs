@@ -10,13 +10,13 @@ use jsonrpsee::{
     RpcModule,
     types::{ErrorObject, ErrorObjectOwned},
 };
-use lamina_engine::EngineHandle;
-use lamina_protocol::{BlockId, output_root::OutputRootV0, predeploys::L2_TO_L1_MESSAGE_PASSER};
+use lamina_protocol::{BlockId, output_root::OutputRootV0};
 use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{
-    EngineL2,
+    EngineL2, RollupError,
+    port::ExecutionEngine,
     safe_db::SafeDb,
     service::{Control, Mode, RollupNode},
     status::{L2Ref, SyncStatus},
@@ -50,8 +50,8 @@ pub struct SafeHeadResponse {
     pub safe_head: BlockId,
 }
 
-struct Ctx {
-    engine: EngineHandle,
+struct Ctx<E> {
+    engine: E,
     safe_db: Option<Arc<SafeDb>>,
     status: watch::Receiver<SyncStatus>,
     control: Arc<Control>,
@@ -61,29 +61,21 @@ fn error(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
     ErrorObject::owned(code, msg.into(), None::<()>)
 }
 
-/// The output root of canonical block `number`.
-pub fn output_at(engine: &EngineHandle, number: u64) -> Result<(OutputRootV0, L2Ref), String> {
-    let store = engine.store();
-    let header =
-        store.header(number).map_err(|e| e.to_string())?.ok_or("block not found".to_string())?;
-    let view = store.state_at(number).map_err(|e| format!("state of block {number}: {e}"))?;
-    let passer = view.account(&L2_TO_L1_MESSAGE_PASSER).map_err(|e| e.to_string())?;
-    let info = EngineL2::new(engine.clone())
-        .info(number)
-        .map_err(|e| e.to_string())?
-        .ok_or("block not found".to_string())?;
-    let output = OutputRootV0 {
-        state_root: header.state_root,
-        message_passer_storage_root: passer
-            .map(|a| a.storage_root)
-            .unwrap_or(alloy_trie::EMPTY_ROOT_HASH),
-        block_hash: info.hash,
-    };
+/// The output root of canonical block `number` and the block.
+pub async fn output_at<E: ExecutionEngine>(
+    engine: &E,
+    number: u64,
+) -> Result<(OutputRootV0, L2Ref), RollupError> {
+    let missing = || RollupError::Inconsistent(format!("block {number} not found"));
+    let (state_root, message_passer_storage_root, block_hash) =
+        engine.output_parts(number).await?.ok_or_else(missing)?;
+    let info = EngineL2::new(engine.clone()).info(number).await?.ok_or_else(missing)?;
+    let output = OutputRootV0 { state_root, message_passer_storage_root, block_hash };
     Ok((output, info.into()))
 }
 
 /// The node's RPC module; `admin` adds the `admin_` methods.
-pub fn module(node: &RollupNode, admin: bool) -> RpcModule<()> {
+pub fn module<E: ExecutionEngine>(node: &RollupNode<E>, admin: bool) -> RpcModule<()> {
     let ctx = Arc::new(Ctx {
         engine: node.engine.clone(),
         safe_db: node.safe_db.clone(),
@@ -97,18 +89,22 @@ pub fn module(node: &RollupNode, admin: bool) -> RpcModule<()> {
     });
     log_err(r.map(|_| ()));
     let c = ctx.clone();
-    let r = m.register_blocking_method("optimism_outputAtBlock", move |p, _, _| {
-        let (number,): (U64,) = p.parse()?;
-        let (output, block_ref) = output_at(&c.engine, number.to())
-            .map_err(|e| error(-32000, format!("output at block {number}: {e}")))?;
-        Ok::<_, ErrorObjectOwned>(OutputResponse {
-            version: OutputRootV0::VERSION,
-            output_root: output.hash(),
-            block_ref,
-            withdrawal_storage_root: output.message_passer_storage_root,
-            state_root: output.state_root,
-            sync_status: c.status.borrow().clone(),
-        })
+    let r = m.register_async_method("optimism_outputAtBlock", move |p, _, _| {
+        let c = c.clone();
+        async move {
+            let (number,): (U64,) = p.parse()?;
+            let (output, block_ref) = output_at(&c.engine, number.to())
+                .await
+                .map_err(|e| error(-32000, format!("output at block {number}: {e}")))?;
+            Ok::<_, ErrorObjectOwned>(OutputResponse {
+                version: OutputRootV0::VERSION,
+                output_root: output.hash(),
+                block_ref,
+                withdrawal_storage_root: output.message_passer_storage_root,
+                state_root: output.state_root,
+                sync_status: c.status.borrow().clone(),
+            })
+        }
     });
     log_err(r.map(|_| ()));
     let c = ctx.clone();
@@ -137,7 +133,7 @@ pub fn module(node: &RollupNode, admin: bool) -> RpcModule<()> {
     m
 }
 
-fn admin_methods(m: &mut RpcModule<()>, ctx: &Arc<Ctx>) {
+fn admin_methods<E: ExecutionEngine>(m: &mut RpcModule<()>, ctx: &Arc<Ctx<E>>) {
     let c = ctx.clone();
     let r = m.register_method("admin_sequencerActive", move |_, _, _| {
         c.control.sequencer_active.load(Ordering::SeqCst)

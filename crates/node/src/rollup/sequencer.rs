@@ -22,6 +22,7 @@ use super::{
     RollupError,
     drive::{self, Built, Heads},
     l2::EngineL2,
+    port::ExecutionEngine,
 };
 
 /// How the sequencer picks origins.
@@ -38,37 +39,37 @@ impl Default for SequencerConfig {
     }
 }
 
-/// A sequencer over L1 chain `C` and the in-process engine.
+/// A sequencer over L1 chain `C` and engine `E`.
 #[derive(Debug)]
-pub struct Sequencer<C> {
-    l2: EngineL2,
+pub struct Sequencer<C, E = EngineHandle> {
+    l2: EngineL2<E>,
     l1: DeriveL1<C>,
     config: SequencerConfig,
     blob_schedule: L1BlobSchedule,
 }
 
-impl<C: L1Chain> Sequencer<C> {
-    /// A sequencer building on `handle`'s head.
-    pub fn new(handle: EngineHandle, l1: DeriveL1<C>, config: SequencerConfig) -> Self {
-        let blob_schedule = L1BlobSchedule::for_chain(handle.rollup().l1_chain_id);
-        Self { l2: EngineL2::new(handle), l1, config, blob_schedule }
+impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
+    /// A sequencer building on `engine`'s head.
+    pub fn new(engine: E, l1: DeriveL1<C>, config: SequencerConfig) -> Self {
+        let blob_schedule = L1BlobSchedule::for_chain(engine.rollup().l1_chain_id);
+        Self { l2: EngineL2::new(engine), l1, config, blob_schedule }
     }
 
     /// The head it builds on.
-    pub fn head(&self) -> Result<L2BlockInfo, RollupError> {
-        let n = self.l2.handle().store().head()?.map(|(n, _)| n).unwrap_or_default();
-        self.l2.info(n)?.ok_or_else(|| RollupError::Inconsistent(format!("head {n} missing")))
+    pub async fn head(&self) -> Result<L2BlockInfo, RollupError> {
+        let n = self.l2.engine().heads().await?.head.number;
+        self.l2.expect(n).await
     }
 
     /// The time of the next block.
-    pub fn next_time(&self) -> Result<u64, RollupError> {
-        Ok(self.head()?.timestamp + self.l2.handle().rollup().block_time)
+    pub async fn next_time(&self) -> Result<u64, RollupError> {
+        Ok(self.head().await?.timestamp + self.l2.engine().rollup().block_time)
     }
 
     /// Builds, checks and commits the next block; returns it.
     pub async fn build_next(&mut self) -> Result<L2BlockInfo, RollupError> {
         let head = self.recover_origin().await?;
-        let cfg = self.l2.handle().rollup().clone();
+        let cfg = self.l2.engine().rollup().clone();
         let ts = head.timestamp + cfg.block_time;
         let (origin, with_txs) = self.choose_origin(&head, ts).await?;
         let mut attrs = attributes::build(
@@ -82,17 +83,26 @@ impl<C: L1Chain> Sequencer<C> {
         )
         .await?;
         attrs.no_tx_pool = Some(!with_txs);
-        match drive::build_block(self.l2.handle(), head.hash, attrs, false)? {
+        match drive::build_block(self.l2.engine(), head.hash, attrs, false).await? {
             Built::Head(b) => {
-                let info = self.l2.info(b.block.header.number)?.ok_or_else(|| {
-                    RollupError::Inconsistent("the built block is not canonical".into())
-                })?;
+                let info = L2BlockInfo {
+                    hash: b.hash,
+                    number: b.number,
+                    parent_hash: head.hash,
+                    timestamp: ts,
+                    l1_origin: BlockId { number: origin.number, hash: origin.hash() },
+                    seq_num: if origin.number == head.l1_origin.number {
+                        head.seq_num + 1
+                    } else {
+                        0
+                    },
+                };
                 tracing::info!(
                     target: "lamina::sequencer",
                     number = info.number,
                     hash = %info.hash,
                     origin = origin.number,
-                    txs = b.block.body.transactions.len(),
+                    txs = b.tx_count,
                     "sequenced"
                 );
                 Ok(info)
@@ -105,18 +115,16 @@ impl<C: L1Chain> Sequencer<C> {
 
     /// The head, after unwinding blocks whose L1 origin left the L1 chain.
     async fn recover_origin(&self) -> Result<L2BlockInfo, RollupError> {
-        let mut head = self.head()?;
+        let mut head = self.head().await?;
         let top = head.number;
-        let finalized = self.l2.handle().store().forkchoice()?.finalized.number;
+        let finalized = self.l2.engine().heads().await?.finalized.number;
         while head.number > finalized {
             let at = BlockNumberOrTag::Number(head.l1_origin.number);
             let h = self.l1.chain().header(at).await?;
             if h.is_some_and(|h| h.hash() == head.l1_origin.hash) {
                 break;
             }
-            head = self.l2.info(head.number - 1)?.ok_or_else(|| {
-                RollupError::Inconsistent(format!("L2 block {} missing", head.number - 1))
-            })?;
+            head = self.l2.expect(head.number - 1).await?;
         }
         if head.number < top {
             tracing::warn!(
@@ -125,9 +133,10 @@ impl<C: L1Chain> Sequencer<C> {
                 to = head.number,
                 "L1 origin reorged out: rebuilding the unsafe chain"
             );
-            let fc = self.l2.handle().store().forkchoice()?;
+            let fc = self.l2.engine().heads().await?;
             let safe = (fc.safe.number > head.number).then_some(head.hash);
-            drive::forkchoice(self.l2.handle(), Heads { head: head.hash, safe, finalized: None })?;
+            let heads = Heads { head: head.hash, safe, finalized: None };
+            drive::forkchoice(self.l2.engine(), heads).await?;
         }
         Ok(head)
     }
@@ -153,7 +162,7 @@ impl<C: L1Chain> Sequencer<C> {
         } else {
             None
         };
-        let cfg = self.l2.handle().rollup();
+        let cfg = self.l2.engine().rollup();
         let drift = cfg.max_sequencer_drift(current.timestamp);
         match next {
             Some(next) if ts >= next.timestamp => Ok((next, true)),

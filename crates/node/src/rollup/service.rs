@@ -19,11 +19,11 @@ use alloy_eips::BlockNumberOrTag;
 use lamina_derive::Severity;
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
-use lamina_protocol::block::L2BlockInfo;
 use tokio::{sync::watch, task::JoinHandle};
 
 use super::{
     EngineL2, RollupError, Sequencer, SequencerConfig, Verifier, VerifierStep,
+    port::ExecutionEngine,
     safe_db::SafeDb,
     status::{L1Ref, SyncStatus},
 };
@@ -78,9 +78,9 @@ pub struct Control {
 
 /// A running rollup node.
 #[derive(Debug)]
-pub struct RollupNode {
+pub struct RollupNode<E = EngineHandle> {
     /// The engine it drives.
-    pub engine: EngineHandle,
+    pub engine: E,
     /// The latest status.
     pub status: watch::Receiver<SyncStatus>,
     /// Sequencer and reset switches.
@@ -100,10 +100,10 @@ fn now() -> u64 {
         .unwrap_or_default()
 }
 
-impl RollupNode {
+impl<E: ExecutionEngine> RollupNode<E> {
     /// Starts the node on `engine` over L1 `l1` (on the current multi-threaded runtime).
     pub async fn start<C: L1Chain + 'static>(
-        engine: EngineHandle,
+        engine: E,
         l1: DeriveL1<C>,
         config: RollupNodeConfig,
     ) -> Result<Self, RollupError> {
@@ -141,9 +141,9 @@ impl RollupNode {
     }
 }
 
-async fn run<C: L1Chain + 'static>(
-    mut verifier: Verifier<C>,
-    mut sequencer: Option<Sequencer<C>>,
+async fn run<C: L1Chain + 'static, E: ExecutionEngine>(
+    mut verifier: Verifier<C, E>,
+    mut sequencer: Option<Sequencer<C, E>>,
     l1: DeriveL1<C>,
     control: Arc<Control>,
     publish: watch::Sender<SyncStatus>,
@@ -159,7 +159,7 @@ async fn run<C: L1Chain + 'static>(
         if let Some(seq) = sequencer.as_mut()
             && control.sequencer_active.load(Ordering::SeqCst)
         {
-            match seq.next_time() {
+            match seq.next_time().await {
                 Ok(t) if t <= now() => {
                     if let Err(e) = seq.build_next().await {
                         tracing::warn!(target: "lamina::sequencer", %e, "block not built");
@@ -216,17 +216,15 @@ async fn l1_ref<C: L1Chain>(l1: &DeriveL1<C>, at: BlockNumberOrTag) -> Result<L1
 }
 
 /// The status now.
-async fn status<C: L1Chain>(
-    engine: &EngineHandle,
+async fn status<C: L1Chain, E: ExecutionEngine>(
+    engine: &E,
     l1: &DeriveL1<C>,
-    verifier: &Verifier<C>,
+    verifier: &Verifier<C, E>,
 ) -> Result<SyncStatus, RollupError> {
     let l2 = EngineL2::new(engine.clone());
-    let fc = engine.store().forkchoice()?;
-    let info = |n: u64| -> Result<L2BlockInfo, RollupError> {
-        l2.info(n)?.ok_or_else(|| RollupError::Inconsistent(format!("L2 block {n} missing")))
-    };
-    let (unsafe_l2, safe_l2) = (info(fc.head.number)?.into(), info(fc.safe.number)?.into());
+    let fc = engine.heads().await?;
+    let unsafe_l2 = l2.expect(fc.head.number).await?.into();
+    let safe_l2 = l2.expect(fc.safe.number).await?.into();
     let finalized_l1 = l1_ref(l1, BlockNumberOrTag::Finalized).await?;
     Ok(SyncStatus {
         current_l1: verifier.pipeline().origin().map(L1Ref::from).unwrap_or_default(),
@@ -236,7 +234,7 @@ async fn status<C: L1Chain>(
         finalized_l1,
         unsafe_l2,
         safe_l2,
-        finalized_l2: info(fc.finalized.number)?.into(),
+        finalized_l2: l2.expect(fc.finalized.number).await?.into(),
         pending_safe_l2: safe_l2,
         cross_unsafe_l2: unsafe_l2,
         local_safe_l2: safe_l2,

@@ -19,6 +19,7 @@ use super::{
     consolidate::mismatch,
     drive::{self, Built, Heads},
     l2::EngineL2,
+    port::ExecutionEngine,
     reset,
     safe_db::SafeDb,
 };
@@ -58,12 +59,28 @@ pub struct VerifierStats {
     pub resets: u64,
 }
 
-/// A verifier over L1 chain `C` and the in-process engine.
+/// The pipeline a verifier runs.
+pub type VerifierPipeline<C, E> = Pipeline<DeriveL1<C>, DeriveL1<C>, EngineL2<E>>;
+
+/// The info of the block with hash `hash` built from `a`.
+fn derived_info(a: &DerivedAttributes, hash: alloy_primitives::B256) -> L2BlockInfo {
+    let parent = &a.parent;
+    L2BlockInfo {
+        hash,
+        number: parent.number + 1,
+        parent_hash: parent.hash,
+        timestamp: a.attributes.payload_attributes.timestamp,
+        l1_origin: a.l1_origin,
+        seq_num: if a.l1_origin.number == parent.l1_origin.number { parent.seq_num + 1 } else { 0 },
+    }
+}
+
+/// A verifier over L1 chain `C` and engine `E`.
 #[derive(Debug)]
-pub struct Verifier<C> {
-    l2: EngineL2,
+pub struct Verifier<C, E = EngineHandle> {
+    l2: EngineL2<E>,
     l1: DeriveL1<C>,
-    pipeline: Pipeline<DeriveL1<C>, DeriveL1<C>, EngineL2>,
+    pipeline: VerifierPipeline<C, E>,
     /// Safe blocks not yet final, each with the L1 block number its batch was read from.
     pending_final: VecDeque<(L2BlockInfo, u64)>,
     stats: VerifierStats,
@@ -74,11 +91,12 @@ pub struct Verifier<C> {
     unrecorded: Option<(BlockId, BlockId)>,
 }
 
-impl<C: L1Chain> Verifier<C> {
+impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
     /// A verifier resuming from the engine's safe head (genesis on a new chain).
-    pub async fn new(handle: EngineHandle, l1: DeriveL1<C>) -> Result<Self, RollupError> {
-        let l2 = EngineL2::new(handle.clone());
-        let pipeline = Pipeline::new(handle.rollup().clone(), l1.clone(), l1.clone(), l2.clone());
+    pub async fn new(engine: E, l1: DeriveL1<C>) -> Result<Self, RollupError> {
+        let cfg = engine.rollup().clone();
+        let l2 = EngineL2::new(engine);
+        let pipeline = Pipeline::new(cfg, l1.clone(), l1.clone(), l2.clone());
         let mut v = Self {
             l2,
             l1,
@@ -98,25 +116,21 @@ impl<C: L1Chain> Verifier<C> {
         self
     }
 
-    fn handle(&self) -> &EngineHandle {
-        self.l2.handle()
-    }
-
     /// The engine it drives.
-    pub fn engine(&self) -> &EngineHandle {
-        self.l2.handle()
+    pub const fn engine(&self) -> &E {
+        self.l2.engine()
     }
 
     /// The safe head.
-    pub fn safe_head(&self) -> Result<L2BlockInfo, RollupError> {
-        let n = self.handle().store().forkchoice()?.safe.number;
-        self.block(n)
+    pub async fn safe_head(&self) -> Result<L2BlockInfo, RollupError> {
+        let n = self.engine().heads().await?.safe.number;
+        self.l2.expect(n).await
     }
 
     /// The finalized head.
-    pub fn finalized_head(&self) -> Result<L2BlockInfo, RollupError> {
-        let n = self.handle().store().forkchoice()?.finalized.number;
-        self.block(n)
+    pub async fn finalized_head(&self) -> Result<L2BlockInfo, RollupError> {
+        let n = self.engine().heads().await?.finalized.number;
+        self.l2.expect(n).await
     }
 
     /// What the verifier did so far.
@@ -125,21 +139,15 @@ impl<C: L1Chain> Verifier<C> {
     }
 
     /// The derivation pipeline (its origin, system config and counters).
-    pub const fn pipeline(&self) -> &Pipeline<DeriveL1<C>, DeriveL1<C>, EngineL2> {
+    pub const fn pipeline(&self) -> &VerifierPipeline<C, E> {
         &self.pipeline
-    }
-
-    fn block(&self, n: u64) -> Result<L2BlockInfo, RollupError> {
-        self.l2
-            .info(n)?
-            .ok_or_else(|| RollupError::Inconsistent(format!("L2 block {n} is missing")))
     }
 
     /// Restarts derivation from the [reset point](reset): unsafe blocks whose L1 origin left
     /// the chain are unwound, and the safe head moves back a channel timeout (the blocks above
     /// it are consolidated again as their batches are read).
     pub async fn reset(&mut self) -> Result<L2BlockInfo, RollupError> {
-        let fc = self.handle().store().forkchoice()?;
+        let fc = self.engine().heads().await?;
         let point = reset::find(&self.l2, self.l1.chain()).await?;
         if point.unsafe_head.number < fc.head.number {
             tracing::warn!(
@@ -150,9 +158,10 @@ impl<C: L1Chain> Verifier<C> {
             );
         }
         drive::forkchoice(
-            self.handle(),
+            self.engine(),
             Heads { head: point.unsafe_head.hash, safe: Some(point.safe.hash), finalized: None },
-        )?;
+        )
+        .await?;
         self.pending_final.clear();
         self.unrecorded = None;
         if let Some(db) = &self.safe_db {
@@ -176,9 +185,9 @@ impl<C: L1Chain> Verifier<C> {
     }
 
     async fn try_step(&mut self) -> Result<VerifierStep, RollupError> {
-        let safe = self.safe_head()?;
+        let safe = self.safe_head().await?;
         match self.pipeline.step(&safe).await? {
-            Step::Attributes(a) => self.apply(*a),
+            Step::Attributes(a) => self.apply(*a).await,
             Step::Progress => Ok(VerifierStep::Progress),
             Step::AdvancedOrigin(_) => {
                 self.flush_safe_head()?;
@@ -196,27 +205,25 @@ impl<C: L1Chain> Verifier<C> {
     /// Steps until derivation waits for L1; returns the safe head.
     pub async fn sync(&mut self) -> Result<L2BlockInfo, RollupError> {
         while self.step().await? != VerifierStep::Idle {}
-        self.safe_head()
+        self.safe_head().await
     }
 
-    fn apply(&mut self, a: DerivedAttributes) -> Result<VerifierStep, RollupError> {
-        let handle = self.handle().clone();
-        let store = handle.store();
-        let (head_number, head_hash) =
-            store.head()?.ok_or_else(|| RollupError::Inconsistent("empty engine".into()))?;
+    async fn apply(&mut self, a: DerivedAttributes) -> Result<VerifierStep, RollupError> {
+        let head = self.engine().heads().await?.head;
         let number = a.parent.number + 1;
-        if head_number >= number {
-            let header = store.header(number)?;
-            let txs = store.block_transactions(number)?.unwrap_or_default();
-            if let Some(header) = header {
+        if head.number >= number
+            && let Some((header, txs)) = self.engine().block(number).await?
+        {
+            {
                 match mismatch(&header, &txs, &a.attributes, a.parent.hash) {
                     None => {
                         let hash = header.hash_slow();
                         drive::forkchoice(
-                            &handle,
-                            Heads { head: head_hash, safe: Some(hash), finalized: None },
-                        )?;
-                        let info = self.block(number)?;
+                            self.engine(),
+                            Heads { head: head.hash, safe: Some(hash), finalized: None },
+                        )
+                        .await?;
+                        let info = derived_info(&a, hash);
                         self.track(info, &a);
                         self.stats.consolidated += 1;
                         return Ok(VerifierStep::Consolidated(info));
@@ -230,7 +237,7 @@ impl<C: L1Chain> Verifier<C> {
                 }
             }
         }
-        match self.build_safe(&a)? {
+        match self.build_safe(&a).await? {
             Ok(info) => {
                 self.stats.derived += 1;
                 tracing::debug!(target: "lamina::verifier", number, hash = %info.hash, "derived");
@@ -239,7 +246,7 @@ impl<C: L1Chain> Verifier<C> {
             Err(why) => {
                 self.stats.invalid += 1;
                 let ts = a.attributes.payload_attributes.timestamp;
-                if !handle.rollup().is_active(Hardfork::Holocene, ts) {
+                if !self.engine().rollup().is_active(Hardfork::Holocene, ts) {
                     tracing::warn!(target: "lamina::verifier", number, why, "derived block invalid: dropped");
                     return Ok(VerifierStep::Replaced(None));
                 }
@@ -247,7 +254,7 @@ impl<C: L1Chain> Verifier<C> {
                 // the channel goes with the batch (digest §4.11).
                 tracing::warn!(target: "lamina::verifier", number, why, "derived block invalid: deposits only");
                 self.pipeline.flush_channel();
-                match self.build_safe(&a.deposits_only())? {
+                match self.build_safe(&a.deposits_only()).await? {
                     Ok(info) => Ok(VerifierStep::Replaced(Some(info))),
                     Err(why) => Err(RollupError::Inconsistent(format!(
                         "the deposits-only block {number} is invalid too: {why}"
@@ -258,15 +265,15 @@ impl<C: L1Chain> Verifier<C> {
     }
 
     /// Builds `a` on its parent as the new safe head; the engine's refusal is the inner `Err`.
-    fn build_safe(
+    async fn build_safe(
         &mut self,
         a: &DerivedAttributes,
     ) -> Result<Result<L2BlockInfo, String>, RollupError> {
         let mut attrs = a.attributes.clone();
         attrs.no_tx_pool = Some(true);
-        match drive::build_block(self.handle(), a.parent.hash, attrs, true)? {
-            Built::Head(_) => {
-                let info = self.block(a.parent.number + 1)?;
+        match drive::build_block(self.engine(), a.parent.hash, attrs, true).await? {
+            Built::Head(payload) => {
+                let info = derived_info(a, payload.hash);
                 self.track(info, a);
                 Ok(Ok(info))
             }
@@ -314,8 +321,9 @@ impl<C: L1Chain> Verifier<C> {
             self.pending_final.pop_front();
         }
         if let Some(b) = last {
-            let head = self.handle().store().head()?.map(|(_, h)| h).unwrap_or(b.hash);
-            drive::forkchoice(self.handle(), Heads { head, safe: None, finalized: Some(b.hash) })?;
+            let head = self.engine().heads().await?.head.hash;
+            let heads = Heads { head, safe: None, finalized: Some(b.hash) };
+            drive::forkchoice(self.engine(), heads).await?;
             tracing::debug!(target: "lamina::verifier", number = b.number, "finalized");
         }
         Ok(())

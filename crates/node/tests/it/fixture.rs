@@ -88,11 +88,11 @@ impl Rollup {
     pub(crate) async fn post_batches(&mut self, engine: &EngineHandle, from: u64, to: u64) {
         let store = engine.store();
         let l2 = lamina_node::rollup::EngineL2::new(engine.clone());
-        let parent = l2.info(from - 1).unwrap().unwrap();
+        let parent = l2.info(from - 1).await.unwrap().unwrap();
         let mut parent_hash = parent.hash;
         let mut batches = Vec::new();
         for n in from..=to {
-            let info = l2.info(n).unwrap().unwrap();
+            let info = l2.info(n).await.unwrap().unwrap();
             let txs = store.block_transactions(n).unwrap().unwrap();
             batches.push(SingleBatch {
                 parent_hash,

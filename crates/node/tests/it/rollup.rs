@@ -76,7 +76,8 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
     }
     let n = head.number;
     let with_deposit = (1..=n).find(|b| deposits_from(&a, *b, user.address()) == 1).unwrap();
-    let info = lamina_node::rollup::EngineL2::new(a.clone()).info(with_deposit).unwrap().unwrap();
+    let info =
+        lamina_node::rollup::EngineL2::new(a.clone()).info(with_deposit).await.unwrap().unwrap();
     assert_eq!((info.l1_origin.number, info.seq_num), (deposit_l1, 0), "first block of its epoch");
     let sent: usize =
         (1..=n).map(|b| a.store().block_transactions(b).unwrap().unwrap().len()).sum();
@@ -110,14 +111,14 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
         r.l1.mine().unwrap();
     }
     v.sync().await.unwrap();
-    assert_eq!(v.finalized_head().unwrap().number, n);
+    assert_eq!(v.finalized_head().await.unwrap().number, n);
 
     // Restart: the verifier resumes from its store, deriving only what is new.
     drop(v);
     drop(b);
     let b = r.engine(&b_dir);
     let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
-    assert_eq!(v.safe_head().unwrap().number, n, "progress survived the restart");
+    assert_eq!(v.safe_head().await.unwrap().number, n, "progress survived the restart");
     a.send_raw_transaction(&transfer(&r.cfg, &sender, 4, Address::repeat_byte(6))).unwrap();
     for _ in 0..3 {
         head = seq.build_next().await.unwrap();
@@ -153,12 +154,11 @@ async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
     let top = l1_head(&r).await;
     let head = sequence_to_origin(&mut seq, top).await;
     let old_origin = head.l1_origin;
-    let first_on_it = (1..=head.number)
-        .find(|n| {
-            lamina_node::rollup::EngineL2::new(a.clone()).info(*n).unwrap().unwrap().l1_origin
-                == old_origin
-        })
-        .unwrap();
+    let l2 = lamina_node::rollup::EngineL2::new(a.clone());
+    let mut first_on_it = head.number;
+    while l2.expect(first_on_it - 1).await.unwrap().l1_origin == old_origin {
+        first_on_it -= 1;
+    }
 
     r.l1.reorg(1, &[]).unwrap();
     let rebuilt = seq.build_next().await.unwrap();
@@ -168,8 +168,7 @@ async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
     assert_eq!(canonical.unwrap().unwrap().hash(), rebuilt.l1_origin.hash);
 
     // Restart: the sequencer continues from the engine's head.
-    drop(seq);
-    drop(a);
+    drop((seq, l2, a));
     let a = r.engine(&dir.path().join("sequencer"));
     let mut seq = Sequencer::new(a.clone(), r.source(), config());
     assert_eq!(seq.build_next().await.unwrap().number, rebuilt.number + 1);
@@ -196,8 +195,8 @@ async fn hostile_batcher_data_never_changes_the_chain() {
     r.send_l1(1, inbox, vec![0x00, 0xde, 0xad, 0xbe, 0xef], U256::ZERO).await;
     r.send_l1(1, inbox, vec![0x01; 300], U256::ZERO).await;
     let l2 = lamina_node::rollup::EngineL2::new(a.clone());
-    let genesis = l2.info(0).unwrap().unwrap();
-    let block1 = l2.info(1).unwrap().unwrap();
+    let genesis = l2.info(0).await.unwrap().unwrap();
+    let block1 = l2.info(1).await.unwrap().unwrap();
     let real = lamina_protocol::batch::SingleBatch {
         parent_hash: genesis.hash,
         epoch_num: block1.l1_origin.number,
@@ -234,7 +233,7 @@ async fn an_invalid_batch_tx_leaves_a_deposits_only_block() {
     let mut r = Rollup::new(dir.path()).await;
     let b = r.engine(&dir.path().join("verifier"));
     let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
-    let genesis = lamina_node::rollup::EngineL2::new(b.clone()).info(0).unwrap().unwrap();
+    let genesis = lamina_node::rollup::EngineL2::new(b.clone()).info(0).await.unwrap().unwrap();
     // Nonce 7 of an account that has sent nothing: the block cannot be built (Holocene:
     // the batch's txs go, its deposits stay).
     let batch = lamina_protocol::batch::SingleBatch {
@@ -259,5 +258,5 @@ async fn an_invalid_batch_tx_leaves_a_deposits_only_block() {
     let txs = b.store().block_transactions(1).unwrap().unwrap();
     assert!(txs.iter().all(|t| t[0] == 0x7e), "only deposits in block 1");
     assert_eq!(v.stats().invalid, 1);
-    assert_eq!(v.safe_head().unwrap().hash, block.hash);
+    assert_eq!(v.safe_head().await.unwrap().hash, block.hash);
 }

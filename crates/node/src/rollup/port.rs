@@ -1,0 +1,143 @@
+//! The execution engine as the rollup node's roles see it: the Engine API's three operations
+//! and the few canonical-chain reads derivation needs. Two implementations: the in-process
+//! [`EngineHandle`] (direct calls, store reads) and [`RemoteEngine`](super::remote) (the Engine
+//! API over HTTP with JWT and `eth_` reads, for op-geth, op-reth or `lamina engine`).
+
+use std::future::Future;
+
+use alloy_consensus::Header;
+use alloy_primitives::{B256, Bytes};
+use alloy_rpc_types_engine::{ForkchoiceState, ForkchoiceUpdated, PayloadId, PayloadStatus};
+use lamina_engine::{EngineHandle, PayloadVersion};
+use lamina_protocol::{BlockId, RollupConfig, predeploys::L2_TO_L1_MESSAGE_PASSER};
+use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
+
+use super::RollupError;
+
+/// The engine's head, safe and finalized blocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineHeads {
+    /// The unsafe head.
+    pub head: BlockId,
+    /// The safe head.
+    pub safe: BlockId,
+    /// The finalized head.
+    pub finalized: BlockId,
+}
+
+/// A built payload: what newPayload takes back, with the block's identity.
+#[derive(Debug, Clone)]
+pub struct Payload {
+    /// Payload and sidecar.
+    pub data: OpExecutionData,
+    /// Block hash.
+    pub hash: B256,
+    /// Block number.
+    pub number: u64,
+    /// Transactions in the block.
+    pub tx_count: usize,
+}
+
+/// What the roles need of an engine. Errors keep the Engine API's meaning as
+/// [`RollupError::Engine`] variants (invalid attributes, unknown payload, …), so the roles
+/// treat a local and a remote engine alike.
+pub trait ExecutionEngine: Clone + Send + Sync + 'static {
+    /// The chain.
+    fn rollup(&self) -> &RollupConfig;
+
+    /// Head, safe and finalized.
+    fn heads(&self) -> impl Future<Output = Result<EngineHeads, RollupError>> + Send;
+
+    /// Canonical block `number`: its header and txs (EIP-2718 bytes).
+    fn block(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<(Header, Vec<Bytes>)>, RollupError>> + Send;
+
+    /// `engine_forkchoiceUpdated`.
+    fn forkchoice_updated(
+        &self,
+        state: ForkchoiceState,
+        attrs: Option<OpPayloadAttributes>,
+        version: PayloadVersion,
+    ) -> impl Future<Output = Result<ForkchoiceUpdated, RollupError>> + Send;
+
+    /// `engine_getPayload`.
+    fn get_payload(
+        &self,
+        id: PayloadId,
+        version: PayloadVersion,
+    ) -> impl Future<Output = Result<Payload, RollupError>> + Send;
+
+    /// `engine_newPayload`.
+    fn new_payload(
+        &self,
+        payload: &Payload,
+        version: PayloadVersion,
+    ) -> impl Future<Output = Result<PayloadStatus, RollupError>> + Send;
+
+    /// The state root and the L2ToL1MessagePasser's storage root of canonical block `number`,
+    /// and its hash (an output root's parts).
+    fn output_parts(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<(B256, B256, B256)>, RollupError>> + Send;
+}
+
+impl ExecutionEngine for EngineHandle {
+    fn rollup(&self) -> &RollupConfig {
+        Self::rollup(self)
+    }
+
+    async fn heads(&self) -> Result<EngineHeads, RollupError> {
+        let fc = self.store().forkchoice()?;
+        let id = |r: lamina_engine::store::BlockRef| BlockId { hash: r.hash, number: r.number };
+        Ok(EngineHeads { head: id(fc.head), safe: id(fc.safe), finalized: id(fc.finalized) })
+    }
+
+    async fn block(&self, number: u64) -> Result<Option<(Header, Vec<Bytes>)>, RollupError> {
+        let Some(header) = self.store().header(number)? else { return Ok(None) };
+        let txs = self.store().block_transactions(number)?.unwrap_or_default();
+        Ok(Some((header, txs)))
+    }
+
+    async fn forkchoice_updated(
+        &self,
+        state: ForkchoiceState,
+        attrs: Option<OpPayloadAttributes>,
+        version: PayloadVersion,
+    ) -> Result<ForkchoiceUpdated, RollupError> {
+        Ok(tokio::task::block_in_place(|| Self::forkchoice_updated(self, state, attrs, version))?)
+    }
+
+    async fn get_payload(
+        &self,
+        id: PayloadId,
+        version: PayloadVersion,
+    ) -> Result<Payload, RollupError> {
+        let built = tokio::task::block_in_place(|| Self::get_payload(self, id, version))?;
+        Ok(Payload {
+            data: built.execution_data(),
+            hash: built.hash,
+            number: built.block.header.number,
+            tx_count: built.block.body.transactions.len(),
+        })
+    }
+
+    async fn new_payload(
+        &self,
+        payload: &Payload,
+        version: PayloadVersion,
+    ) -> Result<PayloadStatus, RollupError> {
+        Ok(tokio::task::block_in_place(|| Self::new_payload(self, payload.data.clone(), version))?)
+    }
+
+    async fn output_parts(&self, number: u64) -> Result<Option<(B256, B256, B256)>, RollupError> {
+        let store = self.store();
+        let Some(header) = store.header(number)? else { return Ok(None) };
+        let view = store.state_at(number)?;
+        let passer = view.account(&L2_TO_L1_MESSAGE_PASSER)?;
+        let storage_root = passer.map(|a| a.storage_root).unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
+        Ok(Some((header.state_root, storage_root, header.hash_slow())))
+    }
+}
