@@ -1,6 +1,6 @@
-//! `lamina node`: the rollup node — derivation from L1 into the in-process engine, as a
-//! verifier or as the sequencer — with the engine's public JSON-RPC and the node's own
-//! (`optimism_`, and `admin_` when enabled).
+//! `lamina node`: the rollup node — derivation from L1 into an engine, as a verifier or as
+//! the sequencer — with the node's own RPC (`optimism_`, and `admin_` when enabled). The
+//! engine is in process (with its public JSON-RPC) unless `--engine.url` names another one.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -8,12 +8,15 @@ use std::{
     time::Duration,
 };
 
+use alloy_rpc_types_engine::JwtSecret;
 use clap::{Args, ValueEnum};
 use eyre::{WrapErr, eyre};
 use lamina_l1::chain::RpcL1Config;
 use lamina_node::{
     EngineNodeConfig, PoolConfig, Retention,
-    rollup::{LaunchedNode, Mode, RollupLaunchConfig, RollupNodeConfig, SequencerConfig},
+    rollup::{
+        EngineChoice, LaunchedNode, Mode, RollupLaunchConfig, RollupNodeConfig, SequencerConfig,
+    },
 };
 use lamina_protocol::RollupConfig;
 
@@ -36,11 +39,21 @@ pub(crate) struct NodeArgs {
     #[arg(long)]
     rollup_config: PathBuf,
     /// The L2 genesis (op-geth format) of the in-process engine.
-    #[arg(long)]
-    genesis: PathBuf,
-    /// Where the engine's chain is stored.
-    #[arg(long)]
-    datadir: PathBuf,
+    #[arg(long, required_unless_present = "engine_url")]
+    genesis: Option<PathBuf>,
+    /// Where the in-process engine's chain (and the safe-head database) is stored.
+    #[arg(long, required_unless_present = "engine_url")]
+    datadir: Option<PathBuf>,
+    /// Drive an engine in another process instead (op-geth, op-reth, `lamina engine`): its
+    /// authenticated Engine API URL.
+    #[arg(long = "engine.url", requires = "engine_jwt", conflicts_with = "genesis")]
+    engine_url: Option<String>,
+    /// The Engine API's JWT secret file (32 hex-encoded bytes).
+    #[arg(long = "engine.jwt-secret")]
+    engine_jwt: Option<PathBuf>,
+    /// With a remote engine: where the safe-head database is kept (default: not kept).
+    #[arg(long = "safedb.path")]
+    safe_db: Option<PathBuf>,
     /// The L1 JSON-RPC URL.
     #[arg(long = "l1-rpc")]
     l1_rpc: String,
@@ -85,19 +98,35 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
     if let Some(b) = &args.l1_beacon {
         l1 = l1.with_beacon(parse(b, "--l1-beacon")?);
     }
-    let config = RollupLaunchConfig {
-        engine: EngineNodeConfig {
-            genesis_json: read(&args.genesis)?,
-            rollup: Some(rollup),
-            datadir: args.datadir.clone(),
-            http: Some(SocketAddr::new(args.http_addr, args.http_port)),
-            auth: None,
-            jwt: alloy_rpc_types_engine::JwtSecret::random(),
-            retention: Retention::Archive,
-            dev_block_time: None,
-            max_da_bytes: None,
-            pool: PoolConfig::default(),
+    let engine = match (&args.engine_url, &args.engine_jwt, &args.genesis, &args.datadir) {
+        (Some(url), Some(jwt), _, _) => EngineChoice::Remote {
+            url: url.clone(),
+            jwt: JwtSecret::from_file(jwt)
+                .map_err(|e| eyre!("--engine.jwt-secret {}: {e}", jwt.display()))?,
+            rollup: Box::new(rollup),
         },
+        (None, _, Some(genesis), Some(datadir)) => {
+            EngineChoice::InProcess(Box::new(EngineNodeConfig {
+                genesis_json: read(genesis)?,
+                rollup: Some(rollup),
+                datadir: datadir.clone(),
+                http: Some(SocketAddr::new(args.http_addr, args.http_port)),
+                auth: None,
+                jwt: JwtSecret::random(),
+                retention: Retention::Archive,
+                dev_block_time: None,
+                max_da_bytes: None,
+                pool: PoolConfig::default(),
+            }))
+        }
+        _ => {
+            return Err(eyre!(
+                "give --genesis and --datadir, or --engine.url and --engine.jwt-secret"
+            ));
+        }
+    };
+    let config = RollupLaunchConfig {
+        engine,
         l1,
         node: RollupNodeConfig {
             mode: match args.mode {
@@ -107,8 +136,8 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             sequencer: SequencerConfig { confirmation_depth: args.l1_confs },
             sequencer_stopped: args.sequencer_stopped,
             poll_interval: Duration::from_millis(args.poll_ms.max(1)),
-            // In the datadir, beside the chain.
-            safe_db: None,
+            // In process: in the datadir, beside the chain.
+            safe_db: args.safe_db.clone(),
         },
         rpc: SocketAddr::new(args.rpc_addr, args.rpc_port),
         admin: args.enable_admin,
@@ -116,7 +145,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
         let node = LaunchedNode::start(config).await?;
         // One line per server on stdout, for scripts that start us on port 0.
-        if let Some((addr, _)) = &node.engine.servers.http {
+        if let Some((addr, _)) = node.engine.as_ref().and_then(|e| e.servers.http.as_ref()) {
             println!("http: {addr}");
         }
         println!("rpc: {}", node.rpc.0);

@@ -1,21 +1,45 @@
 //! `lamina node` as a process, as an operator runs it: on `lamina l1` with a chain from
 //! `lamina deploy`, the sequencer builds blocks its engine serves over JSON-RPC, cast reads the
 //! node's `optimism_syncStatus`, `admin_` answers only when enabled, and after kill -9 the
-//! sequencer resumes its chain.
+//! sequencer resumes its chain; and the node driving `lamina engine` over the Engine API.
 
 use std::{
+    ffi::OsStr,
     io::{BufRead, BufReader},
+    path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
 use crate::clients::{cast, json, spawn, tools};
 
-/// A `lamina node` process, killed on drop, with its engine and node RPC URLs.
+/// A `lamina` process, killed on drop, with its engine and node RPC URLs (`rpc` is the
+/// Engine API's for `lamina engine`).
 struct Node {
     child: Child,
     http: String,
     rpc: String,
+}
+
+/// Starts `lamina` with `args` and reads the URLs it prints for `prefixes`.
+fn start(args: &[&std::ffi::OsStr], prefixes: &[&str]) -> (Child, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let urls = prefixes
+        .iter()
+        .map(|prefix| {
+            let line = lines.next().unwrap().unwrap();
+            let addr = line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}"));
+            format!("http://{addr}")
+        })
+        .collect();
+    std::thread::spawn(move || for _ in lines {});
+    (child, urls)
 }
 
 impl Drop for Node {
@@ -25,37 +49,21 @@ impl Drop for Node {
     }
 }
 
-fn start_node(
-    chain: &std::path::Path,
-    l1: &str,
-    datadir: &std::path::Path,
-    extra: &[&str],
-) -> Node {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .arg("node")
-        .arg("--rollup-config")
-        .arg(chain.join("rollup.json"))
-        .arg("--genesis")
-        .arg(chain.join("genesis.json"))
-        .arg("--datadir")
-        .arg(datadir)
-        .args(["--l1-rpc", l1, "--http.port", "0", "--rpc.port", "0", "--l1.poll-interval", "50"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = |prefix: &str| {
-        let line = lines.next().unwrap().unwrap();
-        let addr = line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}"));
-        format!("http://{addr}")
-    };
-    let http = next("http: ");
-    let rpc = next("rpc: ");
-    std::thread::spawn(move || for _ in lines {});
-    Node { child, http, rpc }
+fn start_node(chain: &Path, l1: &str, datadir: &Path, extra: &[&str]) -> Node {
+    let mut args: Vec<&OsStr> = vec!["node".as_ref(), "--rollup-config".as_ref()];
+    let rollup = chain.join("rollup.json");
+    let genesis = chain.join("genesis.json");
+    args.extend([rollup.as_os_str(), "--genesis".as_ref(), genesis.as_os_str()]);
+    args.extend(["--datadir".as_ref(), datadir.as_os_str()]);
+    args.extend(COMMON.iter().map(OsStr::new));
+    args.extend(["--l1-rpc".as_ref(), OsStr::new(l1)]);
+    args.extend(extra.iter().map(OsStr::new));
+    let (child, urls) = start(&args, &["http: ", "rpc: "]);
+    Node { child, http: urls[0].clone(), rpc: urls[1].clone() }
 }
+
+/// The node flags every test run uses.
+const COMMON: &[&str] = &["--http.port", "0", "--rpc.port", "0", "--l1.poll-interval", "50"];
 
 fn served_blocks(bin: &std::path::Path, node: &Node) -> u64 {
     cast(bin, &node.http, &["block-number"]).unwrap().parse().unwrap()
@@ -130,4 +138,81 @@ fn lamina_node_sequences_on_lamina_l1() {
     let status = json(&rpc(&ver, &["rpc", "optimism_syncStatus"]));
     assert_eq!(status["safe_l2"]["number"], 0);
     assert!(cast(&bin, &ver.rpc, &["rpc", "admin_sequencerActive"]).is_err());
+}
+
+/// Polls the node's sync status until its unsafe head reaches `n` (at most 10 s).
+fn wait_unsafe(bin: &Path, rpc: &str, n: u64) -> serde_json::Value {
+    for _ in 0..100 {
+        let status = json(&cast(bin, rpc, &["rpc", "optimism_syncStatus"]).unwrap());
+        if status["unsafe_l2"]["number"].as_u64().unwrap() >= n {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the unsafe head never reached {n}");
+}
+
+#[test]
+fn lamina_node_drives_lamina_engine_over_the_engine_api() {
+    let Some(bin) = tools() else { return };
+    let l1 = spawn(|dir, cmd| {
+        cmd.args(["l1", "--http.port", "0", "--datadir"]).arg(dir.join("l1"));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["deploy", "--l1-rpc", &l1.url, "--outdir", "chain"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let chain = dir.path().join("chain");
+    let (genesis, rollup) = (chain.join("genesis.json"), chain.join("rollup.json"));
+    let (data, jwt) = (dir.path().join("engine"), dir.path().join("jwt.hex"));
+    let engine_args: Vec<&OsStr> = vec![
+        "engine".as_ref(),
+        "--genesis".as_ref(),
+        genesis.as_os_str(),
+        "--rollup-config".as_ref(),
+        rollup.as_os_str(),
+        "--datadir".as_ref(),
+        data.as_os_str(),
+        "--jwt-secret".as_ref(),
+        jwt.as_os_str(),
+        "--http.port".as_ref(),
+        "0".as_ref(),
+        "--authrpc.port".as_ref(),
+        "0".as_ref(),
+    ];
+    let (engine_child, urls) = start(&engine_args, &["http: ", "authrpc: "]);
+    let engine = Node { child: engine_child, http: urls[0].clone(), rpc: urls[1].clone() };
+
+    let mut args: Vec<&OsStr> = vec!["node".as_ref(), "--rollup-config".as_ref()];
+    args.extend([rollup.as_os_str(), "--engine.url".as_ref(), OsStr::new(&engine.rpc)]);
+    args.extend(["--engine.jwt-secret".as_ref(), jwt.as_os_str()]);
+    args.extend(["--l1-rpc".as_ref(), OsStr::new(&l1.url)]);
+    args.extend(
+        ["--rpc.port", "0", "--mode", "sequencer", "--sequencer.l1-confs", "0"].map(OsStr::new),
+    );
+    let (node_child, urls) = start(&args, &["rpc: "]);
+    let node = Node { child: node_child, http: engine.http.clone(), rpc: urls[0].clone() };
+
+    let status = wait_unsafe(&bin, &node.rpc, 2);
+    let n = status["unsafe_l2"]["number"].as_u64().unwrap();
+    assert!(served_blocks(&bin, &node) >= n, "lamina engine holds the blocks the node built");
+    let hash = cast(&bin, &engine.http, &["block", &n.to_string(), "--field", "hash"]).unwrap();
+    assert_eq!(status["unsafe_l2"]["hash"].as_str().unwrap(), hash);
+
+    // A wrong secret: the node does not start.
+    let wrong = dir.path().join("wrong.hex");
+    std::fs::write(&wrong, format!("{:064x}", 7)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .arg("node")
+        .arg("--rollup-config")
+        .arg(&rollup)
+        .args(["--engine.url", &engine.rpc, "--l1-rpc", &l1.url, "--rpc.port", "0"])
+        .arg("--engine.jwt-secret")
+        .arg(&wrong)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a wrong JWT secret stops the node");
 }

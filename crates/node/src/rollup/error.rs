@@ -20,6 +20,13 @@ pub enum RollupError {
     /// The engine's chain cannot be read as a rollup chain.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// A remote engine could not be reached (or timed out).
+    #[error("engine unreachable: {0}")]
+    EngineUnreachable(String),
+    /// A remote engine answered with an error outside the Engine API's, or with a shape we
+    /// cannot read.
+    #[error("engine refused: {0}")]
+    EngineRefused(String),
     /// The safe-head database failed.
     #[error(transparent)]
     SafeDb(#[from] super::safe_db::SafeDbError),
@@ -43,11 +50,14 @@ impl RollupError {
             Self::Source(e) => e.severity(),
             Self::L1(e) if e.is_temporary() => Severity::Temporary,
             Self::L1(_) => Severity::Reset,
+            Self::EngineUnreachable(_) => Severity::Temporary,
             // The engine's own state is off (a block vanished): derive again from a reset.
             Self::Engine(EngineError::InvalidForkchoiceState(_) | EngineError::UnknownPayload) => {
                 Severity::Reset
             }
-            Self::Engine(_) | Self::Inconsistent(_) | Self::SafeDb(_) => Severity::Critical,
+            Self::Engine(_) | Self::EngineRefused(_) | Self::Inconsistent(_) | Self::SafeDb(_) => {
+                Severity::Critical
+            }
         }
     }
 }

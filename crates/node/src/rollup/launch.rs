@@ -1,20 +1,41 @@
-//! `lamina node` in one call: the in-process engine with its JSON-RPC, the rollup node over an
-//! L1 JSON-RPC (and beacon API) endpoint, and the node's own RPC.
+//! `lamina node` in one call: the engine (in process with its JSON-RPC, or another process
+//! over the Engine API), the rollup node over an L1 JSON-RPC (and beacon API) endpoint, and
+//! the node's own RPC.
 
 use std::net::SocketAddr;
 
+use alloy_rpc_types_engine::JwtSecret;
 use jsonrpsee::server::ServerHandle;
 use lamina_engine::rpc::{RpcConfig, serve};
 use lamina_l1::chain::{CacheSizes, CachedL1, DeriveL1, RpcL1, RpcL1Config};
+use lamina_protocol::RollupConfig;
 
-use super::{RollupError, RollupNode, RollupNodeConfig, rpc};
+use super::{
+    RollupError, RollupNode, RollupNodeConfig, port::ExecutionEngine, remote::RemoteEngine, rpc,
+};
 use crate::engine::{EngineNode, EngineNodeConfig, NodeError};
+
+/// Which engine the node drives.
+#[derive(Debug, Clone)]
+pub enum EngineChoice {
+    /// The in-process engine, with its servers.
+    InProcess(Box<EngineNodeConfig>),
+    /// An engine in another process, over the Engine API.
+    Remote {
+        /// Its authenticated (Engine API) URL.
+        url: String,
+        /// The shared JWT secret.
+        jwt: JwtSecret,
+        /// The chain.
+        rollup: Box<RollupConfig>,
+    },
+}
 
 /// What `lamina node` starts.
 #[derive(Debug, Clone)]
 pub struct RollupLaunchConfig {
-    /// The engine and its servers.
-    pub engine: EngineNodeConfig,
+    /// The engine.
+    pub engine: EngineChoice,
     /// L1 JSON-RPC (and beacon API) endpoints.
     pub l1: RpcL1Config,
     /// The node's role and settings.
@@ -40,37 +61,68 @@ pub enum LaunchError {
 }
 
 /// A running `lamina node`.
-#[derive(Debug)]
 pub struct LaunchedNode {
-    /// The engine and its servers.
-    pub engine: EngineNode,
-    /// The rollup node.
-    pub node: RollupNode,
+    /// The in-process engine and its servers (`None` with a remote engine).
+    pub engine: Option<EngineNode>,
     /// The node RPC's address and handle.
     pub rpc: (SocketAddr, ServerHandle),
+    stop_node: Box<dyn FnOnce() + Send>,
+}
+
+impl std::fmt::Debug for LaunchedNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaunchedNode").field("rpc", &self.rpc.0).finish_non_exhaustive()
+    }
+}
+
+type L1 = DeriveL1<CachedL1<RpcL1>>;
+
+async fn start_node<E: ExecutionEngine>(
+    engine: E,
+    l1: L1,
+    config: RollupNodeConfig,
+    rpc_addr: SocketAddr,
+    admin: bool,
+) -> Result<((SocketAddr, ServerHandle), Box<dyn FnOnce() + Send>), LaunchError> {
+    let node = RollupNode::start(engine, l1, config).await?;
+    let limits = RpcConfig::new(None, None, JwtSecret::random());
+    let rpc = serve(rpc::module(&node, admin), rpc_addr, &limits).await?;
+    tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");
+    Ok((rpc, Box::new(move || node.stop())))
 }
 
 impl LaunchedNode {
     /// Starts everything on the current (multi-threaded) runtime.
     pub async fn start(config: RollupLaunchConfig) -> Result<Self, LaunchError> {
-        let mut node_config = config.node;
-        if node_config.safe_db.is_none() {
-            node_config.safe_db = Some(config.engine.datadir.join("safedb.redb"));
-        }
-        let engine = EngineNode::launch(config.engine).await?;
         let l1 = DeriveL1::new(CachedL1::new(RpcL1::new(&config.l1), CacheSizes::default()));
-        let node = RollupNode::start(engine.handle.clone(), l1, node_config).await?;
-        let limits = RpcConfig::new(None, None, alloy_rpc_types_engine::JwtSecret::random());
-        let rpc = serve(rpc::module(&node, config.admin), config.rpc, &limits).await?;
-        tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");
-        Ok(Self { engine, node, rpc })
+        let mut node_config = config.node;
+        match config.engine {
+            EngineChoice::InProcess(engine_config) => {
+                if node_config.safe_db.is_none() {
+                    node_config.safe_db = Some(engine_config.datadir.join("safedb.redb"));
+                }
+                let engine = EngineNode::launch(*engine_config).await?;
+                let handle = engine.handle.clone();
+                let (rpc, stop_node) =
+                    start_node(handle, l1, node_config, config.rpc, config.admin).await?;
+                Ok(Self { engine: Some(engine), rpc, stop_node })
+            }
+            EngineChoice::Remote { url, jwt, rollup } => {
+                let engine = RemoteEngine::new(&url, jwt, *rollup)?;
+                let (rpc, stop_node) =
+                    start_node(engine, l1, node_config, config.rpc, config.admin).await?;
+                Ok(Self { engine: None, rpc, stop_node })
+            }
+        }
     }
 
-    /// Stops the node, its RPC and the engine.
+    /// Stops the node, its RPC and the in-process engine.
     pub async fn stop(self) {
-        self.node.stop();
+        (self.stop_node)();
         let _ = self.rpc.1.stop();
         self.rpc.1.stopped().await;
-        self.engine.stop().await;
+        if let Some(engine) = self.engine {
+            engine.stop().await;
+        }
     }
 }

@@ -9,6 +9,7 @@ mod error;
 pub mod l2;
 pub mod launch;
 pub mod port;
+pub mod remote;
 pub mod reset;
 pub mod rpc;
 pub mod safe_db;
@@ -19,8 +20,9 @@ pub mod verifier;
 
 pub use error::RollupError;
 pub use l2::EngineL2;
-pub use launch::{LaunchError, LaunchedNode, RollupLaunchConfig};
+pub use launch::{EngineChoice, LaunchError, LaunchedNode, RollupLaunchConfig};
 pub use port::{EngineHeads, ExecutionEngine, Payload};
+pub use remote::RemoteEngine;
 pub use sequencer::{Sequencer, SequencerConfig};
 pub use service::{Mode, RollupNode, RollupNodeConfig};
 pub use status::SyncStatus;

@@ -4,5 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod fixture;
+mod remote;
 mod rollup;
 mod service;
