@@ -86,6 +86,35 @@ impl Rollup {
 
     /// Posts L2 blocks `from..=to` of `engine` as one span-batch channel from the batcher.
     pub(crate) async fn post_batches(&mut self, engine: &EngineHandle, from: u64, to: u64) {
+        let data = self.batches(engine, from, to).await;
+        self.send_l1(1, self.cfg.batch_inbox_address, data, U256::ZERO).await;
+    }
+
+    /// The same, as a blob tx (the channel's frames in one blob).
+    pub(crate) async fn post_batches_as_blob(&mut self, engine: &EngineHandle, from: u64, to: u64) {
+        let data = self.batches(engine, from, to).await;
+        // A blob's payload is what calldata would hold: the version byte, then the frames.
+        let encoded = lamina_protocol::blob::encode_blob(&data).unwrap();
+        let blob = alloy_eips::eip4844::Blob::from_slice(encoded.as_slice());
+        let settings = alloy_eips::eip4844::env_settings::EnvKzgSettings::Default;
+        let sidecar = alloy_eips::eip4844::BlobTransactionSidecar::try_from_blobs_with_settings(
+            vec![blob],
+            settings.get(),
+        )
+        .unwrap();
+        let mgr = TxManager::new(self.l1.clone(), key(1), TxManagerConfig::dev()).await.unwrap();
+        let c = TxCandidate {
+            to: TxKind::Call(self.cfg.batch_inbox_address),
+            input: Bytes::new(),
+            value: U256::ZERO,
+            gas_limit: None,
+            blobs: Some(sidecar),
+        };
+        assert!(mgr.send(c).await.unwrap().status(), "blob batch tx succeeded");
+    }
+
+    /// Batcher data holding L2 blocks `from..=to` of `engine` as one span-batch channel.
+    async fn batches(&mut self, engine: &EngineHandle, from: u64, to: u64) -> Vec<u8> {
         let store = engine.store();
         let l2 = lamina_node::rollup::EngineL2::new(engine.clone());
         let parent = l2.info(from - 1).await.unwrap().unwrap();
@@ -103,8 +132,7 @@ impl Rollup {
             });
             parent_hash = info.hash;
         }
-        let data = self.channel(&batches, parent.l1_origin.number);
-        self.send_l1(1, self.cfg.batch_inbox_address, data, U256::ZERO).await;
+        self.channel(&batches, parent.l1_origin.number)
     }
 
     /// A new span-batch channel holding `batches` (the first builds on a block of epoch

@@ -260,3 +260,26 @@ async fn an_invalid_batch_tx_leaves_a_deposits_only_block() {
     assert_eq!(v.stats().invalid, 1);
     assert_eq!(v.safe_head().await.unwrap().hash, block.hash);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_in_blobs_derive_the_same_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rollup::new(dir.path()).await;
+    let a = r.engine(&dir.path().join("sequencer"));
+    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    let sender = key(6);
+    for nonce in 0..3 {
+        a.send_raw_transaction(&transfer(&r.cfg, &sender, nonce, Address::repeat_byte(6))).unwrap();
+    }
+    let mut head = seq.build_next().await.unwrap();
+    for _ in 0..3 {
+        head = seq.build_next().await.unwrap();
+    }
+    r.post_batches_as_blob(&a, 1, head.number).await;
+    let b = r.engine(&dir.path().join("verifier"));
+    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
+    let safe = v.sync().await.unwrap();
+    assert_eq!((safe.number, safe.hash), (head.number, head.hash));
+    // No calldata batch was posted: the chain came from the blob.
+    assert!(v.pipeline().stats().data_bytes > 0);
+}
