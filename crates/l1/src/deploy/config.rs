@@ -232,6 +232,21 @@ impl DeployConfig {
             }
             last = t;
         }
+        // An Ecotone, Fjord or Isthmus activation block after genesis needs the network-upgrade
+        // deposits (digest §2.6), which Lamina does not build yet: refuse the schedule here
+        // rather than let the chain halt at the fork.
+        for (name, t) in [
+            ("l2GenesisEcotoneTimeOffset", f.l2_genesis_ecotone_time_offset),
+            ("l2GenesisFjordTimeOffset", f.l2_genesis_fjord_time_offset),
+            ("l2GenesisIsthmusTimeOffset", f.l2_genesis_isthmus_time_offset),
+        ] {
+            if t.is_some_and(|t| t > 0) {
+                return bad(
+                    name,
+                    "must be 0 or absent: upgrade transactions after genesis are not supported yet",
+                );
+            }
+        }
         Ok(())
     }
 
@@ -278,6 +293,16 @@ mod tests {
         c.forks.l2_genesis_isthmus_time_offset = Some(0);
         c.forks.l2_genesis_holocene_time_offset = Some(10);
         assert!(c.validate().is_err());
+        // A fork whose activation block needs upgrade txs, after genesis.
+        let mut c = DeployConfig::dev();
+        c.forks.l2_genesis_isthmus_time_offset = Some(20);
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("l2GenesisIsthmusTimeOffset"), "{e}");
+        // Forks without upgrade txs may come later; Isthmus may be left out.
+        let mut c = DeployConfig::dev();
+        c.forks.l2_genesis_isthmus_time_offset = None;
+        c.forks.l2_genesis_holocene_time_offset = Some(20);
+        c.validate().unwrap();
         assert!(DeployConfig::from_json("{\"l1ChainID\": \"x\"}").is_err());
     }
 }

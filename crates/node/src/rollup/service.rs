@@ -19,6 +19,7 @@ use alloy_eips::BlockNumberOrTag;
 use lamina_derive::Severity;
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
+use lamina_protocol::Hardfork;
 use tokio::{sync::watch, task::JoinHandle};
 
 use super::{
@@ -107,6 +108,16 @@ impl<E: ExecutionEngine> RollupNode<E> {
         l1: DeriveL1<C>,
         config: RollupNodeConfig,
     ) -> Result<Self, RollupError> {
+        let cfg = engine.rollup();
+        for fork in [Hardfork::Ecotone, Hardfork::Fjord, Hardfork::Isthmus] {
+            if cfg.hardforks.time(fork).is_some_and(|t| t > cfg.genesis.l2_time) {
+                tracing::warn!(
+                    target: "lamina::node",
+                    fork = fork.name(),
+                    "this chain activates the fork after genesis: derivation and sequencing stop at its activation block (network-upgrade txs are not supported yet)"
+                );
+            }
+        }
         let safe_db = match &config.safe_db {
             Some(path) => Some(Arc::new(SafeDb::open(path)?)),
             None => None,
