@@ -65,13 +65,8 @@ fn start_node(chain: &Path, l1: &str, datadir: &Path, extra: &[&str]) -> Node {
 /// The node flags every test run uses.
 const COMMON: &[&str] = &["--http.port", "0", "--rpc.port", "0", "--l1.poll-interval", "50"];
 
-fn served_blocks(bin: &std::path::Path, node: &Node) -> u64 {
-    cast(bin, &node.http, &["block-number"]).unwrap().parse().unwrap()
-}
-
-#[test]
-fn lamina_node_sequences_on_lamina_l1() {
-    let Some(bin) = tools() else { return };
+/// `lamina l1`, and a chain deployed on it by `lamina deploy` into `<dir>/chain`.
+fn l1_with_chain() -> (crate::clients::Server, tempfile::TempDir) {
     let l1 = spawn(|dir, cmd| {
         cmd.args(["l1", "--http.port", "0", "--datadir"]).arg(dir.join("l1"));
     });
@@ -82,6 +77,17 @@ fn lamina_node_sequences_on_lamina_l1() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (l1, dir)
+}
+
+fn served_blocks(bin: &std::path::Path, node: &Node) -> u64 {
+    cast(bin, &node.http, &["block-number"]).unwrap().parse().unwrap()
+}
+
+#[test]
+fn lamina_node_sequences_on_lamina_l1() {
+    let Some(bin) = tools() else { return };
+    let (l1, dir) = l1_with_chain();
     let chain = dir.path().join("chain");
     let seq = start_node(
         &chain,
@@ -155,16 +161,7 @@ fn wait_unsafe(bin: &Path, rpc: &str, n: u64) -> serde_json::Value {
 #[test]
 fn lamina_node_drives_lamina_engine_over_the_engine_api() {
     let Some(bin) = tools() else { return };
-    let l1 = spawn(|dir, cmd| {
-        cmd.args(["l1", "--http.port", "0", "--datadir"]).arg(dir.join("l1"));
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(["deploy", "--l1-rpc", &l1.url, "--outdir", "chain"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (l1, dir) = l1_with_chain();
     let chain = dir.path().join("chain");
     let (genesis, rollup) = (chain.join("genesis.json"), chain.join("rollup.json"));
     let (data, jwt) = (dir.path().join("engine"), dir.path().join("jwt.hex"));

@@ -85,7 +85,7 @@ impl DevSequencer {
             .forkchoice_updated(keep, Some(attrs), fcu_version)?
             .payload_id
             .ok_or_else(|| EngineError::InvalidForkchoiceState("no payload id".into()))?;
-        let version = PayloadVersion::for_payload(forks, ts);
+        let version = PayloadVersion::for_chain(cfg, ts);
         let built = h.get_payload(id, version)?;
         let status = h.new_payload(built.execution_data(), version)?;
         if !status.status.is_valid() {

@@ -37,11 +37,11 @@ pub enum PayloadVersion {
 }
 
 impl PayloadVersion {
-    /// The getPayload/newPayload version of a block at `timestamp`.
-    pub fn for_payload(forks: &lamina_evm::OpForks, timestamp: u64) -> Self {
-        if forks.is_active(Hardfork::Isthmus, timestamp) {
+    /// The getPayload/newPayload version of a block at `timestamp` on chain `config`.
+    pub fn for_chain(config: &lamina_protocol::RollupConfig, timestamp: u64) -> Self {
+        if config.is_active(Hardfork::Isthmus, timestamp) {
             Self::V4
-        } else if forks.is_active(Hardfork::Ecotone, timestamp) {
+        } else if config.is_active(Hardfork::Ecotone, timestamp) {
             Self::V3
         } else {
             Self::V2
@@ -146,7 +146,7 @@ impl EngineHandle {
     ) -> Result<BuiltPayload, EngineError> {
         let mut blocks = lock(&self.inner.blocks);
         let job = blocks.jobs.get(&id).ok_or(EngineError::UnknownPayload)?;
-        let want = PayloadVersion::for_payload(self.inner.builder.forks(), job.attrs.timestamp);
+        let want = PayloadVersion::for_chain(&self.inner.config.rollup, job.attrs.timestamp);
         if version != want {
             return Err(EngineError::UnsupportedFork(format!(
                 "the payload is {want:?}, not {version:?}"
@@ -188,7 +188,7 @@ impl EngineHandle {
     ) -> Result<PayloadStatus, EngineError> {
         let forks = self.inner.builder.forks();
         let ts = data.payload.as_v1().timestamp;
-        let want = PayloadVersion::for_payload(forks, ts);
+        let want = PayloadVersion::for_chain(&self.inner.config.rollup, ts);
         if version != want {
             return Err(EngineError::UnsupportedFork(format!(
                 "a payload at {ts} needs newPayload{want:?}, not {version:?}"

@@ -46,18 +46,6 @@ fn fcu_version(engine: &impl ExecutionEngine, timestamp: u64) -> PayloadVersion 
     }
 }
 
-/// The getPayload/newPayload version of a block at `timestamp`.
-fn payload_version(engine: &impl ExecutionEngine, timestamp: u64) -> PayloadVersion {
-    let cfg = engine.rollup();
-    if cfg.is_active(Hardfork::Isthmus, timestamp) {
-        PayloadVersion::V4
-    } else if cfg.is_active(Hardfork::Ecotone, timestamp) {
-        PayloadVersion::V3
-    } else {
-        PayloadVersion::V2
-    }
-}
-
 /// A forkchoice update without attributes.
 pub async fn forkchoice(engine: &impl ExecutionEngine, heads: Heads) -> Result<(), RollupError> {
     let state = ForkchoiceState {
@@ -100,7 +88,7 @@ pub async fn build_block(
             started.payload_status.status
         ))));
     };
-    let version = payload_version(engine, ts);
+    let version = PayloadVersion::for_chain(engine.rollup(), ts);
     let built = match engine.get_payload(id, version).await {
         Ok(b) => b,
         Err(RollupError::Engine(EngineError::InvalidPayloadAttributes(why))) => {
