@@ -15,7 +15,10 @@ use lamina_l1::{
     dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
-use lamina_node::EngineHandle;
+use lamina_node::{
+    EngineHandle,
+    rollup::{Sequencer, SequencerConfig},
+};
 use lamina_protocol::{
     RollupConfig,
     batch::SingleBatch,
@@ -69,6 +72,22 @@ impl Rollup {
     /// An engine on this rollup's genesis in `dir`.
     pub(crate) fn engine(&self, dir: &Path) -> EngineHandle {
         lamina_node::open_engine(dir, &self.genesis_json, &self.cfg).unwrap()
+    }
+
+    /// A sequencer on a new engine in `dir`, taking the L1 head as origin as soon as its time
+    /// allows (the dev L1 mines on demand).
+    pub(crate) fn sequencer(&self, dir: &Path) -> (EngineHandle, Sequencer<Chain>) {
+        let engine = self.engine(dir);
+        let config = SequencerConfig { confirmation_depth: 0 };
+        (engine.clone(), Sequencer::new(engine, self.source(), config))
+    }
+
+    /// Puts transfers from dev account 6 with `nonces` into `engine`'s pool.
+    pub(crate) fn transfers(&self, engine: &EngineHandle, nonces: std::ops::Range<u64>) {
+        for nonce in nonces {
+            let tx = transfer(&self.cfg, &key(6), nonce, Address::repeat_byte(6));
+            engine.send_raw_transaction(&tx).unwrap();
+        }
     }
 
     /// Sends an L1 tx from dev account `who` and waits for it to succeed.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use alloy_rpc_types_engine::JwtSecret;
 use lamina_node::{
     EngineNode, EngineNodeConfig, PoolConfig, Retention,
-    rollup::{RemoteEngine, Sequencer, SequencerConfig, Verifier, rpc::output_at},
+    rollup::{RemoteEngine, Verifier, rpc::output_at},
 };
 
 use crate::fixture::Rollup;
@@ -31,8 +31,7 @@ fn engine_config(r: &Rollup, dir: &std::path::Path, jwt: JwtSecret) -> EngineNod
 async fn a_verifier_drives_a_remote_engine_over_the_engine_api() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = Rollup::new(dir.path()).await;
-    let a = r.engine(&dir.path().join("sequencer"));
-    let mut seq = Sequencer::new(a.clone(), r.source(), SequencerConfig { confirmation_depth: 0 });
+    let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     let mut head = seq.build_next().await.unwrap();
     for _ in 0..4 {
         head = seq.build_next().await.unwrap();

@@ -8,14 +8,10 @@ use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
 use lamina_l1::{chain::L1Chain, contracts::OptimismPortal};
 use lamina_node::EngineHandle;
-use lamina_node::rollup::{Sequencer, SequencerConfig, Verifier};
+use lamina_node::rollup::{Sequencer, Verifier};
 use lamina_protocol::{block::L2BlockInfo, deposit::TxDeposit};
 
 use crate::fixture::{Chain, Rollup, key, transfer};
-
-fn config() -> SequencerConfig {
-    SequencerConfig { confirmation_depth: 0 }
-}
 
 async fn l1_head(r: &Rollup) -> u64 {
     r.l1.header(BlockNumberOrTag::Latest).await.unwrap().unwrap().number
@@ -50,14 +46,10 @@ fn deposits_from(e: &EngineHandle, n: u64, user: Address) -> usize {
 async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = Rollup::new(dir.path()).await;
-    let a = r.engine(&dir.path().join("sequencer"));
-    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
 
     // L2 txs in the pool, a deposit on L1, blocks up to the deposit's epoch and past it.
-    let sender = key(6);
-    for nonce in 0..3 {
-        a.send_raw_transaction(&transfer(&r.cfg, &sender, nonce, Address::repeat_byte(6))).unwrap();
-    }
+    r.transfers(&a, 0..3);
     seq.build_next().await.unwrap();
     let user = key(5);
     let deposit = OptimismPortal::depositTransactionCall {
@@ -69,7 +61,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
     };
     r.send_l1(5, r.addresses.optimism_portal, deposit.abi_encode(), U256::from(5)).await;
     let deposit_l1 = l1_head(&r).await;
-    a.send_raw_transaction(&transfer(&r.cfg, &sender, 3, Address::repeat_byte(6))).unwrap();
+    r.transfers(&a, 3..4);
     let mut head = sequence_to_origin(&mut seq, deposit_l1).await;
     for _ in 0..2 {
         head = seq.build_next().await.unwrap();
@@ -119,7 +111,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
     let b = r.engine(&b_dir);
     let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
     assert_eq!(v.safe_head().await.unwrap().number, n, "progress survived the restart");
-    a.send_raw_transaction(&transfer(&r.cfg, &sender, 4, Address::repeat_byte(6))).unwrap();
+    r.transfers(&a, 4..5);
     for _ in 0..3 {
         head = seq.build_next().await.unwrap();
     }
@@ -149,8 +141,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
 async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
     let dir = tempfile::tempdir().unwrap();
     let r = Rollup::new(dir.path()).await;
-    let a = r.engine(&dir.path().join("sequencer"));
-    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     let top = l1_head(&r).await;
     let head = sequence_to_origin(&mut seq, top).await;
     let old_origin = head.l1_origin;
@@ -169,8 +160,7 @@ async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
 
     // Restart: the sequencer continues from the engine's head.
     drop((seq, l2, a));
-    let a = r.engine(&dir.path().join("sequencer"));
-    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    let (_a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     assert_eq!(seq.build_next().await.unwrap().number, rebuilt.number + 1);
 }
 
@@ -178,10 +168,9 @@ async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
 async fn hostile_batcher_data_never_changes_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = Rollup::new(dir.path()).await;
-    let a = r.engine(&dir.path().join("sequencer"));
-    let mut seq = Sequencer::new(a.clone(), r.source(), config());
+    let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     let sender = key(6);
-    a.send_raw_transaction(&transfer(&r.cfg, &sender, 0, Address::repeat_byte(6))).unwrap();
+    r.transfers(&a, 0..1);
     let mut head = seq.build_next().await.unwrap();
     for _ in 0..3 {
         head = seq.build_next().await.unwrap();
@@ -265,12 +254,8 @@ async fn an_invalid_batch_tx_leaves_a_deposits_only_block() {
 async fn batches_in_blobs_derive_the_same_chain() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = Rollup::new(dir.path()).await;
-    let a = r.engine(&dir.path().join("sequencer"));
-    let mut seq = Sequencer::new(a.clone(), r.source(), config());
-    let sender = key(6);
-    for nonce in 0..3 {
-        a.send_raw_transaction(&transfer(&r.cfg, &sender, nonce, Address::repeat_byte(6))).unwrap();
-    }
+    let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
+    r.transfers(&a, 0..3);
     let mut head = seq.build_next().await.unwrap();
     for _ in 0..3 {
         head = seq.build_next().await.unwrap();
