@@ -3,13 +3,14 @@
 //! Lamina's services and how they are started. Today: the standalone execution engine
 //! ([`engine`]) — the engine service behind its RPC servers, optionally with the dev sequencer —
 //! the dev L1 ([`dev_l1`]) behind its JSON-RPC, and the rollup node's roles
-//! ([`rollup`]: the verifier today; the sequencer, batcher and proposer follow).
+//! ([`rollup`]: verifier and sequencer) and the [`batcher`]; the proposer follows.
 //!
 //! This crate is where tasks are spawned and servers started; the libraries below it stay
 //! synchronous or pure.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod batcher;
 pub mod dev_l1;
 pub mod engine;
 pub mod rollup;

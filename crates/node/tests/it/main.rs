@@ -3,6 +3,7 @@
 // Test helpers outside #[test] fns unwrap too.
 #![allow(clippy::unwrap_used)]
 
+mod batcher;
 mod fixture;
 mod remote;
 mod rollup;
