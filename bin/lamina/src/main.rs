@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod decode;
 mod deploy;
+mod dev;
 mod engine;
 mod l1;
 mod node;
@@ -22,6 +23,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole rollup in one process: dev L1, contracts, sequencer, batcher and an
+    /// independent verifier.
+    Dev(dev::DevArgs),
     /// Decode batcher data: a batcher tx, a channel or a blob, down to the blocks and txs.
     Decode(decode::DecodeArgs),
     /// Run the execution engine: Engine API (JWT) and JSON-RPC, optionally sequencing alone.
@@ -65,6 +69,13 @@ fn main() -> ExitCode {
             }
         },
         Command::L1(args) => match l1::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Dev(args) => match dev::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -8,5 +8,6 @@ mod architecture;
 mod clients;
 mod decode;
 mod deploy;
+mod dev;
 mod l1;
 mod node;

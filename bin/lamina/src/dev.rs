@@ -1,0 +1,95 @@
+//! `lamina dev`: a whole OP-style rollup on one machine in one command — the dev L1, the
+//! contracts, a sequencer, the batcher and an independent verifier — printing its endpoints
+//! and the funded dev accounts, as anvil does for L1.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
+
+use clap::Args;
+use eyre::eyre;
+use lamina_l1::deploy::DeployConfig;
+use lamina_node::dev_stack::{DevStack, DevStackConfig, dev_accounts};
+
+/// Flags of `lamina dev`.
+#[derive(Debug, Args)]
+pub(crate) struct DevArgs {
+    /// Where everything is stored; a restart with the same directory resumes (default: a new
+    /// temporary directory).
+    #[arg(long)]
+    datadir: Option<PathBuf>,
+    /// The address every server listens on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// L1 JSON-RPC (and beacon API) port.
+    #[arg(long = "l1.port", default_value_t = 8545)]
+    l1_port: u16,
+    /// Sequencer L2 JSON-RPC port.
+    #[arg(long = "port", default_value_t = 9545)]
+    port: u16,
+    /// Sequencer node RPC (`optimism_`, `admin_`) port.
+    #[arg(long = "rpc.port", default_value_t = 7545)]
+    rpc_port: u16,
+    /// Verifier L2 JSON-RPC port.
+    #[arg(long = "verifier.port", default_value_t = 9546)]
+    verifier_port: u16,
+    /// Verifier node RPC port.
+    #[arg(long = "verifier.rpc.port", default_value_t = 7546)]
+    verifier_rpc_port: u16,
+    /// Seconds between L2 blocks.
+    #[arg(long = "block-time", default_value_t = 2)]
+    block_time: u64,
+    /// Seconds between L1 blocks (txs sent to L1 are also mined at once).
+    #[arg(long = "l1.block-time", default_value_t = 2)]
+    l1_block_time: u64,
+}
+
+pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
+    if args.block_time == 0 || args.l1_block_time == 0 {
+        return Err(eyre!("--block-time and --l1.block-time must be at least 1"));
+    }
+    let datadir = match &args.datadir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("lamina-dev-{}", std::process::id())),
+    };
+    let deploy = DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() };
+    let at = |port| SocketAddr::new(args.host, port);
+    let config = DevStackConfig {
+        datadir: datadir.clone(),
+        l1_http: at(args.l1_port),
+        sequencer_http: at(args.port),
+        sequencer_rpc: at(args.rpc_port),
+        verifier_http: at(args.verifier_port),
+        verifier_rpc: at(args.verifier_rpc_port),
+        l1_block_time: Duration::from_secs(args.l1_block_time),
+        deploy,
+    };
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+        let stack = DevStack::launch(config).await?;
+        let rollup = &stack.deployment.rollup;
+        let http = |e: &lamina_node::EngineNode| {
+            e.servers.http.as_ref().map(|(a, _)| format!("http://{a}")).unwrap_or_default()
+        };
+        // Machine-readable first lines (scripts and tests read them), then the human part.
+        println!("l1: http://{}", stack.l1.http);
+        println!("l2: {}", http(&stack.sequencer.engine));
+        println!("rpc: http://{}", stack.sequencer.rpc.0);
+        println!("verifier l2: {}", http(&stack.verifier.engine));
+        println!("verifier rpc: http://{}", stack.verifier.rpc.0);
+        println!();
+        println!("L1 chain id {}, L2 chain id {}", rollup.l1_chain_id, rollup.l2_chain_id);
+        println!("data: {}", datadir.display());
+        println!("contracts: {}", datadir.join("chain/addresses.json").display());
+        println!();
+        println!("Accounts (funded on L1 and L2; mnemonic \"test test test test test test test test test test test junk\"):");
+        for (i, (address, key)) in dev_accounts().enumerate() {
+            println!("({i}) {address} {key}");
+        }
+        tokio::signal::ctrl_c().await?;
+        tracing::info!(target: "lamina::dev", "shutting down");
+        stack.stop().await;
+        Ok(())
+    })
+}

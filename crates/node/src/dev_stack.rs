@@ -1,0 +1,249 @@
+//! `lamina dev`: the whole rollup in one process — the dev L1 (instant mining plus a block
+//! every L1 block time), the contracts deployed on it, a sequencer node with its engine, the
+//! batcher, and an independent verifier node with its own engine and store fed only from L1.
+//!
+//! Everything lives under one data directory, so a restart with the same directory resumes:
+//! the L1 and both engines reopen their stores and the deployment finds its contracts in place.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use alloy_rpc_types_engine::JwtSecret;
+use alloy_signer_local::PrivateKeySigner;
+use jsonrpsee::server::ServerHandle;
+use lamina_engine::rpc::{RpcConfig, serve};
+use lamina_l1::{
+    chain::{CacheSizes, CachedL1, DeriveL1},
+    deploy::{self, DeployConfig, Deployment},
+    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
+    txmgr::{TxManager, TxManagerConfig},
+};
+use lamina_protocol::RollupConfig;
+use tokio::task::JoinHandle;
+
+use crate::{
+    DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError, PoolConfig, Retention,
+    batcher::{Batcher, BatcherConfig},
+    rollup::{Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
+};
+
+/// Where `lamina dev` listens and how fast it runs.
+#[derive(Debug, Clone)]
+pub struct DevStackConfig {
+    /// Everything is stored here.
+    pub datadir: PathBuf,
+    /// The dev L1's JSON-RPC and beacon API.
+    pub l1_http: SocketAddr,
+    /// Sequencer: L2 JSON-RPC and node RPC.
+    pub sequencer_http: SocketAddr,
+    /// The sequencer's node RPC.
+    pub sequencer_rpc: SocketAddr,
+    /// Verifier: L2 JSON-RPC.
+    pub verifier_http: SocketAddr,
+    /// The verifier's node RPC.
+    pub verifier_rpc: SocketAddr,
+    /// Seconds between L1 blocks (txs are also mined at once).
+    pub l1_block_time: Duration,
+    /// The chain to deploy.
+    pub deploy: DeployConfig,
+}
+
+/// Why `lamina dev` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DevStackError {
+    /// A service did not start.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// A rollup role did not start.
+    #[error(transparent)]
+    Rollup(#[from] RollupError),
+    /// The deployment failed.
+    #[error(transparent)]
+    Deploy(#[from] lamina_l1::deploy::DeployError),
+    /// The tx manager could not start.
+    #[error(transparent)]
+    Tx(#[from] lamina_l1::txmgr::TxError),
+    /// The batcher could not start.
+    #[error(transparent)]
+    Batcher(#[from] crate::batcher::BatcherError),
+    /// A server could not bind.
+    #[error("rpc: {0}")]
+    Rpc(#[from] std::io::Error),
+    /// A dev key is unusable (never: they are constants).
+    #[error("dev key: {0}")]
+    Key(String),
+    /// A genesis file could not be written as JSON.
+    #[error("genesis: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// One L2 node of the stack.
+#[derive(Debug)]
+pub struct DevNode {
+    /// The engine and its JSON-RPC.
+    pub engine: EngineNode,
+    /// The rollup node.
+    pub node: RollupNode,
+    /// The node RPC.
+    pub rpc: (SocketAddr, ServerHandle),
+}
+
+/// The running stack.
+#[derive(Debug)]
+pub struct DevStack {
+    /// The dev L1 and its server.
+    pub l1: DevL1Node,
+    /// What was deployed (addresses, rollup config).
+    pub deployment: Deployment,
+    /// The sequencer.
+    pub sequencer: DevNode,
+    /// The independent verifier.
+    pub verifier: DevNode,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+type L1 = DeriveL1<CachedL1<DevL1>>;
+
+async fn l2_node(
+    l1: &DevL1,
+    rollup: &RollupConfig,
+    genesis_json: &str,
+    datadir: PathBuf,
+    http: SocketAddr,
+    rpc_addr: SocketAddr,
+    mode: Mode,
+) -> Result<DevNode, DevStackError> {
+    let engine = EngineNode::launch(EngineNodeConfig {
+        genesis_json: genesis_json.to_owned(),
+        rollup: Some(rollup.clone()),
+        datadir: datadir.clone(),
+        http: Some(http),
+        auth: None,
+        jwt: JwtSecret::random(),
+        retention: Retention::Archive,
+        dev_block_time: None,
+        max_da_bytes: None,
+        pool: PoolConfig::default(),
+    })
+    .await?;
+    let source: L1 = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
+    let config = RollupNodeConfig {
+        mode,
+        // The dev L1 never reorgs on its own: build on its head at once.
+        sequencer: SequencerConfig { confirmation_depth: 0 },
+        sequencer_stopped: false,
+        poll_interval: Duration::from_millis(100),
+        safe_db: Some(datadir.join("safedb.redb")),
+    };
+    let node = RollupNode::start(engine.handle.clone(), source, config).await?;
+    let limits = RpcConfig::new(None, None, JwtSecret::random());
+    let rpc = serve(rpc::module(&node, true), rpc_addr, &limits).await?;
+    Ok(DevNode { engine, node, rpc })
+}
+
+impl DevStack {
+    /// Starts (or resumes) the stack on the current multi-threaded runtime.
+    pub async fn launch(config: DevStackConfig) -> Result<Self, DevStackError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let l1 = DevL1Node::launch(DevL1NodeConfig {
+            datadir: config.datadir.join("l1"),
+            http: config.l1_http,
+            l1: DevL1Config {
+                chain_id: config.deploy.l1_chain_id,
+                mining: Mining::Instant,
+                ..DevL1Config::default()
+            },
+            genesis: DevL1Genesis::dev(now),
+        })
+        .await?;
+        let chain = l1.l1.clone();
+        let owner = dev_signer(0)?;
+        let mgr = TxManager::new(chain.clone(), owner, TxManagerConfig::dev()).await?;
+        let deployment =
+            deploy::deploy_to_dir(&mgr, &config.deploy, &config.datadir.join("chain")).await?;
+        let rollup = deployment.rollup.clone();
+        let genesis_json = serde_json::to_string(&deployment.genesis)?;
+
+        let sequencer = l2_node(
+            &chain,
+            &rollup,
+            &genesis_json,
+            config.datadir.join("sequencer"),
+            config.sequencer_http,
+            config.sequencer_rpc,
+            Mode::Sequencer,
+        )
+        .await?;
+        let verifier = l2_node(
+            &chain,
+            &rollup,
+            &genesis_json,
+            config.datadir.join("verifier"),
+            config.verifier_http,
+            config.verifier_rpc,
+            Mode::Verifier,
+        )
+        .await?;
+
+        let batcher_key = dev_signer(1)?;
+        let txmgr = TxManager::new(chain.clone(), batcher_key, TxManagerConfig::dev()).await?;
+        let batcher_config = BatcherConfig { max_channel_duration: 1, ..BatcherConfig::default() };
+        let batcher = Batcher::new(sequencer.engine.handle.clone(), txmgr, batcher_config).await?;
+        let tasks = vec![
+            tokio::spawn(mine(chain.clone(), config.l1_block_time)),
+            tokio::spawn(batch(batcher)),
+        ];
+        Ok(Self { l1, deployment, sequencer, verifier, tasks })
+    }
+
+    /// Stops every task and server.
+    pub async fn stop(self) {
+        for t in self.tasks {
+            t.abort();
+        }
+        for node in [self.sequencer, self.verifier] {
+            node.node.stop();
+            let _ = node.rpc.1.stop();
+            node.rpc.1.stopped().await;
+            node.engine.stop().await;
+        }
+        self.l1.stop().await;
+    }
+}
+
+/// Dev account `i`'s key (0: owner and deployer, 1: batcher).
+fn dev_signer(i: usize) -> Result<PrivateKeySigner, DevStackError> {
+    PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1).map_err(|e| DevStackError::Key(e.to_string()))
+}
+
+/// A block every `every` on top of the instant ones, so L1 time moves on a quiet chain.
+async fn mine(l1: DevL1, every: Duration) {
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(100)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(e) = tokio::task::block_in_place(|| l1.mine()) {
+            tracing::error!(target: "lamina::dev", %e, "L1 block not mined");
+        }
+    }
+}
+
+/// The batcher's loop.
+async fn batch(mut batcher: Batcher<DevL1, lamina_engine::EngineHandle>) {
+    loop {
+        match batcher.step().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(target: "lamina::batcher", %e, "batcher step failed"),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The ten dev accounts (address, private key), funded on L1 and L2.
+pub fn dev_accounts() -> impl Iterator<Item = (alloy_primitives::Address, alloy_primitives::B256)> {
+    DEV_ACCOUNTS.iter().copied()
+}
