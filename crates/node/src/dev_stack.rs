@@ -1,6 +1,7 @@
 //! `lamina dev`: the whole rollup in one process — the dev L1 (instant mining plus a block
 //! every L1 block time), the contracts deployed on it, a sequencer node with its engine, the
-//! batcher, and an independent verifier node with its own engine and store fed only from L1.
+//! batcher, an independent verifier node with its own engine and store fed only from L1, and
+//! the proposer posting the verifier's output roots.
 //!
 //! Everything lives under one data directory, so a restart with the same directory resumes:
 //! the L1 and both engines reopen their stores and the deployment finds its contracts in place.
@@ -23,6 +24,7 @@ use tokio::task::JoinHandle;
 use crate::{
     DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError, PoolConfig, Retention,
     batcher::{Batcher, BatcherConfig},
+    proposer::{Proposer, ProposerConfig},
     rollup::{Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
 };
 
@@ -191,9 +193,19 @@ impl DevStack {
         let txmgr = TxManager::new(chain.clone(), batcher_key, TxManagerConfig::dev()).await?;
         let batcher_config = BatcherConfig { max_channel_duration: 1, ..BatcherConfig::default() };
         let batcher = Batcher::new(sequencer.engine.handle.clone(), txmgr, batcher_config).await?;
+        // The proposer posts the verifier's outputs: what L1 learns comes from L1 alone.
+        let proposer_key = dev_signer(2)?;
+        let txmgr = TxManager::new(chain.clone(), proposer_key, TxManagerConfig::dev()).await?;
+        let proposer = Proposer::new(
+            verifier.engine.handle.clone(),
+            txmgr,
+            deployment.addresses.l2_output_oracle,
+            ProposerConfig::default(),
+        );
         let tasks = vec![
             tokio::spawn(mine(chain.clone(), config.l1_block_time)),
             tokio::spawn(batch(batcher)),
+            tokio::spawn(propose(proposer)),
         ];
         Ok(Self { l1, deployment, sequencer, verifier, tasks })
     }
@@ -240,6 +252,18 @@ async fn batch(mut batcher: Batcher<DevL1, lamina_engine::EngineHandle>) {
             Err(e) => tracing::warn!(target: "lamina::batcher", %e, "batcher step failed"),
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The proposer's loop.
+async fn propose(mut proposer: Proposer<DevL1, lamina_engine::EngineHandle>) {
+    loop {
+        match proposer.step().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(target: "lamina::proposer", %e, "proposal failed"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

@@ -3,8 +3,8 @@
 //! Lamina's services and how they are started. Today: the standalone execution engine
 //! ([`engine`]) — the engine service behind its RPC servers, optionally with the dev sequencer —
 //! the dev L1 ([`dev_l1`]) behind its JSON-RPC, and the rollup node's roles
-//! ([`rollup`]: verifier and sequencer), the [`batcher`], and [`dev_stack`], all of them in one
-//! process for `lamina dev`; the proposer follows.
+//! ([`rollup`]: verifier and sequencer), the [`batcher`], the [`proposer`], and [`dev_stack`],
+//! all of them in one process for `lamina dev`.
 //!
 //! This crate is where tasks are spawned and servers started; the libraries below it stay
 //! synchronous or pure.
@@ -15,6 +15,7 @@ pub mod batcher;
 pub mod dev_l1;
 pub mod dev_stack;
 pub mod engine;
+pub mod proposer;
 pub mod rollup;
 
 pub use dev_l1::{DevL1Node, DevL1NodeConfig};

@@ -1,6 +1,7 @@
 //! `lamina dev` as a user runs it: one command, then cast sends an L2 tx to the sequencer,
 //! the batcher posts it, the independent verifier's node reports it safe with the same block
-//! hash; a restart with the same datadir resumes the chain.
+//! hash; the proposer's output on L1 is the verifier's; a restart with the same datadir resumes
+//! the chain.
 
 use std::{
     io::{BufRead, BufReader},
@@ -16,6 +17,7 @@ const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f
 
 struct Dev {
     child: Child,
+    l1: String,
     l2: String,
     verifier_l2: String,
     verifier_rpc: String,
@@ -49,7 +51,17 @@ fn start(datadir: &Path) -> Dev {
         );
     }
     std::thread::spawn(move || for _ in lines {});
-    Dev { child, l2: urls[1].clone(), verifier_l2: urls[3].clone(), verifier_rpc: urls[4].clone() }
+    Dev {
+        child,
+        l1: urls[0].clone(),
+        l2: urls[1].clone(),
+        verifier_l2: urls[3].clone(),
+        verifier_rpc: urls[4].clone(),
+    }
+}
+
+fn addresses(datadir: &Path) -> serde_json::Value {
+    json(&std::fs::read_to_string(datadir.join("chain/addresses.json")).unwrap())
 }
 
 /// Polls the verifier until its safe head reaches `n` (at most 30 s).
@@ -98,6 +110,27 @@ fn lamina_dev_runs_the_whole_rollup() {
     let balance =
         cast(&bin, &dev.verifier_l2, &["balance", "0x000000000000000000000000000000000000dEaD"]);
     assert_eq!(balance.unwrap(), "1");
+
+    // The proposer posts the output of block 10 (the dev interval); it is the verifier's.
+    wait_safe(&bin, &dev, 10);
+    let oracle = addresses(dir.path())["L2OutputOracle"].as_str().unwrap().to_owned();
+    let mut posted = String::new();
+    for _ in 0..100 {
+        let out = cast(&bin, &dev.l1, &["call", &oracle, "latestBlockNumber()(uint256)"]);
+        if out.as_deref().is_ok_and(|n| n != "0") {
+            posted = cast(
+                &bin,
+                &dev.l1,
+                &["call", &oracle, "getL2Output(uint256)((bytes32,uint128,uint128))", "0"],
+            )
+            .unwrap();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let want =
+        json(&cast(&bin, &dev.verifier_rpc, &["rpc", "optimism_outputAtBlock", "0xa"]).unwrap());
+    assert!(posted.contains(want["outputRoot"].as_str().unwrap()), "{posted} vs {want}");
 
     // Restart on the same datadir: the chain is still there and grows.
     let before = hash(&dev.l2);

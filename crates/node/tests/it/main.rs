@@ -5,6 +5,7 @@
 
 mod batcher;
 mod fixture;
+mod proposer;
 mod remote;
 mod rollup;
 mod service;
