@@ -12,6 +12,7 @@ mod dev;
 mod engine;
 mod l1;
 mod node;
+mod roles;
 
 /// Lamina: an OP Stack rollup in one binary.
 #[derive(Debug, Parser)]
@@ -35,6 +36,10 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Run the rollup node (sequencer or verifier) with its in-process engine.
     Node(node::NodeArgs),
+    /// Post a node's blocks to L1 as batches (its own process, its own key).
+    Batcher(roles::BatcherArgs),
+    /// Propose a node's output roots to the L2OutputOracle (its own process, its own key).
+    Proposer(roles::ProposerArgs),
     /// Run the dev L1 alone: an anvil-like Ethereum chain with funded dev accounts.
     L1(l1::L1Args),
     /// Whole-system benchmarks.
@@ -76,6 +81,20 @@ fn main() -> ExitCode {
             }
         },
         Command::Dev(args) => match dev::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Batcher(args) => match roles::run_batcher(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Proposer(args) => match roles::run_proposer(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

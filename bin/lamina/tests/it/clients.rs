@@ -302,3 +302,33 @@ fn viem_drives_the_engine() {
     )
     .expect("storage proof");
 }
+
+/// An anvil process, killed on drop.
+pub(crate) struct Anvil(Child);
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts anvil (chain 900, instant mining) from the npm tools; returns it and its URL.
+pub(crate) fn anvil(bin: &std::path::Path) -> (Anvil, String) {
+    let mut child = Command::new(bin.join("anvil"))
+        .args(["--port", "0", "--chain-id", "900"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let anvil = Anvil(child);
+    let addr = loop {
+        let line = lines.next().expect("anvil exited").unwrap();
+        if let Some(addr) = line.strip_prefix("Listening on ") {
+            break addr.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (anvil, format!("http://{addr}"))
+}

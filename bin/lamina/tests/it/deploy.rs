@@ -4,12 +4,9 @@
 //! `--config` takes; viem's op-stack L1 reads work on the deployed contracts, on `lamina l1`
 //! and on anvil; and `lamina bench deploy` keeps running.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+use std::process::Command;
 
-use crate::clients::{cast, repo, spawn, tools};
+use crate::clients::{anvil, cast, repo, spawn, tools};
 
 fn lamina(args: &[&str], dir: &std::path::Path) -> (bool, String) {
     let out =
@@ -94,35 +91,11 @@ fn viem_reads_the_deployed_chain_on_lamina_l1() {
     viem_reads(&l1.url);
 }
 
-/// An anvil process, killed on drop.
-struct Anvil(Child);
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn viem_reads_the_deployed_chain_on_anvil() {
     let Some(bin) = tools() else { return };
-    let mut child = Command::new(bin.join("anvil"))
-        .args(["--port", "0", "--chain-id", "900"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let _anvil = Anvil(child);
-    let addr = loop {
-        let line = lines.next().expect("anvil exited").unwrap();
-        if let Some(addr) = line.strip_prefix("Listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    viem_reads(&format!("http://{addr}"));
+    let (_anvil, url) = anvil(&bin);
+    viem_reads(&url);
 }
 
 #[test]

@@ -11,3 +11,4 @@ mod deploy;
 mod dev;
 mod l1;
 mod node;
+mod roles;

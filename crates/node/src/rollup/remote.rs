@@ -1,6 +1,7 @@
 //! An execution engine in another process (op-geth, op-reth, `lamina engine`): the Engine API
 //! over HTTP with a JWT (a fresh token every 30 s; engines refuse tokens older than 60 s) and
-//! the canonical-chain reads over the same authenticated port's `eth_` methods.
+//! the canonical-chain reads over the same authenticated port's `eth_` methods. Without a JWT
+//! it reads a node's public JSON-RPC, which is all a batcher or proposer process needs.
 //!
 //! Engine API errors keep their meaning (−38003 is invalid attributes, and so on), so the
 //! roles treat a remote engine exactly like the in-process one; an unreachable engine is a
@@ -47,7 +48,8 @@ pub struct RemoteEngine {
 
 struct Inner {
     url: String,
-    jwt: JwtSecret,
+    /// `None`: a public JSON-RPC port (reads only; enough for the batcher and proposer).
+    jwt: Option<JwtSecret>,
     rollup: RollupConfig,
     client: Mutex<Option<(HttpClient, Instant)>>,
 }
@@ -89,6 +91,16 @@ impl RemoteEngine {
     /// An engine at `url` (its authenticated port) sharing secret `jwt`, running chain
     /// `rollup`.
     pub fn new(url: &str, jwt: JwtSecret, rollup: RollupConfig) -> Result<Self, RollupError> {
+        Self::with(url, Some(jwt), rollup)
+    }
+
+    /// A node's public JSON-RPC at `url`, for reading its chain (heads, blocks, outputs): what
+    /// a batcher or proposer in its own process needs. Engine API calls fail there.
+    pub fn public(url: &str, rollup: RollupConfig) -> Result<Self, RollupError> {
+        Self::with(url, None, rollup)
+    }
+
+    fn with(url: &str, jwt: Option<JwtSecret>, rollup: RollupConfig) -> Result<Self, RollupError> {
         let e = Self {
             inner: Arc::new(Inner { url: url.to_owned(), jwt, rollup, client: Mutex::new(None) }),
         };
@@ -104,11 +116,12 @@ impl RemoteEngine {
         {
             return Ok(c.clone());
         }
-        let token =
-            self.inner.jwt.encode(&Claims::with_current_timestamp()).map_err(unreachable)?;
         let mut headers = HeaderMap::new();
-        let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(unreachable)?;
-        headers.insert("Authorization", bearer);
+        if let Some(jwt) = &self.inner.jwt {
+            let token = jwt.encode(&Claims::with_current_timestamp()).map_err(unreachable)?;
+            let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(unreachable)?;
+            headers.insert("Authorization", bearer);
+        }
         let client = HttpClientBuilder::default()
             .set_headers(headers)
             .request_timeout(Duration::from_secs(30))

@@ -1,0 +1,138 @@
+//! `lamina batcher` and `lamina proposer`: the two L1-posting roles as their own processes,
+//! reading the L2 chain from a node's public JSON-RPC and sending through their own key, so a
+//! deployment can split roles as OP operators do.
+
+use std::{path::PathBuf, time::Duration};
+
+use alloy_primitives::Address;
+use alloy_signer_local::PrivateKeySigner;
+use clap::Args;
+use eyre::{WrapErr, eyre};
+use lamina_l1::{
+    chain::RpcL1,
+    txmgr::{TxManager, TxManagerConfig},
+};
+use lamina_node::{
+    batcher::{Batcher, BatcherConfig},
+    proposer::{Proposer, ProposerConfig},
+    rollup::RemoteEngine,
+};
+use lamina_protocol::RollupConfig;
+
+/// What both roles need.
+#[derive(Debug, Args)]
+pub(crate) struct RoleArgs {
+    /// op-node's rollup.json.
+    #[arg(long)]
+    rollup_config: PathBuf,
+    /// The L2 node's public JSON-RPC URL (the sequencer's for the batcher).
+    #[arg(long = "l2-rpc")]
+    l2_rpc: String,
+    /// The L1 JSON-RPC URL.
+    #[arg(long = "l1-rpc")]
+    l1_rpc: String,
+    /// The key that signs the L1 txs (hex).
+    #[arg(long = "private-key")]
+    private_key: String,
+    /// Milliseconds between steps when there is nothing to post.
+    #[arg(long = "poll-interval", default_value_t = 500)]
+    poll_ms: u64,
+    /// L1 blocks a tx must be buried under before it counts as sent (1: included).
+    #[arg(long = "num-confirmations", default_value_t = 2)]
+    confirmations: u64,
+    /// Milliseconds between checks of a sent tx.
+    #[arg(long = "txmgr.poll-interval", default_value_t = 2_000)]
+    tx_poll_ms: u64,
+}
+
+/// Flags of `lamina batcher`.
+#[derive(Debug, Args)]
+pub(crate) struct BatcherArgs {
+    #[command(flatten)]
+    role: RoleArgs,
+    /// L1 blocks a channel may stay open before it is posted.
+    #[arg(long = "max-channel-duration", default_value_t = 2)]
+    max_channel_duration: u64,
+    /// Uncompressed bytes at which a channel is posted.
+    #[arg(long = "target-channel-bytes", default_value_t = 1_000_000)]
+    target_channel_bytes: u64,
+}
+
+/// Flags of `lamina proposer`.
+#[derive(Debug, Args)]
+pub(crate) struct ProposerArgs {
+    #[command(flatten)]
+    role: RoleArgs,
+    /// The L2OutputOracle's address.
+    #[arg(long = "l2oo-address")]
+    oracle: Address,
+    /// Propose finalized blocks only (default: safe ones).
+    #[arg(long = "finalized-only")]
+    finalized_only: bool,
+}
+
+struct Parts {
+    engine: RemoteEngine,
+    txmgr: TxManager<RpcL1>,
+    poll: Duration,
+}
+
+async fn parts(args: &RoleArgs) -> eyre::Result<Parts> {
+    let json = std::fs::read_to_string(&args.rollup_config)
+        .wrap_err_with(|| format!("reading {}", args.rollup_config.display()))?;
+    let rollup = RollupConfig::from_json(&json)?;
+    let key: PrivateKeySigner =
+        args.private_key.parse().map_err(|e| eyre!("--private-key: {e}"))?;
+    let engine = RemoteEngine::public(&args.l2_rpc, rollup)?;
+    let config = TxManagerConfig {
+        confirmations: args.confirmations.max(1),
+        poll_interval: Duration::from_millis(args.tx_poll_ms.max(1)),
+        ..TxManagerConfig::default()
+    };
+    let txmgr = TxManager::new(RpcL1::connect(&args.l1_rpc)?, key, config).await?;
+    Ok(Parts { engine, txmgr, poll: Duration::from_millis(args.poll_ms.max(1)) })
+}
+
+pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+        let p = parts(&args.role).await?;
+        let config = BatcherConfig {
+            max_channel_duration: args.max_channel_duration,
+            target_channel_bytes: args.target_channel_bytes,
+            ..BatcherConfig::default()
+        };
+        let mut batcher = Batcher::new(p.engine, p.txmgr, config).await?;
+        println!("batching from L2 block {}", batcher.next_block());
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                step = batcher.step() => match step {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(target: "lamina::batcher", %e, "batcher step failed"),
+                },
+            }
+            tokio::time::sleep(p.poll).await;
+        }
+    })
+}
+
+pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+        let p = parts(&args.role).await?;
+        let config = ProposerConfig { finalized_only: args.finalized_only };
+        let mut proposer = Proposer::new(p.engine, p.txmgr, args.oracle, config);
+        println!("next output: L2 block {}", proposer.next_block().await?);
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                step = proposer.step() => match step {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(target: "lamina::proposer", %e, "proposal failed"),
+                },
+            }
+            tokio::time::sleep(p.poll).await;
+        }
+    })
+}
