@@ -157,7 +157,9 @@ impl DevStack {
                 mining: Mining::Instant,
                 ..DevL1Config::default()
             },
-            genesis: DevL1Genesis::dev(now),
+            // One L2 block time in the past: the L2 genesis takes this time, so the first
+            // L2 block is due the moment the stack is up.
+            genesis: DevL1Genesis::dev(now.saturating_sub(config.deploy.l2_block_time)),
         })
         .await?;
         let chain = l1.l1.clone();

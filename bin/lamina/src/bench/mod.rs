@@ -4,6 +4,7 @@
 
 mod deploy;
 mod derive;
+mod dev;
 mod l1;
 mod rpc;
 
@@ -22,6 +23,9 @@ pub(crate) enum BenchCommand {
     /// Derivation plus execution: a fresh verifier derives a synthetic chain of transfers
     /// from the dev L1 (blocks/s, Mgas/s, MB/s of batch data), next to the sequencer's rate.
     Derive(derive::DeriveBenchArgs),
+    /// `lamina dev` as a user feels it: start → first L2 block, tx → unsafe and tx → safe
+    /// latency, L1 bytes per L2 transfer.
+    Dev(dev::DevBenchArgs),
 }
 
 pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
@@ -30,5 +34,6 @@ pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
         BenchCommand::L1(args) => l1::run(args),
         BenchCommand::Deploy(args) => deploy::run(args),
         BenchCommand::Derive(args) => derive::run(args),
+        BenchCommand::Dev(args) => dev::run(args),
     }
 }

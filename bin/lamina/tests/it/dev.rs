@@ -140,3 +140,18 @@ fn lamina_dev_runs_the_whole_rollup() {
     assert_eq!(again, before);
     wait_safe(&bin, &dev, number + 1);
 }
+
+#[test]
+fn bench_dev_runs_and_reports() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["bench", "dev", "--samples", "1", "--burst", "30", "--block-time", "1"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for line in
+        ["start → first L2 block", "tx → safe on the verifier", "L1 calldata per ETH transfer"]
+    {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+}
