@@ -4,10 +4,11 @@
 //!
 //! A channel closes when its uncompressed input reaches the target size or when it has been
 //! open for `max_channel_duration` L1 blocks (so a quiet chain still turns safe). The batcher
-//! starts from the engine's safe head, and starts over from there when the unsafe chain is
-//! reorged under an open channel.
+//! starts after what it already has on L1 (or the engine's safe head), and starts over from
+//! there when the unsafe chain is reorged under an open channel.
 
 mod error;
+mod recover;
 
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{TxKind, U256, keccak256};
@@ -101,13 +102,30 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         Ok(b)
     }
 
-    /// Drops the open channel and continues from the safe head.
+    /// Drops the open channel and continues after the newest block this batcher already has
+    /// on L1 in a complete channel, or else after the safe head.
     async fn restart(&mut self) -> Result<(), BatcherError> {
         let safe = self.l2.engine().heads().await?.safe;
-        self.tip = Some(self.l2.expect(safe.number).await?);
-        self.next = safe.number + 1;
+        let safe = self.l2.expect(safe.number).await?;
+        let cfg = self.l2.engine().rollup();
+        let posted = recover::last_posted_timestamp(
+            self.txmgr.chain(),
+            cfg,
+            self.txmgr.address(),
+            safe.l1_origin.number,
+        )
+        .await?;
+        let mut tip = safe;
+        if let Some(ts) = posted.filter(|ts| *ts > safe.timestamp) {
+            let number = safe.number + (ts - safe.timestamp) / cfg.block_time.max(1);
+            if let Some(info) = self.l2.info(number).await? {
+                tip = info;
+            }
+        }
+        self.tip = Some(tip);
+        self.next = tip.number + 1;
         self.open = None;
-        tracing::info!(target: "lamina::batcher", from = self.next, "batching from the safe head");
+        tracing::info!(target: "lamina::batcher", safe = safe.number, from = self.next, "batching resumes");
         Ok(())
     }
 
