@@ -13,7 +13,7 @@ use clap::{Args, ValueEnum};
 use eyre::{WrapErr, eyre};
 use lamina_l1::chain::RpcL1Config;
 use lamina_node::{
-    EngineNodeConfig, PoolConfig, Retention,
+    EngineNodeConfig,
     rollup::{
         EngineChoice, LaunchedNode, Mode, RollupLaunchConfig, RollupNodeConfig, SequencerConfig,
     },
@@ -106,18 +106,12 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             rollup: Box::new(rollup),
         },
         (None, _, Some(genesis), Some(datadir)) => {
-            EngineChoice::InProcess(Box::new(EngineNodeConfig {
-                genesis_json: read(genesis)?,
-                rollup: Some(rollup),
-                datadir: datadir.clone(),
-                http: Some(SocketAddr::new(args.http_addr, args.http_port)),
-                auth: None,
-                jwt: JwtSecret::random(),
-                retention: Retention::Archive,
-                dev_block_time: None,
-                max_da_bytes: None,
-                pool: PoolConfig::default(),
-            }))
+            EngineChoice::InProcess(Box::new(EngineNodeConfig::in_process(
+                read(genesis)?,
+                rollup,
+                datadir.clone(),
+                Some(SocketAddr::new(args.http_addr, args.http_port)),
+            )))
         }
         _ => {
             return Err(eyre!(

@@ -22,7 +22,7 @@ use lamina_protocol::RollupConfig;
 use tokio::task::JoinHandle;
 
 use crate::{
-    DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError, PoolConfig, Retention,
+    DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError,
     batcher::{Batcher, BatcherConfig},
     proposer::{Proposer, ProposerConfig},
     rollup::{Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
@@ -114,18 +114,12 @@ async fn l2_node(
     rpc_addr: SocketAddr,
     mode: Mode,
 ) -> Result<DevNode, DevStackError> {
-    let engine = EngineNode::launch(EngineNodeConfig {
-        genesis_json: genesis_json.to_owned(),
-        rollup: Some(rollup.clone()),
-        datadir: datadir.clone(),
-        http: Some(http),
-        auth: None,
-        jwt: JwtSecret::random(),
-        retention: Retention::Archive,
-        dev_block_time: None,
-        max_da_bytes: None,
-        pool: PoolConfig::default(),
-    })
+    let engine = EngineNode::launch(EngineNodeConfig::in_process(
+        genesis_json.to_owned(),
+        rollup.clone(),
+        datadir.clone(),
+        Some(http),
+    ))
     .await?;
     let source: L1 = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
     let config = RollupNodeConfig {

@@ -60,6 +60,31 @@ pub struct EngineNodeConfig {
     pub pool: PoolConfig,
 }
 
+impl EngineNodeConfig {
+    /// The engine a rollup node runs in process: chain `rollup` from `genesis_json` in
+    /// `datadir`, public JSON-RPC on `http`, no Engine API port (the node calls it directly),
+    /// archive state, default pool, no dev sequencing.
+    pub fn in_process(
+        genesis_json: String,
+        rollup: RollupConfig,
+        datadir: PathBuf,
+        http: Option<SocketAddr>,
+    ) -> Self {
+        Self {
+            genesis_json,
+            rollup: Some(rollup),
+            datadir,
+            http,
+            auth: None,
+            jwt: JwtSecret::random(),
+            retention: Retention::Archive,
+            dev_block_time: None,
+            max_da_bytes: None,
+            pool: PoolConfig::default(),
+        }
+    }
+}
+
 /// A running standalone engine.
 #[derive(Debug)]
 pub struct EngineNode {

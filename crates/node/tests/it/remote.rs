@@ -6,25 +6,23 @@ use std::time::Duration;
 
 use alloy_rpc_types_engine::JwtSecret;
 use lamina_node::{
-    EngineNode, EngineNodeConfig, PoolConfig, Retention,
+    EngineNode, EngineNodeConfig,
     rollup::{RemoteEngine, Verifier, rpc::output_at},
 };
 
 use crate::fixture::Rollup;
 
 fn engine_config(r: &Rollup, dir: &std::path::Path, jwt: JwtSecret) -> EngineNodeConfig {
-    EngineNodeConfig {
-        genesis_json: r.genesis_json.clone(),
-        rollup: Some(r.cfg.clone()),
-        datadir: dir.to_path_buf(),
-        http: None,
-        auth: Some("127.0.0.1:0".parse().unwrap()),
-        jwt,
-        retention: Retention::Archive,
-        dev_block_time: None,
-        max_da_bytes: None,
-        pool: PoolConfig::default(),
-    }
+    let mut c = EngineNodeConfig::in_process(
+        r.genesis_json.clone(),
+        r.cfg.clone(),
+        dir.to_path_buf(),
+        None,
+    );
+    // This engine is driven from outside, over its Engine API port.
+    c.auth = Some("127.0.0.1:0".parse().unwrap());
+    c.jwt = jwt;
+    c
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
