@@ -14,6 +14,7 @@ use lamina_l1::{
 };
 use lamina_node::{
     batcher::{Batcher, BatcherConfig},
+    poster,
     proposer::{Proposer, ProposerConfig},
     rollup::RemoteEngine,
 };
@@ -101,18 +102,11 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
             target_channel_bytes: args.target_channel_bytes,
             ..BatcherConfig::default()
         };
-        let mut batcher = Batcher::new(p.engine, p.txmgr, config).await?;
+        let batcher = Batcher::new(p.engine, p.txmgr, config).await?;
         println!("batching from L2 block {}", batcher.next_block());
-        loop {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-                step = batcher.step() => match step {
-                    Ok(Some(_)) => continue,
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(target: "lamina::batcher", %e, "batcher step failed"),
-                },
-            }
-            tokio::time::sleep(p.poll).await;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => Ok(()),
+            () = poster::run(batcher, "batcher", p.poll) => Ok(()),
         }
     })
 }
@@ -121,18 +115,11 @@ pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
         let p = parts(&args.role).await?;
         let config = ProposerConfig { finalized_only: args.finalized_only };
-        let mut proposer = Proposer::new(p.engine, p.txmgr, args.oracle, config);
+        let proposer = Proposer::new(p.engine, p.txmgr, args.oracle, config);
         println!("next output: L2 block {}", proposer.next_block().await?);
-        loop {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-                step = proposer.step() => match step {
-                    Ok(Some(_)) => continue,
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(target: "lamina::proposer", %e, "proposal failed"),
-                },
-            }
-            tokio::time::sleep(p.poll).await;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => Ok(()),
+            () = poster::run(proposer, "proposer", p.poll) => Ok(()),
         }
     })
 }

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use crate::{
     DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError,
     batcher::{Batcher, BatcherConfig},
+    poster,
     proposer::{Proposer, ProposerConfig},
     rollup::{Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
 };
@@ -200,8 +201,8 @@ impl DevStack {
         );
         let tasks = vec![
             tokio::spawn(mine(chain.clone(), config.l1_block_time)),
-            tokio::spawn(batch(batcher)),
-            tokio::spawn(propose(proposer)),
+            tokio::spawn(poster::run(batcher, "batcher", Duration::from_millis(250))),
+            tokio::spawn(poster::run(proposer, "proposer", Duration::from_millis(500))),
         ];
         Ok(Self { l1, deployment, sequencer, verifier, tasks })
     }
@@ -236,30 +237,6 @@ async fn mine(l1: DevL1, every: Duration) {
         if let Err(e) = tokio::task::block_in_place(|| l1.mine()) {
             tracing::error!(target: "lamina::dev", %e, "L1 block not mined");
         }
-    }
-}
-
-/// The batcher's loop.
-async fn batch(mut batcher: Batcher<DevL1, lamina_engine::EngineHandle>) {
-    loop {
-        match batcher.step().await {
-            Ok(Some(_)) => continue,
-            Ok(None) => {}
-            Err(e) => tracing::warn!(target: "lamina::batcher", %e, "batcher step failed"),
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// The proposer's loop.
-async fn propose(mut proposer: Proposer<DevL1, lamina_engine::EngineHandle>) {
-    loop {
-        match proposer.step().await {
-            Ok(Some(_)) => continue,
-            Ok(None) => {}
-            Err(e) => tracing::warn!(target: "lamina::proposer", %e, "proposal failed"),
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

@@ -15,6 +15,7 @@ pub mod batcher;
 pub mod dev_l1;
 pub mod dev_stack;
 pub mod engine;
+pub mod poster;
 pub mod proposer;
 pub mod rollup;
 

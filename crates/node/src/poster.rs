@@ -1,0 +1,66 @@
+//! The loop the L1-posting roles (batcher, proposer) run: step again at once after posting,
+//! wait `idle` when there was nothing to post. A failure is logged and retried (the roles
+//! rebuild their state from L1 and the engine); a critical one waits ten times longer, so a
+//! misconfigured role does not hammer its endpoints.
+
+use std::{fmt::Display, future::Future, time::Duration};
+
+use lamina_derive::Severity;
+use lamina_l1::chain::L1Chain;
+
+use crate::{batcher::Batcher, proposer::Proposer, rollup::ExecutionEngine};
+
+/// A role that posts to L1 one step at a time.
+pub trait Poster: Send {
+    /// What a failed step says.
+    type Error: Display + Send;
+
+    /// One step; `true` when something was posted.
+    fn post(&mut self) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// What the loop does about `e`.
+    fn severity(e: &Self::Error) -> Severity;
+}
+
+impl<C: L1Chain, E: ExecutionEngine> Poster for Batcher<C, E> {
+    type Error = crate::batcher::BatcherError;
+
+    async fn post(&mut self) -> Result<bool, Self::Error> {
+        Ok(self.step().await?.is_some())
+    }
+
+    fn severity(e: &Self::Error) -> Severity {
+        e.severity()
+    }
+}
+
+impl<C: L1Chain, E: ExecutionEngine> Poster for Proposer<C, E> {
+    type Error = crate::proposer::ProposerError;
+
+    async fn post(&mut self) -> Result<bool, Self::Error> {
+        Ok(self.step().await?.is_some())
+    }
+
+    fn severity(e: &Self::Error) -> Severity {
+        e.severity()
+    }
+}
+
+/// Runs `poster` for ever (abort the task, or drop the future, to stop it).
+pub async fn run<P: Poster>(mut poster: P, name: &'static str, idle: Duration) {
+    loop {
+        let pause = match poster.post().await {
+            Ok(true) => continue,
+            Ok(false) => idle,
+            Err(e) if P::severity(&e) == Severity::Critical => {
+                tracing::error!(target: "lamina::poster", role = name, %e, "step failed");
+                idle * 10
+            }
+            Err(e) => {
+                tracing::warn!(target: "lamina::poster", role = name, %e, "step failed; retrying");
+                idle
+            }
+        };
+        tokio::time::sleep(pause).await;
+    }
+}
