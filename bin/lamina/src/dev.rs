@@ -11,7 +11,7 @@ use std::{
 use clap::Args;
 use eyre::eyre;
 use lamina_l1::deploy::DeployConfig;
-use lamina_node::dev_stack::{DevStack, DevStackConfig, dev_accounts};
+use lamina_node::dev_stack::{DevL1Choice, DevStack, DevStackConfig, dev_accounts};
 
 /// Flags of `lamina dev`.
 #[derive(Debug, Args)]
@@ -44,26 +44,56 @@ pub(crate) struct DevArgs {
     /// Seconds between L1 blocks (txs sent to L1 are also mined at once).
     #[arg(long = "l1.block-time", default_value_t = 2)]
     l1_block_time: u64,
+    /// Run on this L1 node's JSON-RPC (anvil, say) instead of the embedded L1: the contracts
+    /// are deployed there by dev account 0; `--l1.port` and `--l1.block-time` do not apply.
+    #[arg(long = "l1-rpc")]
+    l1_rpc: Option<String>,
+    /// Seconds a withdrawal waits after its output is proposed before it can be finalized.
+    #[arg(long = "finalization-period", default_value_t = 12)]
+    finalization_period: u64,
+    /// L2 blocks between output proposals.
+    #[arg(long = "output-interval", default_value_t = 10)]
+    output_interval: u64,
+    /// The L2 chain id.
+    #[arg(long = "l2.chain-id", default_value_t = 901)]
+    l2_chain_id: u64,
+    /// The embedded L1's chain id (an external L1 has its own).
+    #[arg(long = "l1.chain-id", default_value_t = 900)]
+    l1_chain_id: u64,
 }
 
 pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
-    if args.block_time == 0 || args.l1_block_time == 0 {
-        return Err(eyre!("--block-time and --l1.block-time must be at least 1"));
+    if args.block_time == 0 || args.l1_block_time == 0 || args.output_interval == 0 {
+        return Err(eyre!(
+            "--block-time, --l1.block-time and --output-interval must be at least 1"
+        ));
     }
     let datadir = match &args.datadir {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("lamina-dev-{}", std::process::id())),
     };
-    let deploy = DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() };
+    let deploy = DeployConfig {
+        l2_block_time: args.block_time,
+        finalization_period_seconds: args.finalization_period,
+        l2_output_oracle_submission_interval: args.output_interval,
+        l1_chain_id: args.l1_chain_id,
+        l2_chain_id: args.l2_chain_id,
+        ..DeployConfig::dev()
+    };
     let at = |port| SocketAddr::new(args.host, port);
     let config = DevStackConfig {
         datadir: datadir.clone(),
-        l1_http: at(args.l1_port),
+        l1: match &args.l1_rpc {
+            Some(url) => DevL1Choice::External { url: url.clone() },
+            None => DevL1Choice::Embedded {
+                http: at(args.l1_port),
+                block_time: Duration::from_secs(args.l1_block_time),
+            },
+        },
         sequencer_http: at(args.port),
         sequencer_rpc: at(args.rpc_port),
         verifier_http: at(args.verifier_port),
         verifier_rpc: at(args.verifier_rpc_port),
-        l1_block_time: Duration::from_secs(args.l1_block_time),
         deploy,
     };
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
@@ -73,7 +103,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
             e.servers.http.as_ref().map(|(a, _)| format!("http://{a}")).unwrap_or_default()
         };
         // Machine-readable first lines (scripts and tests read them), then the human part.
-        println!("l1: http://{}", stack.l1.http);
+        println!("l1: {}", stack.l1_url);
         println!("l2: {}", http(&stack.sequencer.engine));
         println!("rpc: http://{}", stack.sequencer.rpc.0);
         println!("verifier l2: {}", http(&stack.verifier.engine));

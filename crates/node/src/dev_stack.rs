@@ -5,6 +5,10 @@
 //!
 //! Everything lives under one data directory, so a restart with the same directory resumes:
 //! the L1 and both engines reopen their stores and the deployment finds its contracts in place.
+//!
+//! With [`DevL1Choice::External`] the same stack runs on any L1 node's JSON-RPC (anvil, say)
+//! instead of the embedded one: the contracts are deployed there by dev account 0, which
+//! anvil funds from the same mnemonic.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -13,7 +17,7 @@ use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::server::ServerHandle;
 use lamina_engine::rpc::{RpcConfig, serve};
 use lamina_l1::{
-    chain::{CacheSizes, CachedL1, DeriveL1},
+    chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, RpcL1},
     deploy::{self, DeployConfig, Deployment},
     dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
     txmgr::{TxManager, TxManagerConfig},
@@ -34,8 +38,8 @@ use crate::{
 pub struct DevStackConfig {
     /// Everything is stored here.
     pub datadir: PathBuf,
-    /// The dev L1's JSON-RPC and beacon API.
-    pub l1_http: SocketAddr,
+    /// The L1 the rollup runs on.
+    pub l1: DevL1Choice,
     /// Sequencer: L2 JSON-RPC and node RPC.
     pub sequencer_http: SocketAddr,
     /// The sequencer's node RPC.
@@ -44,10 +48,25 @@ pub struct DevStackConfig {
     pub verifier_http: SocketAddr,
     /// The verifier's node RPC.
     pub verifier_rpc: SocketAddr,
-    /// Seconds between L1 blocks (txs are also mined at once).
-    pub l1_block_time: Duration,
     /// The chain to deploy.
     pub deploy: DeployConfig,
+}
+
+/// Which L1 `lamina dev` runs on.
+#[derive(Debug, Clone)]
+pub enum DevL1Choice {
+    /// The embedded dev L1, stored under the datadir.
+    Embedded {
+        /// Its JSON-RPC and beacon API.
+        http: SocketAddr,
+        /// Time between L1 blocks (txs are also mined at once).
+        block_time: Duration,
+    },
+    /// An L1 node reached over JSON-RPC, which mines on its own.
+    External {
+        /// Its JSON-RPC URL.
+        url: String,
+    },
 }
 
 /// Why `lamina dev` could not start.
@@ -71,6 +90,9 @@ pub enum DevStackError {
     /// A server could not bind.
     #[error("rpc: {0}")]
     Rpc(#[from] std::io::Error),
+    /// The external L1 could not be reached.
+    #[error(transparent)]
+    L1(#[from] lamina_l1::chain::L1Error),
     /// A dev key is unusable (never: they are constants).
     #[error("dev key: {0}")]
     Key(String),
@@ -93,8 +115,10 @@ pub struct DevNode {
 /// The running stack.
 #[derive(Debug)]
 pub struct DevStack {
-    /// The dev L1 and its server.
-    pub l1: DevL1Node,
+    /// The embedded dev L1 and its server (`None` on an external L1).
+    pub l1: Option<DevL1Node>,
+    /// The L1's JSON-RPC URL.
+    pub l1_url: String,
     /// What was deployed (addresses, rollup config).
     pub deployment: Deployment,
     /// The sequencer.
@@ -104,10 +128,8 @@ pub struct DevStack {
     tasks: Vec<JoinHandle<()>>,
 }
 
-type L1 = DeriveL1<CachedL1<DevL1>>;
-
-async fn l2_node(
-    l1: &DevL1,
+async fn l2_node<C: L1Chain + Clone + 'static>(
+    l1: &C,
     rollup: &RollupConfig,
     genesis_json: &str,
     datadir: PathBuf,
@@ -122,10 +144,10 @@ async fn l2_node(
         Some(http),
     ))
     .await?;
-    let source: L1 = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
+    let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
     let config = RollupNodeConfig {
         mode,
-        // The dev L1 never reorgs on its own: build on its head at once.
+        // A dev L1 never reorgs on its own: build on its head at once.
         sequencer: SequencerConfig { confirmation_depth: 0 },
         sequencer_stopped: false,
         poll_interval: Duration::from_millis(100),
@@ -140,26 +162,81 @@ async fn l2_node(
 impl DevStack {
     /// Starts (or resumes) the stack on the current multi-threaded runtime.
     pub async fn launch(config: DevStackConfig) -> Result<Self, DevStackError> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let l1 = DevL1Node::launch(DevL1NodeConfig {
-            datadir: config.datadir.join("l1"),
-            http: config.l1_http,
-            l1: DevL1Config {
-                chain_id: config.deploy.l1_chain_id,
-                mining: Mining::Instant,
-                ..DevL1Config::default()
-            },
-            // One L2 block time in the past: the L2 genesis takes this time, so the first
-            // L2 block is due the moment the stack is up.
-            genesis: DevL1Genesis::dev(now.saturating_sub(config.deploy.l2_block_time)),
-        })
-        .await?;
-        let chain = l1.l1.clone();
+        match config.l1.clone() {
+            DevL1Choice::Embedded { http, block_time } => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or_default();
+                let l1 = DevL1Node::launch(DevL1NodeConfig {
+                    datadir: config.datadir.join("l1"),
+                    http,
+                    l1: DevL1Config {
+                        chain_id: config.deploy.l1_chain_id,
+                        mining: Mining::Instant,
+                        ..DevL1Config::default()
+                    },
+                    // One L2 block time in the past: the L2 genesis takes this time, so the
+                    // first L2 block is due the moment the stack is up.
+                    genesis: DevL1Genesis::dev(now.saturating_sub(config.deploy.l2_block_time)),
+                })
+                .await?;
+                let chain = l1.l1.clone();
+                let mut roles =
+                    Roles::launch(chain.clone(), &config, TxManagerConfig::dev()).await?;
+                roles.tasks.push(tokio::spawn(mine(chain, block_time)));
+                let url = format!("http://{}", l1.http);
+                Ok(roles.into_stack(Some(l1), url))
+            }
+            DevL1Choice::External { url } => {
+                let chain = RpcL1::connect(&url)?;
+                // The L1 chain id is the L1's to say (anvil's is 31337).
+                let mut config = config.clone();
+                config.deploy.l1_chain_id = chain.chain_id().await?;
+                // Over a socket rather than in memory: poll a little less eagerly.
+                let txmgr = TxManagerConfig {
+                    poll_interval: Duration::from_millis(100),
+                    ..TxManagerConfig::dev()
+                };
+                let roles = Roles::launch(chain, &config, txmgr).await?;
+                Ok(roles.into_stack(None, url))
+            }
+        }
+    }
+
+    /// Stops every task and server.
+    pub async fn stop(self) {
+        for t in self.tasks {
+            t.abort();
+        }
+        for node in [self.sequencer, self.verifier] {
+            node.node.stop();
+            let _ = node.rpc.1.stop();
+            node.rpc.1.stopped().await;
+            node.engine.stop().await;
+        }
+        if let Some(l1) = self.l1 {
+            l1.stop().await;
+        }
+    }
+}
+
+/// Everything above the L1: the deployment, both nodes and the posting tasks.
+struct Roles {
+    deployment: Deployment,
+    sequencer: DevNode,
+    verifier: DevNode,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Roles {
+    async fn launch<C: L1Chain + Clone + 'static>(
+        chain: C,
+        config: &DevStackConfig,
+        txmgr: TxManagerConfig,
+    ) -> Result<Self, DevStackError> {
         let owner = dev_signer(0)?;
-        let mgr = TxManager::new(chain.clone(), owner, TxManagerConfig::dev()).await?;
+        let mgr = TxManager::new(chain.clone(), owner, txmgr.clone()).await?;
         let deployment =
             deploy::deploy_to_dir(&mgr, &config.deploy, &config.datadir.join("chain")).await?;
         let rollup = deployment.rollup.clone();
@@ -187,38 +264,28 @@ impl DevStack {
         .await?;
 
         let batcher_key = dev_signer(1)?;
-        let txmgr = TxManager::new(chain.clone(), batcher_key, TxManagerConfig::dev()).await?;
+        let tx = TxManager::new(chain.clone(), batcher_key, txmgr.clone()).await?;
         let batcher_config = BatcherConfig { max_channel_duration: 1, ..BatcherConfig::default() };
-        let batcher = Batcher::new(sequencer.engine.handle.clone(), txmgr, batcher_config).await?;
+        let batcher = Batcher::new(sequencer.engine.handle.clone(), tx, batcher_config).await?;
         // The proposer posts the verifier's outputs: what L1 learns comes from L1 alone.
         let proposer_key = dev_signer(2)?;
-        let txmgr = TxManager::new(chain.clone(), proposer_key, TxManagerConfig::dev()).await?;
+        let tx = TxManager::new(chain, proposer_key, txmgr).await?;
         let proposer = Proposer::new(
             verifier.engine.handle.clone(),
-            txmgr,
+            tx,
             deployment.addresses.l2_output_oracle,
             ProposerConfig::default(),
         );
         let tasks = vec![
-            tokio::spawn(mine(chain.clone(), config.l1_block_time)),
             tokio::spawn(poster::run(batcher, "batcher", Duration::from_millis(250))),
             tokio::spawn(poster::run(proposer, "proposer", Duration::from_millis(500))),
         ];
-        Ok(Self { l1, deployment, sequencer, verifier, tasks })
+        Ok(Self { deployment, sequencer, verifier, tasks })
     }
 
-    /// Stops every task and server.
-    pub async fn stop(self) {
-        for t in self.tasks {
-            t.abort();
-        }
-        for node in [self.sequencer, self.verifier] {
-            node.node.stop();
-            let _ = node.rpc.1.stop();
-            node.rpc.1.stopped().await;
-            node.engine.stop().await;
-        }
-        self.l1.stop().await;
+    fn into_stack(self, l1: Option<DevL1Node>, l1_url: String) -> DevStack {
+        let Self { deployment, sequencer, verifier, tasks } = self;
+        DevStack { l1, l1_url, deployment, sequencer, verifier, tasks }
     }
 }
 

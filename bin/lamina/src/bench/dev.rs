@@ -12,7 +12,7 @@ use clap::Args;
 use lamina_l1::{chain::L1Chain, deploy::DeployConfig, dev::DEV_ACCOUNTS};
 use lamina_node::{
     EngineHandle,
-    dev_stack::{DevStack, DevStackConfig},
+    dev_stack::{DevL1Choice, DevStack, DevStackConfig},
 };
 
 use super::rpc::{tempfile_dir, transfer_from};
@@ -57,12 +57,11 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     let port = |_| "127.0.0.1:0".parse().map_err(|e| eyre::eyre!("{e}"));
     let config = DevStackConfig {
         datadir: dir.to_path_buf(),
-        l1_http: port(())?,
+        l1: DevL1Choice::Embedded { http: port(())?, block_time: Duration::from_secs(2) },
         sequencer_http: port(())?,
         sequencer_rpc: port(())?,
         verifier_http: port(())?,
         verifier_rpc: port(())?,
-        l1_block_time: Duration::from_secs(2),
         deploy: DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() },
     };
     let t0 = Instant::now();
@@ -103,7 +102,7 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     }
 
     // A burst of transfers from three senders, then the batcher's L1 bytes for them.
-    let l1 = stack.l1.l1.clone();
+    let l1 = stack.l1.as_ref().map(|n| n.l1.clone()).ok_or_else(|| eyre::eyre!("no dev L1"))?;
     let l1_start = l1.store().head()?.map(|(n, _)| n).unwrap_or_default();
     let senders: Vec<PrivateKeySigner> = (7..10)
         .map(|i| PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1))

@@ -315,8 +315,14 @@ impl Drop for Anvil {
 
 /// Starts anvil (chain 900, instant mining) from the npm tools; returns it and its URL.
 pub(crate) fn anvil(bin: &std::path::Path) -> (Anvil, String) {
+    anvil_with(bin, &["--chain-id", "900"])
+}
+
+/// Starts anvil with these flags on a free port; returns it and its URL.
+pub(crate) fn anvil_with(bin: &std::path::Path, args: &[&str]) -> (Anvil, String) {
     let mut child = Command::new(bin.join("anvil"))
-        .args(["--port", "0", "--chain-id", "900"])
+        .args(["--port", "0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

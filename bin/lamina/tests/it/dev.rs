@@ -1,7 +1,7 @@
 //! `lamina dev` as a user runs it: one command, then cast sends an L2 tx to the sequencer,
 //! the batcher posts it, the independent verifier's node reports it safe with the same block
-//! hash; the proposer's output on L1 is the verifier's; a restart with the same datadir resumes
-//! the chain.
+//! hash; every output the proposer put on L1 is the verifier's; a restart with the same datadir
+//! resumes the chain. The same on anvil with `--l1-rpc`.
 
 use std::{
     io::{BufRead, BufReader},
@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-use crate::clients::{cast, json, tools};
+use crate::clients::{anvil_with, cast, json, tools};
 
 /// anvil's first dev key, funded on L1 and L2.
 const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -31,6 +31,10 @@ impl Drop for Dev {
 }
 
 fn start(datadir: &Path) -> Dev {
+    start_with(datadir, &[])
+}
+
+fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
         .arg("dev")
         .arg("--datadir")
@@ -38,6 +42,7 @@ fn start(datadir: &Path) -> Dev {
         .args(["--l1.port", "0", "--port", "0", "--rpc.port", "0"])
         .args(["--verifier.port", "0", "--verifier.rpc.port", "0"])
         .args(["--block-time", "1", "--l1.block-time", "1"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -64,9 +69,9 @@ fn addresses(datadir: &Path) -> serde_json::Value {
     json(&std::fs::read_to_string(datadir.join("chain/addresses.json")).unwrap())
 }
 
-/// Polls the verifier until its safe head reaches `n` (at most 30 s).
+/// Polls the verifier until its safe head reaches `n` (at most 60 s).
 fn wait_safe(bin: &Path, dev: &Dev, n: u64) {
-    for _ in 0..300 {
+    for _ in 0..600 {
         let status = json(&cast(bin, &dev.verifier_rpc, &["rpc", "optimism_syncStatus"]).unwrap());
         if status["safe_l2"]["number"].as_u64().unwrap() >= n {
             return;
@@ -83,9 +88,70 @@ fn lamina_dev_runs_the_whole_rollup() {
     let dev = start(dir.path());
     assert_eq!(cast(&bin, &dev.l2, &["chain-id"]).unwrap(), "901");
 
+    let number = send_l2(&bin, &dev);
+    wait_safe(&bin, &dev, number);
+    let hash =
+        |url: &str| cast(&bin, url, &["block", &number.to_string(), "--field", "hash"]).unwrap();
+    assert_eq!(hash(&dev.verifier_l2), hash(&dev.l2), "the verifier derived the same block");
+    let balance =
+        cast(&bin, &dev.verifier_l2, &["balance", "0x000000000000000000000000000000000000dEaD"]);
+    assert_eq!(balance.unwrap(), "1");
+
+    // The proposer posts an output every 10 blocks (the dev interval); each is the verifier's.
+    wait_safe(&bin, &dev, 20);
+    assert!(outputs_match(&bin, &dev, dir.path(), 2) >= 2);
+    let before = hash(&dev.l2);
+
+    // Restart on the same datadir: the chain is still there and grows.
+    drop(dev);
+    let dev = start(dir.path());
+    let again = cast(&bin, &dev.l2, &["block", &number.to_string(), "--field", "hash"]).unwrap();
+    assert_eq!(again, before);
+    wait_safe(&bin, &dev, number + 1);
+}
+
+/// Waits until the oracle holds at least `least` outputs, then checks every one of them
+/// against the verifier's `optimism_outputAtBlock`; returns how many there are.
+fn outputs_match(bin: &Path, dev: &Dev, datadir: &Path, least: u64) -> u64 {
+    let oracle = addresses(datadir)["L2OutputOracle"].as_str().unwrap().to_owned();
+    let count = || -> u64 {
+        cast(bin, &dev.l1, &["call", &oracle, "nextOutputIndex()(uint256)"])
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    for _ in 0..300 {
+        if count() >= least {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let n = count();
+    assert!(n >= least, "only {n} outputs proposed");
+    for i in 0..n {
+        let sig = "getL2Output(uint256)((bytes32,uint128,uint128))";
+        let posted = cast(bin, &dev.l1, &["call", &oracle, sig, &i.to_string()]).unwrap();
+        // `(0xroot, timestamp, l2BlockNumber)`
+        let fields: Vec<&str> = posted.trim_matches(|c| c == '(' || c == ')').split(", ").collect();
+        let block: u64 = fields[2].split_whitespace().next().unwrap().parse().unwrap();
+        let want = json(
+            &cast(
+                bin,
+                &dev.verifier_rpc,
+                &["rpc", "optimism_outputAtBlock", &format!("{block:#x}")],
+            )
+            .unwrap(),
+        );
+        assert_eq!(fields[0], want["outputRoot"].as_str().unwrap(), "output {i} (block {block})");
+    }
+    n
+}
+
+/// Sends 1 wei to 0xdead on the sequencer with cast; returns the L2 block it landed in.
+fn send_l2(bin: &Path, dev: &Dev) -> u64 {
     let receipt = json(
         &cast(
-            &bin,
+            bin,
             &dev.l2,
             &[
                 "send",
@@ -100,45 +166,32 @@ fn lamina_dev_runs_the_whole_rollup() {
         .unwrap(),
     );
     assert_eq!(receipt["status"], "0x1");
-    let number =
-        u64::from_str_radix(receipt["blockNumber"].as_str().unwrap().trim_start_matches("0x"), 16)
-            .unwrap();
-    wait_safe(&bin, &dev, number);
-    let hash =
-        |url: &str| cast(&bin, url, &["block", &number.to_string(), "--field", "hash"]).unwrap();
-    assert_eq!(hash(&dev.verifier_l2), hash(&dev.l2), "the verifier derived the same block");
-    let balance =
-        cast(&bin, &dev.verifier_l2, &["balance", "0x000000000000000000000000000000000000dEaD"]);
-    assert_eq!(balance.unwrap(), "1");
+    u64::from_str_radix(receipt["blockNumber"].as_str().unwrap().trim_start_matches("0x"), 16)
+        .unwrap()
+}
 
-    // The proposer posts the output of block 10 (the dev interval); it is the verifier's.
-    wait_safe(&bin, &dev, 10);
-    let oracle = addresses(dir.path())["L2OutputOracle"].as_str().unwrap().to_owned();
-    let mut posted = String::new();
-    for _ in 0..100 {
-        let out = cast(&bin, &dev.l1, &["call", &oracle, "latestBlockNumber()(uint256)"]);
-        if out.as_deref().is_ok_and(|n| n != "0") {
-            posted = cast(
-                &bin,
-                &dev.l1,
-                &["call", &oracle, "getL2Output(uint256)((bytes32,uint128,uint128))", "0"],
-            )
-            .unwrap();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let want =
-        json(&cast(&bin, &dev.verifier_rpc, &["rpc", "optimism_outputAtBlock", "0xa"]).unwrap());
-    assert!(posted.contains(want["outputRoot"].as_str().unwrap()), "{posted} vs {want}");
+#[test]
+fn lamina_dev_runs_on_anvil() {
+    let Some(bin) = tools() else { return };
+    // anvil's own chain id and a block a second, as a user starts it.
+    let (_anvil, l1) = anvil_with(&bin, &["--block-time", "1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let dev = start_with(dir.path(), &["--l1-rpc", &l1]);
+    assert_eq!(dev.l1, l1);
+    let number = send_l2(&bin, &dev);
+    wait_safe(&bin, &dev, number.max(10));
+    let hash = |url: &str| cast(&bin, url, &["block", &number.to_string(), "--field", "hash"]);
+    assert_eq!(hash(&dev.verifier_l2).unwrap(), hash(&dev.l2).unwrap());
+    let rollup = json(&std::fs::read_to_string(dir.path().join("chain/rollup.json")).unwrap());
+    assert_eq!(rollup["l1_chain_id"], 31337, "the L1's own chain id");
+    assert!(outputs_match(&bin, &dev, dir.path(), 1) >= 1);
 
-    // Restart on the same datadir: the chain is still there and grows.
-    let before = hash(&dev.l2);
+    // A restart deploys nothing new and keeps the chain.
+    let before = hash(&dev.l2).unwrap();
     drop(dev);
-    let dev = start(dir.path());
-    let again = cast(&bin, &dev.l2, &["block", &number.to_string(), "--field", "hash"]).unwrap();
-    assert_eq!(again, before);
-    wait_safe(&bin, &dev, number + 1);
+    let dev = start_with(dir.path(), &["--l1-rpc", &l1]);
+    assert_eq!(hash(&dev.l2).unwrap(), before);
+    wait_safe(&bin, &dev, number + 2);
 }
 
 #[test]
