@@ -85,7 +85,7 @@ impl CallOutcome {
 
 impl OpBlockBuilder {
     /// Runs `req` in the context of block `header` on `db` (that block's post-state), with at
-    /// most `gas_cap` gas. An invalid call (fee cap below base fee, nonce mismatch, funds) is
+    /// most `gas_cap` gas. An invalid call (fee cap below base fee, lack of funds) is
     /// [`ExecError::InvalidTx`]; a revert or halt is an outcome.
     pub fn simulate<DB: Database>(
         &self,
@@ -106,11 +106,12 @@ impl OpBlockBuilder {
     }
 }
 
-/// Which checks a call skips: without fee fields no fees are charged or checked (as geth); a
-/// nonce is checked only when given; calls may come "from" a contract.
+/// Which checks a call skips: without fee fields no fees are charged or checked (as geth);
+/// the nonce is never checked (geth skips account checks in calls, so `cast send --nonce N`
+/// can estimate a tx that queues behind pooled ones); calls may come "from" a contract.
 pub(crate) fn relax_for_call<S>(cfg: &mut revm::context::CfgEnv<S>, req: &CallRequest) {
     let fees_given = req.gas_price.is_some() || req.max_fee_per_gas.is_some();
-    cfg.disable_nonce_check = req.nonce.is_none();
+    cfg.disable_nonce_check = true;
     cfg.disable_base_fee = !fees_given;
     cfg.disable_fee_charge = !fees_given;
     cfg.disable_eip3607 = true;

@@ -12,8 +12,9 @@ use std::{
 
 use crate::clients::{anvil_with, cast, json, tools};
 
-/// anvil's first dev key, funded on L1 and L2.
+/// anvil's first dev key, funded on L1 and L2, and its address.
 const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const ADDRESS: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 struct Dev {
     child: Child,
@@ -207,4 +208,125 @@ fn bench_dev_runs_and_reports() {
     {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
+}
+
+/// A small xorshift, seeded from the clock, for kill moments (printed, to replay a failure).
+struct Moments(u64);
+
+impl Moments {
+    fn next_ms(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+/// The verifier's safe head (number, hash).
+fn safe_head(bin: &Path, dev: &Dev) -> (u64, String) {
+    let status = json(&cast(bin, &dev.verifier_rpc, &["rpc", "optimism_syncStatus"]).unwrap());
+    let safe = &status["safe_l2"];
+    (safe["number"].as_u64().unwrap(), safe["hash"].as_str().unwrap().to_owned())
+}
+
+/// kill -9 of `lamina dev` at random moments while txs are sent and batched: after each
+/// restart the chain goes on, the verifier catches up, every block and tx that was safe is
+/// still there with the same hash, and L1 holds no channel (or frame) posted twice.
+#[test]
+fn lamina_dev_survives_kill_9_while_batching() {
+    let Some(bin) = tools() else { return };
+    let seed =
+        std::env::var("LAMINA_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+                as u64
+                | 1
+        });
+    eprintln!("kill moments: LAMINA_SOAK_SEED={seed}");
+    let mut moments = Moments(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let mut dev = start(dir.path());
+    // (block number, hash) of each safe head seen, and (tx hash, block hash) of safe txs.
+    let mut safe_blocks: Vec<(u64, String)> = Vec::new();
+    let mut safe_txs: Vec<(String, String)> = Vec::new();
+    let mut sent: Vec<String> = Vec::new();
+    for _round in 0..4 {
+        for _ in 0..3 {
+            // cast takes the `latest` nonce; the pool's `pending` one queues behind the rest.
+            let nonce = cast(&bin, &dev.l2, &["nonce", "--block", "pending", ADDRESS]).unwrap();
+            let hash = cast(
+                &bin,
+                &dev.l2,
+                &[
+                    "send",
+                    "--async",
+                    "--nonce",
+                    &nonce,
+                    "--private-key",
+                    KEY,
+                    "0x000000000000000000000000000000000000dEaD",
+                    "--value",
+                    "1",
+                ],
+            )
+            .unwrap();
+            sent.push(hash);
+        }
+        std::thread::sleep(Duration::from_millis(500 + moments.next_ms(2_500)));
+        let (number, hash) = safe_head(&bin, &dev);
+        safe_blocks.push((number, hash));
+        for tx in std::mem::take(&mut sent) {
+            let receipt = cast(&bin, &dev.verifier_l2, &["receipt", &tx, "--json"]);
+            match receipt.ok().map(|r| json(&r)) {
+                Some(r)
+                    if r["blockNumber"].as_str().is_some_and(|n| {
+                        u64::from_str_radix(n.trim_start_matches("0x"), 16).unwrap() <= number
+                    }) =>
+                {
+                    safe_txs.push((tx, r["blockHash"].as_str().unwrap().to_owned()));
+                }
+                _ => sent.push(tx),
+            }
+        }
+        // Child::kill is SIGKILL: no shutdown code runs.
+        drop(dev);
+        dev = start(dir.path());
+        let (top, _) = *safe_blocks.last().unwrap();
+        wait_safe(&bin, &dev, top + 3);
+        for (n, hash) in &safe_blocks {
+            for url in [&dev.l2, &dev.verifier_l2] {
+                let got = cast(&bin, url, &["block", &n.to_string(), "--field", "hash"]).unwrap();
+                assert_eq!(&got, hash, "safe block {n} changed at {url}");
+            }
+        }
+        for (tx, block) in &safe_txs {
+            let r = json(&cast(&bin, &dev.verifier_l2, &["receipt", tx, "--json"]).unwrap());
+            assert_eq!(r["blockHash"].as_str().unwrap(), block, "safe tx {tx} moved");
+        }
+    }
+    assert!(safe_txs.len() >= 6, "too few txs became safe: {}", safe_txs.len());
+
+    // What the batcher posted, read back from L1.
+    let rollup = lamina_protocol::RollupConfig::from_json(
+        &std::fs::read_to_string(dir.path().join("chain/rollup.json")).unwrap(),
+    )
+    .unwrap();
+    let batcher = lamina_l1::dev::DEV_ACCOUNTS[1].0;
+    let l1 = lamina_l1::chain::RpcL1::connect(&dev.l1).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (channels, repeated) =
+        rt.block_on(lamina_node::batcher::posted_channels(&l1, &rollup, batcher, 0)).unwrap();
+    assert_eq!(repeated, 0, "frames posted twice");
+    let mut seen = std::collections::HashMap::new();
+    for c in &channels {
+        assert!(!c.l2_timestamps.is_empty(), "channel {:?} carries no blocks", c.id);
+        for ts in &c.l2_timestamps {
+            if let Some(other) = seen.insert(*ts, c.id) {
+                panic!("L2 block at {ts} posted in complete channels {other:?} and {:?}", c.id);
+            }
+        }
+    }
+    let top = safe_blocks.iter().map(|(n, _)| *n).max().unwrap();
+    let covered =
+        (1..=top).all(|n| seen.contains_key(&(rollup.genesis.l2_time + n * rollup.block_time)));
+    assert!(covered, "every safe block is in a channel on L1");
 }

@@ -319,6 +319,14 @@ async fn bad_input_gets_standard_errors_and_changes_nothing() {
     assert!(r["error"]["message"].as_str().unwrap().contains("already known"), "{r}");
     let r = send(signed_tx(&key(0), 0, to, 2, Bytes::new(), 21_000));
     assert!(r["error"]["message"].as_str().unwrap().contains("underpriced"), "{r}");
+    // Calls skip account checks as geth's do: a tx queued behind the pooled one (nonce 1,
+    // the state's is 0) can be estimated, as `cast send --nonce 1` does first.
+    let tx =
+        json!({"from": key(0).address(), "to": key(9).address(), "value": "0x1", "nonce": "0x1"});
+    let r = call(n.http, "eth_estimateGas", json!([tx]));
+    let gas =
+        u64::from_str_radix(r["result"].as_str().unwrap_or_default().trim_start_matches("0x"), 16);
+    assert!(gas.is_ok_and(|g| g >= 21_000), "{r}");
     assert_eq!(head(&n.engine), before, "nothing was built");
     n.servers.stop().await;
 }

@@ -25,6 +25,7 @@ use lamina_protocol::{
 };
 
 pub use error::BatcherError;
+pub use recover::{PostedChannel, posted_channels};
 
 use crate::rollup::{EngineL2, ExecutionEngine};
 

@@ -1,6 +1,7 @@
-//! What this batcher already posted, read back from L1: after a restart the batcher continues
-//! after the last block of its newest complete channel on L1 instead of posting again the
-//! blocks that are on L1 but not yet safe.
+//! What a batcher already posted, read back from L1: its complete channels and the L2 blocks
+//! (by timestamp) each carries. After a restart the batcher continues after the last block of
+//! its newest complete channel on L1 instead of posting again the blocks that are on L1 but not
+//! yet safe; operators and tests use the same reading to audit what was posted.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,17 +21,32 @@ use super::BatcherError;
 /// Frames of the channels seen so far, by id and number.
 type Open = HashMap<ChannelId, BTreeMap<u16, Frame>>;
 
-/// The newest L2 timestamp in the complete channels `batcher` posted to `cfg`'s inbox in L1
-/// blocks `from..=head`.
-pub(super) async fn last_posted_timestamp<C: L1Chain>(
+/// A complete channel found on L1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedChannel {
+    /// Its id.
+    pub id: ChannelId,
+    /// The L1 block holding its last frame.
+    pub l1_block: u64,
+    /// Frames it took (the number of the last plus one).
+    pub frames: usize,
+    /// The timestamps of the L2 blocks in its batches, in order (empty if unreadable).
+    pub l2_timestamps: Vec<u64>,
+}
+
+/// What `batcher` posted to `cfg`'s inbox in L1 blocks `from..=head`: every complete
+/// channel, and how many frames were seen more than once (same channel id and number; a
+/// batcher that never re-sends a frame has none).
+pub async fn posted_channels<C: L1Chain>(
     chain: &C,
     cfg: &RollupConfig,
     batcher: Address,
     from: u64,
-) -> Result<Option<u64>, BatcherError> {
+) -> Result<(Vec<PostedChannel>, usize), BatcherError> {
     let head = chain.header(BlockNumberOrTag::Latest).await?.map(|h| h.number).unwrap_or(0);
     let mut open = Open::new();
-    let mut last = None;
+    let mut posted = Vec::new();
+    let mut repeated = 0;
     for n in from..=head {
         let Some(header) = chain.header(BlockNumberOrTag::Number(n)).await? else { break };
         let txs = chain.transactions(header.hash()).await?.unwrap_or_default();
@@ -43,18 +59,41 @@ pub(super) async fn last_posted_timestamp<C: L1Chain>(
             let Ok(frames) = parse_batcher_data(tx.input()) else { continue };
             for frame in frames {
                 let id = frame.channel_id;
+                let seen = posted.iter().any(|c: &PostedChannel| c.id == id)
+                    || open.get(&id).is_some_and(|f| f.contains_key(&frame.number));
+                if seen {
+                    repeated += 1;
+                    continue;
+                }
                 open.entry(id).or_default().insert(frame.number, frame);
-                if let Some(ts) = complete(&mut open, id, cfg, header.timestamp) {
-                    last = last.max(Some(ts));
+                if let Some(channel) = complete(&mut open, id, cfg, &header) {
+                    posted.push(channel);
                 }
             }
         }
     }
-    Ok(last)
+    Ok((posted, repeated))
 }
 
-/// If channel `id` is complete, removes it and returns its newest L2 timestamp.
-fn complete(open: &mut Open, id: ChannelId, cfg: &RollupConfig, l1_time: u64) -> Option<u64> {
+/// The newest L2 timestamp in the complete channels `batcher` posted in L1 blocks
+/// `from..=head`.
+pub(super) async fn last_posted_timestamp<C: L1Chain>(
+    chain: &C,
+    cfg: &RollupConfig,
+    batcher: Address,
+    from: u64,
+) -> Result<Option<u64>, BatcherError> {
+    let (posted, _) = posted_channels(chain, cfg, batcher, from).await?;
+    Ok(posted.iter().filter_map(|c| c.l2_timestamps.last().copied()).max())
+}
+
+/// If channel `id` is complete, removes it and reads its batches.
+fn complete(
+    open: &mut Open,
+    id: ChannelId,
+    cfg: &RollupConfig,
+    l1: &lamina_l1::chain::L1Header,
+) -> Option<PostedChannel> {
     let frames = open.get(&id)?;
     let (&last_number, last) = frames.iter().next_back()?;
     if !last.is_last || frames.len() != usize::from(last_number) + 1 {
@@ -62,20 +101,25 @@ fn complete(open: &mut Open, id: ChannelId, cfg: &RollupConfig, l1_time: u64) ->
     }
     let frames = open.remove(&id)?;
     let data: Vec<u8> = frames.values().flat_map(|f| f.data.iter().copied()).collect();
-    let brotli = cfg.is_active(Hardfork::Fjord, l1_time);
-    let mut reader =
-        ChannelReader::new(&data, brotli, cfg.max_rlp_bytes_per_channel(l1_time)).ok()?;
-    let mut newest = None;
+    let mut channel =
+        PostedChannel { id, l1_block: l1.number, frames: frames.len(), l2_timestamps: Vec::new() };
+    let brotli = cfg.is_active(Hardfork::Fjord, l1.timestamp);
+    let Ok(mut reader) =
+        ChannelReader::new(&data, brotli, cfg.max_rlp_bytes_per_channel(l1.timestamp))
+    else {
+        return Some(channel);
+    };
     while let Some(Ok(batch)) = reader.next_batch() {
-        let ts = match batch {
-            Batch::Single(b) => Some(b.timestamp),
+        match batch {
+            Batch::Single(b) => channel.l2_timestamps.push(b.timestamp),
             Batch::Span(raw) => {
-                SpanBatch::from_raw(&raw, cfg.genesis.l2_time, cfg.block_time, cfg.l2_chain_id)
-                    .ok()
-                    .and_then(|s| s.elements.last().map(|e| e.timestamp))
+                if let Ok(span) =
+                    SpanBatch::from_raw(&raw, cfg.genesis.l2_time, cfg.block_time, cfg.l2_chain_id)
+                {
+                    channel.l2_timestamps.extend(span.elements.iter().map(|e| e.timestamp));
+                }
             }
-        };
-        newest = newest.max(ts);
+        }
     }
-    newest
+    Some(channel)
 }
