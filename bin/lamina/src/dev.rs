@@ -57,6 +57,10 @@ pub(crate) struct DevArgs {
     /// The L2 chain id.
     #[arg(long = "l2.chain-id", default_value_t = 901)]
     l2_chain_id: u64,
+    /// How the batcher posts: `calldata`, `blobs` or `auto` (default: `auto` on the embedded
+    /// L1, `calldata` on `--l1-rpc`, which serves no blobs).
+    #[arg(long = "data-availability-type")]
+    da: Option<lamina_node::batcher::DaMode>,
     /// The embedded L1's chain id (an external L1 has its own).
     #[arg(long = "l1.chain-id", default_value_t = 900)]
     l1_chain_id: u64,
@@ -95,6 +99,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         verifier_http: at(args.verifier_port),
         verifier_rpc: at(args.verifier_rpc_port),
         deploy,
+        da: args.da,
     };
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
         let stack = DevStack::launch(config).await?;

@@ -13,7 +13,7 @@ use lamina_l1::{
     txmgr::{TxManager, TxManagerConfig},
 };
 use lamina_node::{
-    batcher::{Batcher, BatcherConfig},
+    batcher::{Batcher, BatcherConfig, DaMode},
     poster,
     proposer::{Proposer, ProposerConfig},
     rollup::RemoteEngine,
@@ -44,6 +44,13 @@ pub(crate) struct RoleArgs {
     /// Milliseconds between checks of a sent tx.
     #[arg(long = "txmgr.poll-interval", default_value_t = 2_000)]
     tx_poll_ms: u64,
+    /// The most a tx offers per gas, in gwei; when L1 asks more, nothing is sent until it
+    /// asks less.
+    #[arg(long = "txmgr.max-fee-gwei", default_value_t = 500.0)]
+    max_fee_gwei: f64,
+    /// The most a blob tx offers per blob gas, in gwei.
+    #[arg(long = "txmgr.max-blob-fee-gwei", default_value_t = 1_000.0)]
+    max_blob_fee_gwei: f64,
 }
 
 /// Flags of `lamina batcher`.
@@ -57,6 +64,13 @@ pub(crate) struct BatcherArgs {
     /// Uncompressed bytes at which a channel is posted.
     #[arg(long = "target-channel-bytes", default_value_t = 1_000_000)]
     target_channel_bytes: u64,
+    /// `calldata`, `blobs`, or `auto` (the cheaper at current fees, within the caps). Blobs
+    /// need the verifiers' L1 to serve them (`lamina node --l1-beacon`).
+    #[arg(long = "data-availability-type", default_value = "calldata")]
+    da: DaMode,
+    /// Blobs per blob tx (1 to 6).
+    #[arg(long = "max-blobs-per-tx", default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=6))]
+    max_blobs_per_tx: u8,
 }
 
 /// Flags of `lamina proposer`.
@@ -85,9 +99,15 @@ async fn parts(args: &RoleArgs) -> eyre::Result<Parts> {
     let key: PrivateKeySigner =
         args.private_key.parse().map_err(|e| eyre!("--private-key: {e}"))?;
     let engine = RemoteEngine::public(&args.l2_rpc, rollup)?;
+    let gwei = |g: f64, flag: &str| -> eyre::Result<u128> {
+        eyre::ensure!(g.is_finite() && g >= 0.0, "{flag} must be a non-negative number");
+        Ok((g * 1e9) as u128)
+    };
     let config = TxManagerConfig {
         confirmations: args.confirmations.max(1),
         poll_interval: Duration::from_millis(args.tx_poll_ms.max(1)),
+        max_fee_per_gas: gwei(args.max_fee_gwei, "--txmgr.max-fee-gwei")?,
+        max_fee_per_blob_gas: gwei(args.max_blob_fee_gwei, "--txmgr.max-blob-fee-gwei")?,
         ..TxManagerConfig::default()
     };
     let txmgr = TxManager::new(RpcL1::connect(&args.l1_rpc)?, key, config).await?;
@@ -100,6 +120,8 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
         let config = BatcherConfig {
             max_channel_duration: args.max_channel_duration,
             target_channel_bytes: args.target_channel_bytes,
+            da: args.da,
+            max_blobs_per_tx: usize::from(args.max_blobs_per_tx),
             ..BatcherConfig::default()
         };
         let batcher = Batcher::new(p.engine, p.txmgr, config).await?;

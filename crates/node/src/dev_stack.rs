@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 
 use crate::{
     DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError,
-    batcher::{Batcher, BatcherConfig},
+    batcher::{Batcher, BatcherConfig, DaMode},
     poster,
     proposer::{Proposer, ProposerConfig},
     rollup::{Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
@@ -50,6 +50,9 @@ pub struct DevStackConfig {
     pub verifier_rpc: SocketAddr,
     /// The chain to deploy.
     pub deploy: DeployConfig,
+    /// How the batcher posts; `None`: blobs or calldata by price on the embedded L1, calldata
+    /// on an external one (a plain JSON-RPC node has no beacon API to serve blobs from).
+    pub da: Option<DaMode>,
 }
 
 /// Which L1 `lamina dev` runs on.
@@ -183,7 +186,9 @@ impl DevStack {
                 .await?;
                 let chain = l1.l1.clone();
                 let mut roles =
-                    Roles::launch(chain.clone(), &config, TxManagerConfig::dev()).await?;
+                    // The embedded L1 serves its blobs to the verifier: prices decide.
+                    Roles::launch(chain.clone(), &config, TxManagerConfig::dev(), DaMode::Auto)
+                        .await?;
                 roles.tasks.push(tokio::spawn(mine(chain, block_time)));
                 let url = format!("http://{}", l1.http);
                 Ok(roles.into_stack(Some(l1), url))
@@ -198,7 +203,8 @@ impl DevStack {
                     poll_interval: Duration::from_millis(100),
                     ..TxManagerConfig::dev()
                 };
-                let roles = Roles::launch(chain, &config, txmgr).await?;
+                // A plain JSON-RPC node has no beacon API to serve blobs from.
+                let roles = Roles::launch(chain, &config, txmgr, DaMode::Calldata).await?;
                 Ok(roles.into_stack(None, url))
             }
         }
@@ -234,6 +240,8 @@ impl Roles {
         chain: C,
         config: &DevStackConfig,
         txmgr: TxManagerConfig,
+        // The L1's default, unless the config says otherwise.
+        da: DaMode,
     ) -> Result<Self, DevStackError> {
         let owner = dev_signer(0)?;
         let mgr = TxManager::new(chain.clone(), owner, txmgr.clone()).await?;
@@ -265,7 +273,11 @@ impl Roles {
 
         let batcher_key = dev_signer(1)?;
         let tx = TxManager::new(chain.clone(), batcher_key, txmgr.clone()).await?;
-        let batcher_config = BatcherConfig { max_channel_duration: 1, ..BatcherConfig::default() };
+        let batcher_config = BatcherConfig {
+            max_channel_duration: 1,
+            da: config.da.unwrap_or(da),
+            ..BatcherConfig::default()
+        };
         let batcher = Batcher::new(sequencer.engine.handle.clone(), tx, batcher_config).await?;
         // The proposer posts the verifier's outputs: what L1 learns comes from L1 alone.
         let proposer_key = dev_signer(2)?;

@@ -1,21 +1,25 @@
 //! `lamina bench dev`: the whole rollup as `lamina dev` runs it, in process, measured as a
 //! user feels it: time from start to the first L2 block, tx → unsafe (in a sequencer block)
-//! and tx → safe (derived by the independent verifier from L1) latencies, and the L1 bytes the
-//! batcher spends per L2 transfer.
+//! and tx → safe (derived by the independent verifier from L1) latencies; then, on a fresh
+//! stack per DA mode (calldata, blobs), the L1 bytes and fees the batcher spends per L2 tx for
+//! ETH transfers, ERC-20 transfers and a mixed load.
 
 use std::time::{Duration, Instant};
 
-use alloy_consensus::Transaction as _;
-use alloy_primitives::{Address, keccak256};
+use alloy_primitives::keccak256;
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
-use lamina_l1::{chain::L1Chain, deploy::DeployConfig, dev::DEV_ACCOUNTS};
+use lamina_l1::{deploy::DeployConfig, dev::DEV_ACCOUNTS};
 use lamina_node::{
     EngineHandle,
+    batcher::DaMode,
     dev_stack::{DevL1Choice, DevStack, DevStackConfig},
 };
 
-use super::rpc::{tempfile_dir, transfer_from};
+use super::{
+    da::{Load, Spent, Traffic, spent},
+    rpc::{tempfile_dir, transfer_from},
+};
 
 /// Flags of `lamina bench dev`.
 #[derive(Debug, Args)]
@@ -23,8 +27,8 @@ pub(crate) struct DevBenchArgs {
     /// Latency samples (one tx each).
     #[arg(long, default_value_t = 5)]
     samples: usize,
-    /// Transfers sent in a burst for the L1-bytes-per-tx figure.
-    #[arg(long, default_value_t = 2_000)]
+    /// Txs sent per load (ETH, ERC-20, mixed) and DA mode for the L1 cost figures.
+    #[arg(long, default_value_t = 1_000)]
     burst: u64,
     /// Seconds between L2 blocks.
     #[arg(long = "block-time", default_value_t = 2)]
@@ -54,16 +58,7 @@ fn safe(e: &EngineHandle) -> eyre::Result<u64> {
 }
 
 async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()> {
-    let port = |_| "127.0.0.1:0".parse().map_err(|e| eyre::eyre!("{e}"));
-    let config = DevStackConfig {
-        datadir: dir.to_path_buf(),
-        l1: DevL1Choice::Embedded { http: port(())?, block_time: Duration::from_secs(2) },
-        sequencer_http: port(())?,
-        sequencer_rpc: port(())?,
-        verifier_http: port(())?,
-        verifier_rpc: port(())?,
-        deploy: DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() },
-    };
+    let config = stack_config(args, &dir.join("auto"), None)?;
     let t0 = Instant::now();
     let stack = DevStack::launch(config).await?;
     let launched = t0.elapsed();
@@ -77,10 +72,8 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     let chain_id = stack.deployment.rollup.l2_chain_id;
     let sender = PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[7].1)?;
     let (mut unsafe_ms, mut safe_ms) = (Vec::new(), Vec::new());
-    let mut nonce = 0;
-    for _ in 0..args.samples.max(1) {
+    for nonce in 0..args.samples.max(1) as u64 {
         let raw = transfer_from(chain_id, &sender, nonce)?;
-        nonce += 1;
         let hash = keccak256(&raw);
         let sent = Instant::now();
         seq.send_raw_transaction(&raw)?;
@@ -101,49 +94,6 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
         safe_ms.push(sent.elapsed());
     }
 
-    // A burst of transfers from three senders, then the batcher's L1 bytes for them.
-    let l1 = stack.l1.as_ref().map(|n| n.l1.clone()).ok_or_else(|| eyre::eyre!("no dev L1"))?;
-    let l1_start = l1.store().head()?.map(|(n, _)| n).unwrap_or_default();
-    let senders: Vec<PrivateKeySigner> = (7..10)
-        .map(|i| PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1))
-        .collect::<Result<_, _>>()?;
-    let mut nonces = [nonce, 0, 0];
-    let mut last = alloy_primitives::B256::ZERO;
-    for i in 0..args.burst {
-        let s = (i % 3) as usize;
-        let raw = transfer_from(chain_id, &senders[s], nonces[s])?;
-        nonces[s] += 1;
-        last = keccak256(&raw);
-        // The pool holds 64 per sender by default: wait for room.
-        while let Err(e) = seq.send_raw_transaction(&raw) {
-            tracing::debug!(target: "lamina::bench", %e, "pool full; waiting");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    let mut block = None;
-    wait(
-        || {
-            Ok({
-                block = included(&seq, &last)?;
-                block.is_some()
-            })
-        },
-        "the burst",
-    )
-    .await?;
-    let block = block.unwrap_or_default();
-    wait(|| Ok(safe(&ver)? >= block), "the burst to be safe").await?;
-    let inbox: Address = stack.deployment.rollup.batch_inbox_address;
-    let l1_end = l1.store().head()?.map(|(n, _)| n).unwrap_or_default();
-    let mut bytes = 0usize;
-    for n in l1_start + 1..=l1_end {
-        let Some(h) = l1.header(alloy_eips::BlockNumberOrTag::Number(n)).await? else { continue };
-        for tx in l1.transactions(h.hash()).await?.unwrap_or_default() {
-            if tx.to() == Some(inbox) {
-                bytes += tx.input().len();
-            }
-        }
-    }
     stack.stop().await;
 
     println!("lamina dev, in process ({} s L2 blocks, 2 s L1 blocks)", args.block_time);
@@ -151,12 +101,73 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     println!("  start → first L2 block          {:>9.1} ms", first_block.as_secs_f64() * 1e3);
     println!("  tx → unsafe (median of {})       {:>9.1} ms", unsafe_ms.len(), median(unsafe_ms));
     println!("  tx → safe on the verifier        {:>9.1} ms", median(safe_ms));
+
+    println!();
     println!(
-        "  L1 calldata per ETH transfer     {:>9.1} B   ({} transfers, {bytes} B, brotli-10 span batches)",
-        bytes as f64 / args.burst as f64,
+        "L1 cost per L2 tx ({} txs per load, brotli-10 span batches, dev L1 prices)",
         args.burst
     );
+    println!(
+        "  {:<40} {:>8} {:>10} {:>8} {:>7} {:>14}",
+        "load", "DA", "bytes/tx", "L1 txs", "blobs", "gwei/tx"
+    );
+    for da in [DaMode::Calldata, DaMode::Blobs] {
+        let dir = dir.join(da.name());
+        let stack = DevStack::launch(stack_config(args, &dir, Some(da))?).await?;
+        let mut traffic = Traffic::new(&stack).await?;
+        for load in Load::ALL {
+            let s = load_cost(&stack, &mut traffic, load, args.burst).await?;
+            println!(
+                "  {:<40} {:>8} {:>10.1} {:>8} {:>7} {:>14.1}",
+                load.name(),
+                da.name(),
+                s.bytes as f64 / s.txs as f64,
+                s.l1_txs,
+                s.blobs,
+                s.fee_wei as f64 / s.txs as f64 / 1e9,
+            );
+        }
+        stack.stop().await;
+    }
     Ok(())
+}
+
+fn stack_config(
+    args: &DevBenchArgs,
+    dir: &std::path::Path,
+    da: Option<DaMode>,
+) -> eyre::Result<DevStackConfig> {
+    let port = || "127.0.0.1:0".parse().map_err(|e| eyre::eyre!("{e}"));
+    Ok(DevStackConfig {
+        datadir: dir.to_path_buf(),
+        l1: DevL1Choice::Embedded { http: port()?, block_time: Duration::from_secs(2) },
+        sequencer_http: port()?,
+        sequencer_rpc: port()?,
+        verifier_http: port()?,
+        verifier_rpc: port()?,
+        deploy: DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() },
+        da,
+    })
+}
+
+/// Sends `count` txs of `load`, waits until the verifier has them safe, and sums what the
+/// batcher spent on L1 meanwhile.
+async fn load_cost(
+    stack: &DevStack,
+    traffic: &mut Traffic,
+    load: Load,
+    count: u64,
+) -> eyre::Result<Spent> {
+    let l1 = stack.l1.as_ref().map(|n| n.l1.clone()).ok_or_else(|| eyre::eyre!("no dev L1"))?;
+    let ver = stack.verifier.engine.handle.clone();
+    // Everything before is safe first, so the window holds this load's channels only.
+    let before = stack.sequencer.engine.handle.store().head()?.map(|(n, _)| n).unwrap_or_default();
+    wait(|| Ok(safe(&ver)? >= before), "the chain to be safe").await?;
+    let l1_start = l1.store().head()?.map(|(n, _)| n).unwrap_or_default();
+    let block = traffic.send(&stack.sequencer.engine.handle, load, count).await?;
+    wait(|| Ok(safe(&ver)? >= block), "the load to be safe").await?;
+    let l1_end = l1.store().head()?.map(|(n, _)| n).unwrap_or_default();
+    spent(&l1, stack.deployment.rollup.batch_inbox_address, l1_start + 1, l1_end, count).await
 }
 
 pub(crate) fn run(args: &DevBenchArgs) -> eyre::Result<()> {

@@ -2,6 +2,7 @@
 //! where it makes sense, against a reference node in the same run (ratios, not absolute
 //! numbers, are what survive a noisy shared machine).
 
+mod da;
 mod deploy;
 mod derive;
 mod dev;

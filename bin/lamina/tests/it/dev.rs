@@ -203,9 +203,15 @@ fn bench_dev_runs_and_reports() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    for line in
-        ["start → first L2 block", "tx → safe on the verifier", "L1 calldata per ETH transfer"]
-    {
+    for line in [
+        "start → first L2 block",
+        "tx → safe on the verifier",
+        "ETH transfers",
+        "ERC-20 transfers",
+        "mixed",
+        "calldata",
+        "blobs",
+    ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
 }
@@ -311,7 +317,11 @@ fn lamina_dev_survives_kill_9_while_batching() {
     )
     .unwrap();
     let batcher = lamina_l1::dev::DEV_ACCOUNTS[1].0;
-    let l1 = lamina_l1::chain::RpcL1::connect(&dev.l1).unwrap();
+    // The dev L1 serves its beacon API (blobs) on the JSON-RPC port.
+    let url: url::Url = dev.l1.parse().unwrap();
+    let l1 = lamina_l1::chain::RpcL1::new(
+        &lamina_l1::chain::RpcL1Config::new(url.clone()).with_beacon(url),
+    );
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (channels, repeated) =
         rt.block_on(lamina_node::batcher::posted_channels(&l1, &rollup, batcher, 0)).unwrap();

@@ -24,7 +24,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use tokio::sync::Mutex;
 
-use crate::chain::{L1Chain, L1Error};
+use crate::chain::{L1Chain, L1Error, L1Fees};
 pub use config::TxManagerConfig;
 pub use error::TxError;
 
@@ -88,6 +88,19 @@ impl<C: L1Chain> TxManager<C> {
         &self.chain
     }
 
+    /// Its settings.
+    pub const fn config(&self) -> &TxManagerConfig {
+        &self.config
+    }
+
+    /// The chain's fee levels now, if a tx (a blob tx with `blob`) would be sent at them
+    /// within the caps; otherwise [`TxError::FeeCap`], as [`send`](Self::send) would fail.
+    pub async fn fees_within_caps(&self, blob: bool) -> Result<L1Fees, TxError> {
+        let fees = self.chain.fees().await?;
+        self.within_caps(self.price_at(&fees, blob))?;
+        Ok(fees)
+    }
+
     /// Sends `candidate` and waits until it is confirmed; returns its receipt (which may say
     /// it reverted: it was mined all the same).
     pub async fn send(&self, candidate: TxCandidate) -> Result<TransactionReceipt, TxError> {
@@ -101,6 +114,12 @@ impl<C: L1Chain> TxManager<C> {
             *self.nonce.lock().await = None;
         }
         result
+    }
+
+    /// Forgets the next nonce, so the next tx asks the chain: after an L1 reorg dropped sent
+    /// txs, the chain's count is lower than the one kept here.
+    pub async fn forget_nonce(&self) {
+        *self.nonce.lock().await = None;
     }
 
     async fn reserve_nonce(&self) -> Result<u64, TxError> {
@@ -130,10 +149,27 @@ impl<C: L1Chain> TxManager<C> {
     }
 
     async fn price(&self, blob: bool) -> Result<Price, TxError> {
-        let fees = self.chain.fees().await?;
+        Ok(self.price_at(&self.chain.fees().await?, blob))
+    }
+
+    /// What the first version of a tx offers at fee levels `fees`.
+    fn price_at(&self, fees: &L1Fees, blob: bool) -> Price {
         let tip = fees.tip.max(self.config.min_tip);
         let blob_fee = if blob { (fees.blob_base_fee * 2).max(1) } else { 0 };
-        Ok(Price { tip, max_fee: fees.base_fee * 2 + tip, blob_fee })
+        Price { tip, max_fee: fees.base_fee * 2 + tip, blob_fee }
+    }
+
+    fn within_caps(&self, price: Price) -> Result<(), TxError> {
+        if price.max_fee > self.config.max_fee_per_gas {
+            return Err(TxError::FeeCap { want: price.max_fee, cap: self.config.max_fee_per_gas });
+        }
+        if price.blob_fee > self.config.max_fee_per_blob_gas {
+            return Err(TxError::FeeCap {
+                want: price.blob_fee,
+                cap: self.config.max_fee_per_blob_gas,
+            });
+        }
+        Ok(())
     }
 
     /// The next version's fees: at least the replacement minimum over `old` and at least
@@ -240,15 +276,7 @@ impl<C: L1Chain> TxManager<C> {
     async fn send_at(&self, nonce: u64, c: &TxCandidate) -> Result<TransactionReceipt, TxError> {
         let gas = self.gas_limit(c).await?;
         let mut price = self.price(c.blobs.is_some()).await?;
-        if price.max_fee > self.config.max_fee_per_gas {
-            return Err(TxError::FeeCap { want: price.max_fee, cap: self.config.max_fee_per_gas });
-        }
-        if price.blob_fee > self.config.max_fee_per_blob_gas {
-            return Err(TxError::FeeCap {
-                want: price.blob_fee,
-                cap: self.config.max_fee_per_blob_gas,
-            });
-        }
+        self.within_caps(price)?;
         let first = self.sign(nonce, gas, c, price)?;
         self.broadcast(&first.1, false).await?;
         tracing::debug!(target: "l1::txmgr", hash = %first.0, nonce, gas, "sent");

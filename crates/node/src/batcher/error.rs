@@ -26,6 +26,9 @@ pub enum BatcherError {
     /// inbox address).
     #[error("batcher tx {0} reverted")]
     Reverted(B256),
+    /// A blob could not be built.
+    #[error("blob: {0}")]
+    Blob(String),
     /// A state the batcher should never be in.
     #[error("internal: {0}")]
     Internal(&'static str),
@@ -39,7 +42,9 @@ impl BatcherError {
             Self::L1(e) if e.is_temporary() => Severity::Temporary,
             Self::Tx(e) if e.is_temporary() => Severity::Temporary,
             Self::L1(_) | Self::Tx(_) => Severity::Reset,
-            Self::Channel(_) | Self::Reverted(_) | Self::Internal(_) => Severity::Critical,
+            Self::Channel(_) | Self::Reverted(_) | Self::Blob(_) | Self::Internal(_) => {
+                Severity::Critical
+            }
         }
     }
 }

@@ -1,29 +1,38 @@
 //! The batcher: follows the sequencer's unsafe blocks, packs them into span-batch channels
 //! (Brotli-10 by default) and posts each channel's frames to the BatchInbox through the tx
-//! manager, one calldata tx per frame.
+//! manager — one calldata tx per frame, or one blob per frame and up to six blobs per tx, as
+//! the DA mode says (`auto`: whichever is cheaper at the current fees, within the caps).
 //!
 //! A channel closes when its uncompressed input reaches the target size or when it has been
 //! open for `max_channel_duration` L1 blocks (so a quiet chain still turns safe). The batcher
 //! starts after what it already has on L1 (or the engine's safe head), and starts over from
-//! there when the unsafe chain is reorged under an open channel.
+//! there — reading back what L1 holds — when the unsafe chain is reorged under an open
+//! channel, when a channel could not be fully sent (a dropped or timed-out tx), or when the L1
+//! block holding its last posted channel is reorged out.
 
+mod da;
 mod error;
 mod recover;
 
-use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::{TxKind, U256, keccak256};
+use alloy_eips::{
+    BlockNumberOrTag,
+    eip4844::{Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings},
+};
+use alloy_primitives::{B256, Bytes, TxKind, U256, keccak256};
 use lamina_l1::{
     chain::L1Chain,
     txmgr::{TxCandidate, TxManager},
 };
 use lamina_protocol::{
     batch::SingleBatch,
+    blob::encode_blob,
     block::L2BlockInfo,
     channel::{BatchFormat, ChannelOut, ChannelOutError, CompressionConfig},
     constants::DEPOSIT_TX_TYPE,
     frame::{ChannelId, encode_batcher_data},
 };
 
+pub use da::{DaMode, UnknownDaMode};
 pub use error::BatcherError;
 pub use recover::{PostedChannel, posted_channels};
 
@@ -32,8 +41,13 @@ use crate::rollup::{EngineL2, ExecutionEngine};
 /// How the batcher builds and posts channels.
 #[derive(Debug, Clone, Copy)]
 pub struct BatcherConfig {
-    /// Largest frame (one calldata tx each).
+    /// Largest calldata frame (one tx each).
     pub max_frame_size: usize,
+    /// Calldata, blobs, or the cheaper.
+    pub da: DaMode,
+    /// Blobs per blob tx (at most 6, the Prague limit per tx is 9; fewer spread a channel over
+    /// more, cheaper-to-replace txs).
+    pub max_blobs_per_tx: usize,
     /// Uncompressed bytes at which a channel is closed and posted.
     pub target_channel_bytes: u64,
     /// L1 blocks a channel may stay open before it is posted anyway (0: post at every step).
@@ -46,6 +60,10 @@ impl Default for BatcherConfig {
     fn default() -> Self {
         Self {
             max_frame_size: 120_000,
+            // As op-batcher: calldata unless asked, since blobs need the verifiers' L1 to
+            // serve them (a beacon API).
+            da: DaMode::Calldata,
+            max_blobs_per_tx: 6,
             target_channel_bytes: 1_000_000,
             max_channel_duration: 2,
             compression: CompressionConfig::BROTLI_10,
@@ -71,10 +89,14 @@ pub struct Posted {
     pub channel: ChannelId,
     /// L2 blocks it carries.
     pub blocks: std::ops::RangeInclusive<u64>,
-    /// Frames (= txs) sent.
+    /// Frames sent.
     pub frames: usize,
-    /// Batcher data bytes sent.
+    /// L1 txs sent.
+    pub txs: usize,
+    /// Batcher data bytes sent (calldata, or the data inside the blobs).
     pub bytes: usize,
+    /// Calldata or blobs.
+    pub da: DaMode,
 }
 
 /// A batcher posting engine `E`'s blocks to L1 chain `C`.
@@ -88,6 +110,10 @@ pub struct Batcher<C, E> {
     /// The block before `next`, as it was added (to notice unsafe reorgs).
     tip: Option<L2BlockInfo>,
     open: Option<Open>,
+    /// Start over at the next step (a channel was only partly sent).
+    stale: bool,
+    /// The L1 block (number, hash) holding the last tx of the newest posted channel.
+    last_l1: Option<(u64, B256)>,
 }
 
 impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
@@ -98,7 +124,8 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         config: BatcherConfig,
     ) -> Result<Self, BatcherError> {
         let l2 = EngineL2::new(engine);
-        let mut b = Self { l2, txmgr, config, next: 0, tip: None, open: None };
+        let mut b =
+            Self { l2, txmgr, config, next: 0, tip: None, open: None, stale: false, last_l1: None };
         b.restart().await?;
         Ok(b)
     }
@@ -126,6 +153,10 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         self.tip = Some(tip);
         self.next = tip.number + 1;
         self.open = None;
+        self.stale = false;
+        self.last_l1 = None;
+        // Txs it sent may have been dropped or reorged out since.
+        self.txmgr.forget_nonce().await;
         tracing::info!(target: "lamina::batcher", safe = safe.number, from = self.next, "batching resumes");
         Ok(())
     }
@@ -135,11 +166,25 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
     pub async fn step(&mut self) -> Result<Option<Posted>, BatcherError> {
         let engine = self.l2.engine().clone();
         let head = engine.heads().await?.head.number;
+        if self.stale {
+            self.restart().await?;
+        }
         if let Some(tip) = self.tip
             && self.l2.info(tip.number).await?.is_none_or(|b| b.hash != tip.hash)
         {
             tracing::warn!(target: "lamina::batcher", block = tip.number, "unsafe chain reorged: starting over");
             self.restart().await?;
+        }
+        if let Some((number, hash)) = self.last_l1 {
+            let now = self.txmgr.chain().header(BlockNumberOrTag::Number(number)).await?;
+            if now.is_none_or(|h| h.hash() != hash) {
+                tracing::warn!(target: "lamina::batcher", l1_block = number, "L1 reorged out posted data: starting over from what L1 holds");
+                self.restart().await?;
+            }
+        }
+        // A channel closed but not sent (fees were above the caps): send it first.
+        if self.open.as_ref().is_some_and(|o| o.out.compressed().is_some()) {
+            return self.post().await.map(Some);
         }
         let l1_head = self.l1_head().await?;
         while self.next <= head {
@@ -225,46 +270,133 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         }
     }
 
-    /// Closes the open channel and sends its frames.
+    /// Closes the open channel and sends its frames. If a tx fails midway, the next step
+    /// starts over from what L1 holds, so the blocks are posted again in a new channel.
     async fn post(&mut self) -> Result<Posted, BatcherError> {
+        let open = self.open.as_mut().ok_or(BatcherError::Internal("no open channel"))?;
+        let len = open.out.close()?;
+        // Priced before the channel is taken: when nothing can be sent now it stays, closed,
+        // for the next step.
+        let da = self.pick_da(len).await?;
         let mut open = self.open.take().ok_or(BatcherError::Internal("no open channel"))?;
-        let frames = open.out.frames(self.config.max_frame_size)?;
-        let inbox = self.l2.engine().rollup().batch_inbox_address;
-        let mut bytes = 0;
-        for frame in &frames {
-            let data = encode_batcher_data(std::slice::from_ref(frame));
-            bytes += data.len();
-            let candidate = TxCandidate {
-                to: TxKind::Call(inbox),
-                input: data.into(),
-                value: U256::ZERO,
-                gas_limit: None,
-                blobs: None,
-            };
-            let receipt = self.txmgr.send(candidate).await?;
-            if !receipt.status() {
-                return Err(BatcherError::Reverted(receipt.transaction_hash));
-            }
+        let result = self.send_channel(&mut open, da).await;
+        if result.is_err() {
+            self.stale = true;
         }
+        let (txs, bytes, frames) = result?;
         let posted = Posted {
             channel: open.out.id(),
             blocks: open.first..=open.last.number,
-            frames: frames.len(),
+            frames,
+            txs,
             bytes,
+            da,
         };
         tracing::info!(
             target: "lamina::batcher",
             first = open.first,
             last = open.last.number,
-            frames = posted.frames,
+            frames,
+            txs,
             bytes,
+            %da,
             "channel posted"
         );
         Ok(posted)
+    }
+
+    /// Calldata or blobs for a channel of `len` compressed bytes.
+    async fn pick_da(&self, len: usize) -> Result<DaMode, BatcherError> {
+        let (calldata, blobs) = match self.config.da {
+            DaMode::Calldata => (Some(self.txmgr.fees_within_caps(false).await?), None),
+            DaMode::Blobs => (None, Some(self.txmgr.fees_within_caps(true).await?)),
+            DaMode::Auto => {
+                let c = self.txmgr.fees_within_caps(false).await;
+                let b = self.txmgr.fees_within_caps(true).await;
+                match (c, b) {
+                    (Err(e), Err(_)) => return Err(e.into()),
+                    (c, b) => (c.ok(), b.ok()),
+                }
+            }
+        };
+        da::choose(
+            len,
+            self.config.max_frame_size,
+            self.config.max_blobs_per_tx,
+            calldata.as_ref(),
+            blobs.as_ref(),
+        )
+        .ok_or(BatcherError::Internal("no DA mode within the caps"))
+    }
+
+    /// Sends the channel's frames; returns (txs, bytes, frames).
+    async fn send_channel(
+        &mut self,
+        open: &mut Open,
+        da: DaMode,
+    ) -> Result<(usize, usize, usize), BatcherError> {
+        let size = match da {
+            DaMode::Blobs => da::BLOB_FRAME_SIZE,
+            _ => self.config.max_frame_size,
+        };
+        let frames = open.out.frames(size)?;
+        let inbox = TxKind::Call(self.l2.engine().rollup().batch_inbox_address);
+        let per_tx = match da {
+            DaMode::Blobs => self.config.max_blobs_per_tx.clamp(1, 6),
+            _ => 1,
+        };
+        let (mut txs, mut bytes) = (0, 0);
+        for group in frames.chunks(per_tx) {
+            let data: Vec<Vec<u8>> =
+                group.iter().map(|f| encode_batcher_data(std::slice::from_ref(f))).collect();
+            bytes += data.iter().map(Vec::len).sum::<usize>();
+            let candidate = match da {
+                DaMode::Blobs => TxCandidate {
+                    to: inbox,
+                    input: Bytes::new(),
+                    value: U256::ZERO,
+                    gas_limit: Some(21_000),
+                    blobs: Some(sidecar(data).await?),
+                },
+                _ => TxCandidate {
+                    to: inbox,
+                    input: data.concat().into(),
+                    value: U256::ZERO,
+                    gas_limit: None,
+                    blobs: None,
+                },
+            };
+            let receipt = self.txmgr.send(candidate).await?;
+            if !receipt.status() {
+                return Err(BatcherError::Reverted(receipt.transaction_hash));
+            }
+            if let (Some(n), Some(h)) = (receipt.block_number, receipt.block_hash) {
+                self.last_l1 = Some((n, h));
+            }
+            txs += 1;
+        }
+        Ok((txs, bytes, frames.len()))
     }
 
     /// The next L2 block it will add.
     pub const fn next_block(&self) -> u64 {
         self.next
     }
+}
+
+/// The blob sidecar carrying `data` (one frame's batcher data per blob), with its KZG
+/// commitments and proofs, computed off the async threads.
+async fn sidecar(data: Vec<Vec<u8>>) -> Result<BlobTransactionSidecar, BatcherError> {
+    tokio::task::spawn_blocking(move || {
+        // Filled in place: a blob is 128 KiB, too big to pass around on the stack.
+        let mut blobs = vec![Blob::ZERO; data.len()];
+        for (blob, d) in blobs.iter_mut().zip(&data) {
+            let encoded = encode_blob(d).map_err(|e| BatcherError::Blob(e.to_string()))?;
+            blob.copy_from_slice(encoded.as_slice());
+        }
+        BlobTransactionSidecar::try_from_blobs_with_settings(blobs, EnvKzgSettings::Default.get())
+            .map_err(|e| BatcherError::Blob(e.to_string()))
+    })
+    .await
+    .map_err(|_| BatcherError::Internal("blob task failed"))?
 }

@@ -1,7 +1,8 @@
-//! What a batcher already posted, read back from L1: its complete channels and the L2 blocks
-//! (by timestamp) each carries. After a restart the batcher continues after the last block of
-//! its newest complete channel on L1 instead of posting again the blocks that are on L1 but not
-//! yet safe; operators and tests use the same reading to audit what was posted.
+//! What a batcher already posted, read back from L1 (calldata and blobs): its complete
+//! channels and the L2 blocks (by timestamp) each carries. After a restart the batcher
+//! continues after the last block of its newest complete channel on L1 instead of posting
+//! again the blocks that are on L1 but not yet safe; operators and tests use the same reading
+//! to audit what was posted.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,6 +13,7 @@ use lamina_l1::chain::L1Chain;
 use lamina_protocol::{
     Hardfork, RollupConfig,
     batch::{Batch, SpanBatch},
+    blob::decode_blob,
     channel::ChannelReader,
     frame::{ChannelId, Frame, parse_batcher_data},
 };
@@ -56,7 +58,16 @@ pub async fn posted_channels<C: L1Chain>(
                 continue;
             }
             // Data we cannot read is not ours to resume from.
-            let Ok(frames) = parse_batcher_data(tx.input()) else { continue };
+            let mut frames = Vec::new();
+            match tx.blob_versioned_hashes() {
+                Some(hashes) if !hashes.is_empty() => {
+                    for blob in chain.blobs(&header, hashes).await? {
+                        let Ok(data) = decode_blob(blob.as_slice()) else { continue };
+                        frames.extend(parse_batcher_data(&data).unwrap_or_default());
+                    }
+                }
+                _ => frames = parse_batcher_data(tx.input()).unwrap_or_default(),
+            }
             for frame in frames {
                 let id = frame.channel_id;
                 let seen = posted.iter().any(|c: &PostedChannel| c.id == id)

@@ -90,6 +90,35 @@ impl Rollup {
         }
     }
 
+    /// Sends L2 txs from dev account 5 carrying `bytes` of incompressible calldata each.
+    pub(crate) fn noise(&self, engine: &EngineHandle, nonces: std::ops::Range<u64>, bytes: usize) {
+        for nonce in nonces {
+            // xorshift bytes: Brotli cannot shrink them.
+            let mut x = nonce.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let data: Vec<u8> = (0..bytes)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let tx = TxEip1559 {
+                chain_id: self.cfg.l2_chain_id,
+                nonce,
+                gas_limit: 21_000 + 40 * bytes as u64,
+                max_fee_per_gas: 10_000_000_000,
+                max_priority_fee_per_gas: 1_000_000,
+                to: TxKind::Call(Address::repeat_byte(5)),
+                input: data.into(),
+                ..Default::default()
+            };
+            let sig = key(5).sign_hash_sync(&tx.signature_hash()).unwrap();
+            let raw: Bytes = OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into();
+            engine.send_raw_transaction(&raw).unwrap();
+        }
+    }
+
     /// Sends an L1 tx from dev account `who` and waits for it to succeed.
     pub(crate) async fn send_l1(&self, who: usize, to: Address, input: Vec<u8>, value: U256) {
         let mgr = TxManager::new(self.l1.clone(), key(who), TxManagerConfig::dev()).await.unwrap();
