@@ -122,6 +122,9 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
             target_channel_bytes: args.target_channel_bytes,
             da: args.da,
             max_blobs_per_tx: usize::from(args.max_blobs_per_tx),
+            // A node's public RPC does not take `miner_setMaxDASize` (it is on the engine's
+            // authenticated port), so a separate batcher cannot throttle the sequencer.
+            throttle: None,
             ..BatcherConfig::default()
         };
         let batcher = Batcher::new(p.engine, p.txmgr, config).await?;

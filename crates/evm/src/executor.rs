@@ -89,6 +89,9 @@ pub struct PoolLimits {
     /// Estimated compressed (DA) bytes of the pool txs, at most (`None`: no limit). The
     /// estimate is the Fjord FastLZ one the L1 fee uses.
     pub max_da_bytes: Option<u64>,
+    /// Estimated DA bytes of any one pool tx, at most (`None`: no limit); a larger tx waits
+    /// in the pool.
+    pub max_tx_da_bytes: Option<u64>,
 }
 
 /// Runs a block's txs through an alloy-evm block executor: pre-execution system calls, every
@@ -129,6 +132,10 @@ where
             let da = op_revm::estimate_tx_compressed_size(tx.encoded_bytes()) / 1_000_000;
             if da > da_left {
                 source.skip("exceeds the block's remaining DA budget");
+                continue;
+            }
+            if limits.max_tx_da_bytes.is_some_and(|max| da > max) {
+                source.skip("exceeds the per-tx DA limit");
                 continue;
             }
             match executor.execute_transaction(tx.clone()) {

@@ -109,7 +109,7 @@ impl EngineNode {
             rollup,
             pool: config.pool,
             store: StoreOptions { retention: config.retention },
-            block_limits: PoolLimits { max_da_bytes: config.max_da_bytes },
+            block_limits: PoolLimits { max_da_bytes: config.max_da_bytes, max_tx_da_bytes: None },
         };
         let datadir = config.datadir.clone();
         let handle = tokio::task::spawn_blocking(move || {

@@ -1,7 +1,7 @@
 //! `lamina bench dev`'s data-availability figures: what the batcher spends on L1 per L2 tx for
 //! ETH transfers, ERC-20 transfers and a mixed load, posting as calldata and as blobs. Bytes
-//! are the batcher data on L1 (calldata, or the data inside the blobs); the fee is what the
-//! batcher's L1 txs paid (gas and blob gas at the prices they were included at).
+//! are the batcher data on L1 (calldata, or the data inside the blobs); gas and blob gas are
+//! what the batcher's L1 txs used (prices vary, these do not).
 
 use std::time::{Duration, Instant};
 
@@ -50,7 +50,10 @@ pub(super) struct Spent {
     pub(super) bytes: u64,
     pub(super) l1_txs: u64,
     pub(super) blobs: u64,
-    pub(super) fee_wei: u128,
+    /// L1 gas the batcher txs used.
+    pub(super) gas: u64,
+    /// Blob gas they used.
+    pub(super) blob_gas: u64,
 }
 
 /// Senders (dev accounts 7 to 9), their next nonces and their tokens.
@@ -211,9 +214,8 @@ pub(super) async fn spent(
                 _ => s.bytes += tx.input().len() as u64,
             }
             if let Some(r) = l1.receipt(*tx.tx_hash()).await? {
-                s.fee_wei += u128::from(r.gas_used) * r.effective_gas_price
-                    + u128::from(r.blob_gas_used.unwrap_or_default())
-                        * r.blob_gas_price.unwrap_or_default();
+                s.gas += r.gas_used;
+                s.blob_gas += r.blob_gas_used.unwrap_or_default();
             }
         }
     }

@@ -103,13 +103,10 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     println!("  tx → safe on the verifier        {:>9.1} ms", median(safe_ms));
 
     println!();
+    println!("L1 cost per L2 tx ({} txs per load, brotli-10 span batches)", args.burst);
     println!(
-        "L1 cost per L2 tx ({} txs per load, brotli-10 span batches, dev L1 prices)",
-        args.burst
-    );
-    println!(
-        "  {:<40} {:>8} {:>10} {:>8} {:>7} {:>14}",
-        "load", "DA", "bytes/tx", "L1 txs", "blobs", "gwei/tx"
+        "  {:<40} {:>8} {:>10} {:>8} {:>7} {:>10} {:>13}",
+        "load", "DA", "bytes/tx", "L1 txs", "blobs", "gas/tx", "blob gas/tx"
     );
     for da in [DaMode::Calldata, DaMode::Blobs] {
         let dir = dir.join(da.name());
@@ -118,13 +115,14 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
         for load in Load::ALL {
             let s = load_cost(&stack, &mut traffic, load, args.burst).await?;
             println!(
-                "  {:<40} {:>8} {:>10.1} {:>8} {:>7} {:>14.1}",
+                "  {:<40} {:>8} {:>10.1} {:>8} {:>7} {:>10.0} {:>13.0}",
                 load.name(),
                 da.name(),
                 s.bytes as f64 / s.txs as f64,
                 s.l1_txs,
                 s.blobs,
-                s.fee_wei as f64 / s.txs as f64 / 1e9,
+                s.gas as f64 / s.txs as f64,
+                s.blob_gas as f64 / s.txs as f64,
             );
         }
         stack.stop().await;

@@ -1,6 +1,6 @@
 //! The Engine API methods (`engine_*`) on an [`EngineHandle`]: forkchoiceUpdated V1–V3,
 //! getPayload V2–V4 and newPayload V2–V4 with the OP extensions, exchangeCapabilities and
-//! getClientVersionV1. Which version serves which fork is the handle's check (digest §8.2).
+//! getClientVersionV1 — and op-geth's `miner_setMaxDASize`, the batcher's throttle. Which version serves which fork is the handle's check (digest §8.2).
 
 use alloy_primitives::{B256, Bytes};
 use alloy_rpc_types_engine::{
@@ -76,6 +76,14 @@ fn register(m: &mut RpcModule<EngineHandle>) -> Result<(), jsonrpsee::core::Regi
         let requests = alloy_eips::eip7685::Requests::new(requests);
         h.new_payload(OpExecutionData::v4(payload, hashes, root, requests), PayloadVersion::V4)
             .map_err(engine)
+    })?;
+    // op-geth's throttle for batchers; on the authenticated port only, since it changes what
+    // the sequencer builds. Not an `engine_` method, so not among the capabilities.
+    m.register_method("miner_setMaxDASize", |params, h, _| -> RpcResult<bool> {
+        let (tx, block): (alloy_primitives::U64, alloy_primitives::U64) = params.parse()?;
+        let limit = |v: alloy_primitives::U64| (v.to::<u64>() != 0).then(|| v.to::<u64>());
+        h.set_max_da_size(limit(tx), limit(block));
+        Ok(true)
     })?;
     m.register_method("engine_exchangeCapabilities", |params, _, _| -> RpcResult<_> {
         // The caller's list is informative only; a malformed one is still an error.

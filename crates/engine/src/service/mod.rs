@@ -49,7 +49,8 @@ pub struct EngineConfig {
     pub pool: PoolConfig,
     /// The store's retention.
     pub store: StoreOptions,
-    /// Limits on what a sequenced block takes from the pool.
+    /// Limits on what a sequenced block takes from the pool (until changed with
+    /// [`EngineHandle::set_max_da_size`]).
     pub block_limits: PoolLimits,
 }
 
@@ -140,6 +141,8 @@ struct Inner {
     pool: Mutex<TxPool>,
     blocks: Mutex<Blocks>,
     events: broadcast::Sender<ChainEvent>,
+    /// The throttle's limits (`miner_setMaxDASize`), on top of the configured ones.
+    throttle: Mutex<PoolLimits>,
 }
 
 /// The engine service. Cheap to clone; every clone is the same engine.
@@ -202,11 +205,12 @@ impl EngineHandle {
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
-                config,
                 builder,
                 pool,
                 blocks: Mutex::default(),
                 events,
+                throttle: Mutex::default(),
+                config,
             }),
         })
     }
@@ -214,6 +218,33 @@ impl EngineHandle {
     /// The chain store (reads; writes go through the Engine API operations).
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Sets the DA limits of the blocks it builds from now on, as op-geth's
+    /// `miner_setMaxDASize`: the most estimated compressed bytes of one tx and of a block's
+    /// pool txs (`None`: no limit beyond the configured one). A batcher shrinks blocks this
+    /// way while its backlog is large, and lifts the limits when it has caught up.
+    pub fn set_max_da_size(&self, tx: Option<u64>, block: Option<u64>) {
+        let mut throttle = lock(&self.inner.throttle);
+        if throttle.max_tx_da_bytes != tx || throttle.max_da_bytes != block {
+            tracing::info!(target: "lamina::engine", ?tx, ?block, "DA limits set");
+        }
+        *throttle = PoolLimits { max_da_bytes: block, max_tx_da_bytes: tx };
+    }
+
+    /// The DA limits blocks are built with now: the tighter of the configured ones and the
+    /// throttle's.
+    pub fn block_limits(&self) -> PoolLimits {
+        let base = self.inner.config.block_limits;
+        let throttle = *lock(&self.inner.throttle);
+        let min = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        PoolLimits {
+            max_da_bytes: min(base.max_da_bytes, throttle.max_da_bytes),
+            max_tx_da_bytes: min(base.max_tx_da_bytes, throttle.max_tx_da_bytes),
+        }
     }
 
     /// The rollup config.

@@ -259,7 +259,7 @@ impl EngineHandle {
                 next_base_fee(builder.forks(), &op, &header).map_err(EngineError::Exec)?;
             best = Some(lock(&self.inner.pool).best(base_fee));
         }
-        let limits = self.inner.config.block_limits;
+        let limits = self.block_limits();
         let pool = best.as_mut().map(|b| (b as &mut dyn TxSource, limits));
         let block = builder
             .build_with(&header, parent, attrs, pool, WrapDatabaseRef(&view), &view)

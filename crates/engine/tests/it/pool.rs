@@ -336,7 +336,7 @@ fn build_from_pool(
 ) -> (Vec<Arc<PooledTx>>, u64) {
     let view = chain.store.state().unwrap();
     let mut best = pool.best(env(chain).base_fee);
-    let limits = PoolLimits { max_da_bytes: da };
+    let limits = PoolLimits { max_da_bytes: da, max_tx_da_bytes: None };
     let block = chain
         .builder
         .build_with(

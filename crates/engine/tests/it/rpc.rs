@@ -436,3 +436,26 @@ async fn the_pool_refuses_what_a_block_could_not_take() {
     assert_eq!(n.engine.with_pool(|p| p.status().pending + p.status().queued), 0);
     n.servers.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn miner_set_max_da_size_throttles_built_blocks_on_the_authenticated_port_only() {
+    let n = start().await;
+    let client = engine_client(&n);
+    let ok: bool =
+        client.request("miner_setMaxDASize", rpc_params!["0x12c", "0x5208"]).await.unwrap();
+    assert!(ok);
+    let limits = n.engine.block_limits();
+    assert_eq!((limits.max_tx_da_bytes, limits.max_da_bytes), (Some(300), Some(21_000)));
+    // 0 lifts a limit.
+    let _: bool = client.request("miner_setMaxDASize", rpc_params!["0x0", "0x0"]).await.unwrap();
+    let limits = n.engine.block_limits();
+    assert_eq!((limits.max_tx_da_bytes, limits.max_da_bytes), (None, None));
+    // Malformed params change nothing; the public port does not serve it.
+    let bad: Result<bool, _> = client.request("miner_setMaxDASize", rpc_params!["0x1"]).await;
+    assert!(bad.is_err());
+    assert_eq!(n.engine.block_limits().max_da_bytes, None);
+    let public = call(n.http, "miner_setMaxDASize", json!(["0x1", "0x1"]));
+    assert_eq!(public["error"]["code"], -32601, "{public}");
+    assert_eq!(n.engine.block_limits().max_da_bytes, None);
+    n.servers.stop().await;
+}

@@ -13,6 +13,7 @@
 mod da;
 mod error;
 mod recover;
+mod throttle;
 
 use alloy_eips::{
     BlockNumberOrTag,
@@ -35,6 +36,7 @@ use lamina_protocol::{
 pub use da::{DaMode, UnknownDaMode};
 pub use error::BatcherError;
 pub use recover::{PostedChannel, posted_channels};
+pub use throttle::Throttle;
 
 use crate::rollup::{EngineL2, ExecutionEngine};
 
@@ -54,6 +56,8 @@ pub struct BatcherConfig {
     pub max_channel_duration: u64,
     /// Compression.
     pub compression: CompressionConfig,
+    /// Shrink the sequencer's blocks while the unposted backlog is large (`None`: never).
+    pub throttle: Option<Throttle>,
 }
 
 impl Default for BatcherConfig {
@@ -67,6 +71,7 @@ impl Default for BatcherConfig {
             target_channel_bytes: 1_000_000,
             max_channel_duration: 2,
             compression: CompressionConfig::BROTLI_10,
+            throttle: Some(Throttle::default()),
         }
     }
 }
@@ -114,6 +119,8 @@ pub struct Batcher<C, E> {
     stale: bool,
     /// The L1 block (number, hash) holding the last tx of the newest posted channel.
     last_l1: Option<(u64, B256)>,
+    /// Unposted L2 data, for the throttle.
+    backlog: throttle::Backlog,
 }
 
 impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
@@ -124,8 +131,17 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         config: BatcherConfig,
     ) -> Result<Self, BatcherError> {
         let l2 = EngineL2::new(engine);
-        let mut b =
-            Self { l2, txmgr, config, next: 0, tip: None, open: None, stale: false, last_l1: None };
+        let mut b = Self {
+            l2,
+            txmgr,
+            config,
+            next: 0,
+            tip: None,
+            open: None,
+            stale: false,
+            last_l1: None,
+            backlog: throttle::Backlog::default(),
+        };
         b.restart().await?;
         Ok(b)
     }
@@ -155,6 +171,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         self.open = None;
         self.stale = false;
         self.last_l1 = None;
+        self.backlog.reset(tip.number);
         // Txs it sent may have been dropped or reorged out since.
         self.txmgr.forget_nonce().await;
         tracing::info!(target: "lamina::batcher", safe = safe.number, from = self.next, "batching resumes");
@@ -180,6 +197,13 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
             if now.is_none_or(|h| h.hash() != hash) {
                 tracing::warn!(target: "lamina::batcher", l1_block = number, "L1 reorged out posted data: starting over from what L1 holds");
                 self.restart().await?;
+            }
+        }
+        if let Some(t) = self.config.throttle {
+            self.backlog.measure(&engine, head).await?;
+            if let Err(e) = self.backlog.apply(&engine, &t).await {
+                tracing::warn!(target: "lamina::batcher", %e, "the engine cannot be throttled; batching without the throttle");
+                self.config.throttle = None;
             }
         }
         // A channel closed but not sent (fees were above the caps): send it first.
@@ -284,6 +308,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
             self.stale = true;
         }
         let (txs, bytes, frames) = result?;
+        self.backlog.posted(open.last.number);
         let posted = Posted {
             channel: open.out.id(),
             blocks: open.first..=open.last.number,

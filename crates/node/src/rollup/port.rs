@@ -82,6 +82,14 @@ pub trait ExecutionEngine: Clone + Send + Sync + 'static {
         &self,
         number: u64,
     ) -> impl Future<Output = Result<Option<(B256, B256, B256)>, RollupError>> + Send;
+
+    /// Limits the estimated DA bytes of each tx and of each block it builds (`None`: no
+    /// limit), as op-geth's `miner_setMaxDASize`: the batcher's throttle.
+    fn set_max_da_size(
+        &self,
+        tx: Option<u64>,
+        block: Option<u64>,
+    ) -> impl Future<Output = Result<(), RollupError>> + Send;
 }
 
 impl ExecutionEngine for EngineHandle {
@@ -139,5 +147,14 @@ impl ExecutionEngine for EngineHandle {
         let passer = view.account(&L2_TO_L1_MESSAGE_PASSER)?;
         let storage_root = passer.map(|a| a.storage_root).unwrap_or(alloy_trie::EMPTY_ROOT_HASH);
         Ok(Some((header.state_root, storage_root, header.hash_slow())))
+    }
+
+    async fn set_max_da_size(
+        &self,
+        tx: Option<u64>,
+        block: Option<u64>,
+    ) -> Result<(), RollupError> {
+        Self::set_max_da_size(self, tx, block);
+        Ok(())
     }
 }

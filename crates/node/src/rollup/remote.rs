@@ -266,4 +266,15 @@ impl ExecutionEngine for RemoteEngine {
             .await?;
         Ok(Some((field(&b, "stateRoot")?, field(&proof, "storageHash")?, field(&b, "hash")?)))
     }
+
+    async fn set_max_da_size(
+        &self,
+        tx: Option<u64>,
+        block: Option<u64>,
+    ) -> Result<(), RollupError> {
+        // 0 means no limit on the wire.
+        let q = |v: Option<u64>| U64::from(v.unwrap_or(0));
+        let _: bool = self.call("miner_setMaxDASize", rpc_params![q(tx), q(block)]).await?;
+        Ok(())
+    }
 }

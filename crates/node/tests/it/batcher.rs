@@ -7,7 +7,7 @@ use lamina_derive::Severity;
 use lamina_l1::txmgr::{TxManager, TxManagerConfig};
 use lamina_node::{
     EngineHandle,
-    batcher::{Batcher, BatcherConfig, DaMode, posted_channels},
+    batcher::{Batcher, BatcherConfig, DaMode, Throttle, posted_channels},
     rollup::Verifier,
 };
 
@@ -198,4 +198,43 @@ async fn an_l1_reorg_of_a_posted_channel_makes_the_batcher_post_it_again() {
     assert_ne!(again.channel, second.channel);
     assert_ne!(again.channel, first.channel);
     assert_eq!(v.sync().await.unwrap().hash, head.hash, "safe again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_growing_backlog_shrinks_the_sequencers_blocks_until_it_is_posted() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Rollup::new(dir.path()).await;
+    let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
+    let throttle = Throttle { threshold: 500, tx_limit: 300, block_limit: 250 };
+    let config = BatcherConfig {
+        max_channel_duration: 0,
+        throttle: Some(throttle),
+        ..BatcherConfig::default()
+    };
+    // Fees above every cap: nothing can be posted, the backlog grows.
+    let broke =
+        TxManagerConfig { max_fee_per_gas: 0, max_fee_per_blob_gas: 0, ..TxManagerConfig::dev() };
+    let mut stuck = batcher_with(&r, &a, config, broke).await;
+    r.transfers(&a, 0..8);
+    let full = seq.build_next().await.unwrap();
+    assert_eq!(a.store().block_transactions(full.number).unwrap().unwrap().len(), 9, "unthrottled");
+    assert!(stuck.step().await.is_err(), "nothing can be sent");
+    assert_eq!(a.block_limits().max_da_bytes, Some(250), "the engine was told to shrink blocks");
+    assert_eq!(a.block_limits().max_tx_da_bytes, Some(300));
+
+    // Throttled, a block takes only what fits 250 DA bytes: two transfers of the next eight.
+    r.transfers(&a, 8..16);
+    let small = seq.build_next().await.unwrap();
+    let taken = a.store().block_transactions(small.number).unwrap().unwrap().len() - 1;
+    assert!((1..8).contains(&taken), "{taken} transfers in a throttled block");
+    drop(stuck);
+
+    // A batcher within its caps posts the backlog; the limits are lifted.
+    let mut b = batcher(&r, &a, config).await;
+    b.step().await.unwrap().expect("the backlog is posted");
+    b.step().await.unwrap();
+    assert_eq!(a.block_limits().max_da_bytes, None, "limits lifted");
+    let rest = seq.build_next().await.unwrap();
+    let taken_after = a.store().block_transactions(rest.number).unwrap().unwrap().len() - 1;
+    assert_eq!(taken + taken_after, 8, "the rest fit in one block again");
 }

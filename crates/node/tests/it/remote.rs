@@ -7,6 +7,7 @@ use std::time::Duration;
 use alloy_rpc_types_engine::JwtSecret;
 use lamina_node::{
     EngineNode, EngineNodeConfig,
+    rollup::ExecutionEngine as _,
     rollup::{RemoteEngine, Verifier, rpc::output_at},
 };
 
@@ -59,5 +60,11 @@ async fn a_verifier_drives_a_remote_engine_over_the_engine_api() {
     let (remote_out, _) = output_at(&remote, head.number).await.unwrap();
     let (local_out, _) = output_at(&a, head.number).await.unwrap();
     assert_eq!(remote_out.hash(), local_out.hash());
+
+    // The batcher's throttle reaches the remote engine (`miner_setMaxDASize`).
+    remote.set_max_da_size(Some(300), Some(21_000)).await.unwrap();
+    assert_eq!(b.handle.block_limits().max_da_bytes, Some(21_000));
+    remote.set_max_da_size(None, None).await.unwrap();
+    assert_eq!(b.handle.block_limits().max_tx_da_bytes, None);
     b.stop().await;
 }
