@@ -26,6 +26,9 @@ pub(crate) struct DevArgs {
     /// L1 JSON-RPC (and beacon API) port.
     #[arg(long = "l1.port", default_value_t = 8545)]
     l1_port: u16,
+    /// Port of the L1's beacon API alone (blobs), as a consensus client serves it.
+    #[arg(long = "l1.beacon.port", default_value_t = 5052)]
+    l1_beacon_port: u16,
     /// Sequencer L2 JSON-RPC port.
     #[arg(long = "port", default_value_t = 9545)]
     port: u16,
@@ -91,6 +94,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
             Some(url) => DevL1Choice::External { url: url.clone() },
             None => DevL1Choice::Embedded {
                 http: at(args.l1_port),
+                beacon: Some(at(args.l1_beacon_port)),
                 block_time: Duration::from_secs(args.l1_block_time),
             },
         },
@@ -113,6 +117,9 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         println!("rpc: http://{}", stack.sequencer.rpc.0);
         println!("verifier l2: {}", http(&stack.verifier.engine));
         println!("verifier rpc: http://{}", stack.verifier.rpc.0);
+        if let Some(beacon) = stack.l1.as_ref().and_then(|l1| l1.beacon) {
+            println!("l1 beacon: http://{beacon}");
+        }
         println!();
         println!("L1 chain id {}, L2 chain id {}", rollup.l1_chain_id, rollup.l2_chain_id);
         println!("data: {}", datadir.display());

@@ -58,6 +58,7 @@ pub(crate) fn run(args: &L1Args) -> eyre::Result<()> {
             finalized_depth: args.finalized_depth,
         },
         genesis: DevL1Genesis::dev(now),
+        beacon: None,
     };
     tokio::runtime::Runtime::new()?.block_on(async {
         let node = DevL1Node::launch(config).await?;

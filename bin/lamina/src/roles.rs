@@ -18,7 +18,10 @@ use lamina_node::{
     proposer::{Proposer, ProposerConfig},
     rollup::RemoteEngine,
 };
-use lamina_protocol::RollupConfig;
+use lamina_protocol::{
+    RollupConfig,
+    channel::{Compression, CompressionConfig},
+};
 
 /// What both roles need.
 #[derive(Debug, Args)]
@@ -68,6 +71,10 @@ pub(crate) struct BatcherArgs {
     /// need the verifiers' L1 to serve them (`lamina node --l1-beacon`).
     #[arg(long = "data-availability-type", default_value = "calldata")]
     da: DaMode,
+    /// Channel compression, as op-batcher names it: `zlib`, `brotli` (level 10), `brotli-9`,
+    /// `brotli-10` or `brotli-11` (Brotli needs Fjord).
+    #[arg(long = "compression-algo", default_value = "brotli-10", value_parser = compression)]
+    compression: CompressionConfig,
     /// Blobs per blob tx (1 to 6).
     #[arg(long = "max-blobs-per-tx", default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=6))]
     max_blobs_per_tx: u8,
@@ -84,6 +91,17 @@ pub(crate) struct ProposerArgs {
     /// Propose finalized blocks only (default: safe ones).
     #[arg(long = "finalized-only")]
     finalized_only: bool,
+}
+
+fn compression(s: &str) -> Result<CompressionConfig, String> {
+    let brotli = |level| CompressionConfig { algo: Compression::Brotli, level };
+    match s {
+        "zlib" => Ok(CompressionConfig::ZLIB_BEST),
+        "brotli" | "brotli-10" => Ok(brotli(10)),
+        "brotli-9" => Ok(brotli(9)),
+        "brotli-11" => Ok(brotli(11)),
+        other => Err(format!("{other:?}: zlib, brotli, brotli-9, brotli-10 or brotli-11")),
+    }
 }
 
 struct Parts {
@@ -121,6 +139,7 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
             max_channel_duration: args.max_channel_duration,
             target_channel_bytes: args.target_channel_bytes,
             da: args.da,
+            compression: args.compression,
             max_blobs_per_tx: usize::from(args.max_blobs_per_tx),
             // A node's public RPC does not take `miner_setMaxDASize` (it is on the engine's
             // authenticated port), so a separate batcher cannot throttle the sequencer.

@@ -22,6 +22,9 @@ pub struct DevL1NodeConfig {
     pub l1: DevL1Config,
     /// Block 0, used when the datadir is new.
     pub genesis: DevL1Genesis,
+    /// A second address serving the beacon API alone (as a consensus client's port 5052
+    /// does); it is always served on `http` too.
+    pub beacon: Option<SocketAddr>,
 }
 
 /// A running dev L1.
@@ -31,14 +34,17 @@ pub struct DevL1Node {
     pub l1: DevL1,
     /// The JSON-RPC server's bound address (also the beacon API's: `http://{http}/eth/v1/…`).
     pub http: SocketAddr,
+    /// The beacon-only server's bound address, if asked for.
+    pub beacon: Option<SocketAddr>,
     server: ServerHandle,
+    beacon_server: Option<ServerHandle>,
     miner: Option<JoinHandle<()>>,
 }
 
 impl DevL1Node {
     /// Opens the chain and starts its server (and timer) on the current multi-threaded runtime.
     pub async fn launch(config: DevL1NodeConfig) -> Result<Self, NodeError> {
-        let DevL1NodeConfig { datadir, http, l1, genesis } = config;
+        let DevL1NodeConfig { datadir, http, l1, genesis, beacon } = config;
         let chain = tokio::task::spawn_blocking(move || DevL1::open(&datadir, l1, &genesis))
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))??;
@@ -59,7 +65,23 @@ impl DevL1Node {
             Mining::Interval(every) => Some(tokio::spawn(mine(chain.clone(), every))),
             Mining::Instant | Mining::Manual => None,
         };
-        Ok(Self { l1: chain, http, server, miner })
+        let (beacon, beacon_server) = match beacon {
+            Some(addr) => {
+                // No JSON-RPC methods: everything but the beacon paths is "method not found".
+                let server = Server::builder()
+                    .set_config(rpc::server_config(&rpc_config))
+                    .set_http_middleware(
+                        tower::ServiceBuilder::new().layer(BeaconLayer::new(chain.clone())),
+                    )
+                    .build(addr)
+                    .await?;
+                let addr = server.local_addr()?;
+                tracing::info!(target: "lamina::l1", %addr, "dev L1 beacon API listening");
+                (Some(addr), Some(server.start(jsonrpsee::RpcModule::new(()))))
+            }
+            None => (None, None),
+        };
+        Ok(Self { l1: chain, http, beacon, server, beacon_server, miner })
     }
 
     /// Stops the timer and the server.
@@ -70,6 +92,10 @@ impl DevL1Node {
         // Already stopped is fine.
         let _ = self.server.stop();
         self.server.stopped().await;
+        if let Some(s) = self.beacon_server {
+            let _ = s.stop();
+            s.stopped().await;
+        }
     }
 }
 

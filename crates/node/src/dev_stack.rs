@@ -62,6 +62,8 @@ pub enum DevL1Choice {
     Embedded {
         /// Its JSON-RPC and beacon API.
         http: SocketAddr,
+        /// The beacon API alone, on its own port as consensus clients serve it.
+        beacon: Option<SocketAddr>,
         /// Time between L1 blocks (txs are also mined at once).
         block_time: Duration,
     },
@@ -166,7 +168,7 @@ impl DevStack {
     /// Starts (or resumes) the stack on the current multi-threaded runtime.
     pub async fn launch(config: DevStackConfig) -> Result<Self, DevStackError> {
         match config.l1.clone() {
-            DevL1Choice::Embedded { http, block_time } => {
+            DevL1Choice::Embedded { http, beacon, block_time } => {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())
@@ -182,6 +184,7 @@ impl DevStack {
                     // One L2 block time in the past: the L2 genesis takes this time, so the
                     // first L2 block is due the moment the stack is up.
                     genesis: DevL1Genesis::dev(now.saturating_sub(config.deploy.l2_block_time)),
+                    beacon,
                 })
                 .await?;
                 let chain = l1.l1.clone();

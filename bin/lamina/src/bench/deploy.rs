@@ -81,6 +81,7 @@ pub(crate) fn run(args: &DeployBenchArgs) -> eyre::Result<()> {
                 http: "127.0.0.1:0".parse()?,
                 l1: DevL1Config::default(),
                 genesis: genesis.clone(),
+                beacon: None,
             })
             .await?;
             let url = format!("http://{}", node.http);

@@ -138,7 +138,11 @@ fn stack_config(
     let port = || "127.0.0.1:0".parse().map_err(|e| eyre::eyre!("{e}"));
     Ok(DevStackConfig {
         datadir: dir.to_path_buf(),
-        l1: DevL1Choice::Embedded { http: port()?, block_time: Duration::from_secs(2) },
+        l1: DevL1Choice::Embedded {
+            http: port()?,
+            beacon: None,
+            block_time: Duration::from_secs(2),
+        },
         sequencer_http: port()?,
         sequencer_rpc: port()?,
         verifier_http: port()?,

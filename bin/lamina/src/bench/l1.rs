@@ -117,6 +117,7 @@ pub(crate) fn run(args: &L1BenchArgs) -> eyre::Result<()> {
             http: "127.0.0.1:0".parse()?,
             l1: DevL1Config::default(),
             genesis: DevL1Genesis::dev(1_700_000_000),
+            beacon: None,
         })
         .await?;
         let mut urls = vec![("lamina", format!("http://{}", node.http))];

@@ -22,6 +22,7 @@ struct Dev {
     l2: String,
     verifier_l2: String,
     verifier_rpc: String,
+    beacon: Option<String>,
 }
 
 impl Drop for Dev {
@@ -40,7 +41,7 @@ fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
         .arg("dev")
         .arg("--datadir")
         .arg(datadir)
-        .args(["--l1.port", "0", "--port", "0", "--rpc.port", "0"])
+        .args(["--l1.port", "0", "--l1.beacon.port", "0", "--port", "0", "--rpc.port", "0"])
         .args(["--verifier.port", "0", "--verifier.rpc.port", "0"])
         .args(["--block-time", "1", "--l1.block-time", "1"])
         .args(extra)
@@ -56,8 +57,11 @@ fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
             line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}")).to_owned(),
         );
     }
+    // The embedded L1's beacon port, or a blank line on an external L1.
+    let beacon = lines.next().unwrap().unwrap().strip_prefix("l1 beacon: ").map(str::to_owned);
     std::thread::spawn(move || for _ in lines {});
     Dev {
+        beacon,
         child,
         l1: urls[0].clone(),
         l2: urls[1].clone(),
@@ -179,6 +183,7 @@ fn lamina_dev_runs_on_anvil() {
     let dir = tempfile::tempdir().unwrap();
     let dev = start_with(dir.path(), &["--l1-rpc", &l1]);
     assert_eq!(dev.l1, l1);
+    assert!(dev.beacon.is_none(), "no beacon of our own on an external L1");
     let number = send_l2(&bin, &dev);
     wait_safe(&bin, &dev, number.max(10));
     let hash = |url: &str| cast(&bin, url, &["block", &number.to_string(), "--field", "hash"]);
@@ -317,10 +322,10 @@ fn lamina_dev_survives_kill_9_while_batching() {
     )
     .unwrap();
     let batcher = lamina_l1::dev::DEV_ACCOUNTS[1].0;
-    // The dev L1 serves its beacon API (blobs) on the JSON-RPC port.
-    let url: url::Url = dev.l1.parse().unwrap();
+    // Blobs come from the dev L1's beacon API on its own port.
+    let beacon: url::Url = dev.beacon.as_deref().expect("a beacon port").parse().unwrap();
     let l1 = lamina_l1::chain::RpcL1::new(
-        &lamina_l1::chain::RpcL1Config::new(url.clone()).with_beacon(url),
+        &lamina_l1::chain::RpcL1Config::new(dev.l1.parse().unwrap()).with_beacon(beacon),
     );
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (channels, repeated) =

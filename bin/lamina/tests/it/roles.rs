@@ -1,7 +1,7 @@
 //! The rollup as separate processes on anvil, as an operator splits it: `lamina deploy` on
 //! anvil, `lamina node --mode sequencer`, `lamina batcher`, `lamina node --mode verifier` and
 //! `lamina proposer`. A tx sent with cast becomes safe on the verifier with the sequencer's
-//! block hash, and the output on L1 is the verifier's.
+//! block hash (through zlib channels), and every output on L1 is the verifier's.
 
 use std::{
     io::{BufRead, BufReader},
@@ -104,8 +104,11 @@ fn the_roles_run_as_separate_processes_on_anvil() {
         args.extend(extra);
         lamina(d, &args, 1)
     };
-    let _batcher =
-        role("batcher", &seq_l2, &["--private-key", BATCHER, "--max-channel-duration", "0"]);
+    let _batcher = role(
+        "batcher",
+        &seq_l2,
+        &["--private-key", BATCHER, "--max-channel-duration", "0", "--compression-algo", "zlib"],
+    );
     let ver = node("verifier", "ver");
     let (ver_l2, ver_rpc) = (url(&ver.1[0], "http: "), url(&ver.1[1], "rpc: "));
     let _proposer =
@@ -119,7 +122,7 @@ fn the_roles_run_as_separate_processes_on_anvil() {
     let n =
         u64::from_str_radix(receipt["blockNumber"].as_str().unwrap().trim_start_matches("0x"), 16)
             .unwrap();
-    let target = n.max(4);
+    let target = n.max(8);
     let mut safe = 0;
     for _ in 0..300 {
         let status = json(&cast(&bin, &ver_rpc, &["rpc", "optimism_syncStatus"]).unwrap());
@@ -133,16 +136,24 @@ fn the_roles_run_as_separate_processes_on_anvil() {
     let hash = |u: &str| cast(&bin, u, &["block", &n.to_string(), "--field", "hash"]).unwrap();
     assert_eq!(hash(&ver_l2), hash(&seq_l2));
 
-    let mut posted = String::new();
-    for _ in 0..100 {
-        let latest = cast(&bin, &l1, &["call", oracle, "latestBlockNumber()(uint256)"]);
-        if latest.as_deref().is_ok_and(|b| b != "0") {
-            let sig = "getL2Output(uint256)((bytes32,uint128,uint128))";
-            posted = cast(&bin, &l1, &["call", oracle, sig, "0"]).unwrap();
+    // Every output on L1 (one per 4 blocks) is the verifier's.
+    let count = || -> u64 {
+        cast(&bin, &l1, &["call", oracle, "nextOutputIndex()(uint256)"]).unwrap().parse().unwrap()
+    };
+    for _ in 0..200 {
+        if count() >= 2 {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let want = json(&cast(&bin, &ver_rpc, &["rpc", "optimism_outputAtBlock", "0x4"]).unwrap());
-    assert!(posted.contains(want["outputRoot"].as_str().unwrap()), "{posted} vs {want}");
+    assert!(count() >= 2, "two outputs proposed");
+    for i in 0..count() {
+        let sig = "getL2Output(uint256)((bytes32,uint128,uint128))";
+        let posted = cast(&bin, &l1, &["call", oracle, sig, &i.to_string()]).unwrap();
+        let fields: Vec<&str> = posted.trim_matches(|c| c == '(' || c == ')').split(", ").collect();
+        let block: u64 = fields[2].split_whitespace().next().unwrap().parse().unwrap();
+        let at = format!("{block:#x}");
+        let want = json(&cast(&bin, &ver_rpc, &["rpc", "optimism_outputAtBlock", &at]).unwrap());
+        assert_eq!(fields[0], want["outputRoot"].as_str().unwrap(), "output {i} (block {block})");
+    }
 }
