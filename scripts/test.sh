@@ -19,9 +19,11 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # solc (solcjs) for the contract artifact check; anvil, cast and viem for the client tests;
-# both from their lockfiles.
+# each from its lockfile.
 npm ci --prefix contracts --no-audit --no-fund --loglevel=error
 npm ci --prefix tools --no-audit --no-fund --loglevel=error
+# viem for the end-to-end bridge tests (tests/e2e), against a running `lamina dev`.
+npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 
 cargo nextest run --workspace --profile "${NEXTEST_PROFILE:-default}"
 cargo test --workspace --doc

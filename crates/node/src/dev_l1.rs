@@ -63,7 +63,7 @@ impl DevL1Node {
         tracing::info!(target: "lamina::l1", %http, "dev L1 JSON-RPC and beacon API listening");
         let miner = match chain.config().mining {
             Mining::Interval(every) => Some(tokio::spawn(mine(chain.clone(), every))),
-            Mining::Instant | Mining::Manual => None,
+            Mining::Instant | Mining::Prompt | Mining::Manual => None,
         };
         let (beacon, beacon_server) = match beacon {
             Some(addr) => {

@@ -1,7 +1,7 @@
-//! `lamina dev`: the whole rollup in one process — the dev L1 (instant mining plus a block
-//! every L1 block time), the contracts deployed on it, a sequencer node with its engine, the
-//! batcher, an independent verifier node with its own engine and store fed only from L1, and
-//! the proposer posting the verifier's output roots.
+//! `lamina dev`: the whole rollup in one process — the dev L1 (txs mined at once, but never
+//! ahead of the clock, plus a block every L1 block time), the contracts deployed on it, a
+//! sequencer node with its engine, the batcher, an independent verifier node with its own
+//! engine and store fed only from L1, and the proposer posting the verifier's output roots.
 //!
 //! Everything lives under one data directory, so a restart with the same directory resumes:
 //! the L1 and both engines reopen their stores and the deployment finds its contracts in place.
@@ -178,7 +178,7 @@ impl DevStack {
                     http,
                     l1: DevL1Config {
                         chain_id: config.deploy.l1_chain_id,
-                        mining: Mining::Instant,
+                        mining: Mining::Prompt,
                         ..DevL1Config::default()
                     },
                     // One L2 block time in the past: the L2 genesis takes this time, so the
@@ -309,15 +309,20 @@ fn dev_signer(i: usize) -> Result<PrivateKeySigner, DevStackError> {
     PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1).map_err(|e| DevStackError::Key(e.to_string()))
 }
 
-/// A block every `every` on top of the instant ones, so L1 time moves on a quiet chain.
+/// Mines the dev L1: pending txs as soon as the clock has passed the head's second (so L1
+/// time never runs ahead of the clock however many txs arrive), and a block at least every
+/// `every`, so L1 time moves on a quiet chain.
 async fn mine(l1: DevL1, every: Duration) {
-    let mut tick = tokio::time::interval(every.max(Duration::from_millis(100)));
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await;
+    let mut last = std::time::Instant::now();
     loop {
         tick.tick().await;
-        if let Err(e) = tokio::task::block_in_place(|| l1.mine()) {
-            tracing::error!(target: "lamina::dev", %e, "L1 block not mined");
+        let empty = last.elapsed() >= every;
+        match tokio::task::block_in_place(|| l1.mine_due(empty)) {
+            Ok(Some(_)) => last = std::time::Instant::now(),
+            Ok(None) => {}
+            Err(e) => tracing::error!(target: "lamina::dev", %e, "L1 block not mined"),
         }
     }
 }

@@ -13,15 +13,15 @@ use std::{
 use crate::clients::{anvil_with, cast, json, tools};
 
 /// anvil's first dev key, funded on L1 and L2, and its address.
-const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub(crate) const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ADDRESS: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
-struct Dev {
+pub(crate) struct Dev {
     child: Child,
-    l1: String,
-    l2: String,
+    pub(crate) l1: String,
+    pub(crate) l2: String,
     verifier_l2: String,
-    verifier_rpc: String,
+    pub(crate) verifier_rpc: String,
     beacon: Option<String>,
 }
 
@@ -36,7 +36,7 @@ fn start(datadir: &Path) -> Dev {
     start_with(datadir, &[])
 }
 
-fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
+pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
         .arg("dev")
         .arg("--datadir")

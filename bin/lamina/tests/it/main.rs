@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod architecture;
+mod bridge;
 mod clients;
 mod decode;
 mod deploy;

@@ -50,8 +50,13 @@ use mempool::Mempool;
 /// When the dev L1 mines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mining {
-    /// A block for every accepted tx, at once.
+    /// A block for every accepted tx, at once (a burst of txs runs the chain's time ahead of
+    /// the clock, one second per block).
     Instant,
+    /// A block for accepted txs at once when the clock has passed the head's second, else as
+    /// soon as it does ([`DevL1::mine_due`], which the runner calls): block times never run
+    /// ahead of the clock, as on a real L1.
+    Prompt,
     /// A block every interval, driven by whoever runs the dev L1 (`lamina dev`'s timer).
     Interval(Duration),
     /// Only when [`DevL1::mine`] is called.
@@ -172,10 +177,41 @@ impl DevL1 {
         let decoded = self.decode(raw)?;
         let mut state = self.lock();
         let hash = self.admit(&mut state, decoded)?;
-        if self.inner.config.mining == Mining::Instant {
-            self.mine_locked(&mut state, now())?;
+        match self.inner.config.mining {
+            Mining::Instant => {
+                self.mine_locked(&mut state, now())?;
+            }
+            Mining::Prompt => {
+                self.mine_if_due(&mut state, false)?;
+            }
+            Mining::Interval(_) | Mining::Manual => {}
         }
         Ok(hash)
+    }
+
+    /// Mines a block if the clock has passed the head's timestamp — and, unless `empty`, only
+    /// if txs are pending; `None` if it did not. Never mines a block ahead of the clock.
+    pub fn mine_due(&self, empty: bool) -> Result<Option<BlockRef>, DevL1Error> {
+        let mut state = self.lock();
+        self.mine_if_due(&mut state, empty)
+    }
+
+    fn mine_if_due(
+        &self,
+        state: &mut DevState,
+        empty: bool,
+    ) -> Result<Option<BlockRef>, DevL1Error> {
+        if !empty && state.pool.len() == 0 {
+            return Ok(None);
+        }
+        let store = &self.inner.store;
+        let (number, _) = store.head()?.ok_or(lamina_engine::StoreError::NoGenesis)?;
+        let head = store.header(number)?.ok_or(lamina_engine::StoreError::UnknownBlock(number))?;
+        let now = now();
+        if now <= head.timestamp {
+            return Ok(None);
+        }
+        self.mine_locked(state, now).map(Some)
     }
 
     /// Mines a block now (one second after the head if the clock is behind it).

@@ -1,4 +1,4 @@
-//! DevL1: mining (instant and manual), admission refusals that change nothing, safe and
+//! DevL1: mining (instant, prompt and manual), admission refusals that change nothing, safe and
 //! finalized depths, reorgs, restarts, and our L1 contracts deployed and used on it.
 
 use alloy_consensus::{ReceiptEnvelope, SignableTransaction, TxEip1559, TxEnvelope};
@@ -95,6 +95,40 @@ fn instant_mining_puts_each_tx_in_its_own_block() {
     }
     // Safe and finalized trail the head by 2 and 4 blocks.
     assert_eq!((fc.safe.number, fc.finalized.number), (1, 0));
+}
+
+#[test]
+fn prompt_mining_never_runs_ahead_of_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let l1 = open(dir.path(), Mining::Prompt);
+    let now =
+        || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let head_time = |l1: &DevL1| {
+        let n = l1.forkchoice().unwrap().head.number;
+        l1.store().header(n).unwrap().unwrap().timestamp
+    };
+    // A burst: the first tx gets a block at once (genesis is long past); the rest wait for
+    // the clock to pass that block's second instead of taking future timestamps.
+    for nonce in 0..5 {
+        l1.send_raw_transaction(&Tx::transfer(nonce).sign(&key(0), 900)).unwrap();
+    }
+    assert_eq!(l1.forkchoice().unwrap().head.number, 1);
+    assert!(head_time(&l1) <= now());
+    assert_eq!(l1.pending_count(), 4);
+    assert!(l1.mine_due(false).unwrap().is_none() || head_time(&l1) <= now());
+    // Once the clock moves on, the waiting txs go in one block at the current time.
+    while l1.pending_count() > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        l1.mine_due(false).unwrap();
+        assert!(head_time(&l1) <= now(), "a block ahead of the clock");
+    }
+    assert_eq!(balance(&l1, SINK), U256::from(5));
+    // No txs: no block unless asked for an empty one.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    assert!(l1.mine_due(false).unwrap().is_none());
+    let before = l1.forkchoice().unwrap().head.number;
+    assert!(l1.mine_due(true).unwrap().is_some());
+    assert_eq!(l1.forkchoice().unwrap().head.number, before + 1);
 }
 
 #[test]
