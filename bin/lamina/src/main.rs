@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bridge;
 mod decode;
 mod deploy;
 mod dev;
@@ -40,6 +41,13 @@ enum Command {
     Batcher(roles::BatcherArgs),
     /// Propose a node's output roots to the L2OutputOracle (its own process, its own key).
     Proposer(roles::ProposerArgs),
+    /// Deposit ETH (and a call) from L1 to L2 through the OptimismPortal.
+    Deposit(bridge::TransferArgs),
+    /// Start a withdrawal of ETH (and a call) from L2 to L1.
+    Withdraw(bridge::TransferArgs),
+    /// A withdrawal's status, proof and finalization on L1.
+    #[command(subcommand)]
+    Withdrawal(bridge::WithdrawalCommand),
     /// Run the dev L1 alone: an anvil-like Ethereum chain with funded dev accounts.
     L1(l1::L1Args),
     /// Whole-system benchmarks.
@@ -67,6 +75,9 @@ fn main() -> ExitCode {
         Command::Proposer(args) => exit(roles::run_proposer(&args)),
         Command::Node(args) => exit(node::run(&args)),
         Command::Engine(args) => exit(engine::run(&args)),
+        Command::Deposit(args) => exit(bridge::run_deposit(&args)),
+        Command::Withdraw(args) => exit(bridge::run_withdraw(&args)),
+        Command::Withdrawal(cmd) => exit(bridge::run_withdrawal(&cmd)),
     }
 }
 

@@ -9,11 +9,14 @@
 //!   and `DevL1` adapters.
 //! - [`deploy`]: the deployer (contracts through CREATE2, `rollup.json`, `genesis.json`,
 //!   `addresses.json`).
+//! - [`bridge`]: a user's deposits and withdrawals (status, proof, finalization), as
+//!   `lamina deposit`/`withdraw`/`withdrawal` run them.
 //! - [`txmgr`]: the tx manager (nonces, fees under caps, re-pricing, resubmission after
 //!   reorgs, confirmations) the batcher, proposer and deployer send with.
 //!
 //! This is the only crate that knows L1 contract ABIs (architecture invariant 2).
 
+pub mod bridge;
 pub mod chain;
 pub mod contracts;
 pub mod deploy;

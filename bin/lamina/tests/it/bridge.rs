@@ -1,5 +1,7 @@
-//! Deposits and withdrawals end to end with viem's op-stack actions, unchanged: the Node suite
-//! in `tests/e2e` runs against `lamina dev` on its embedded L1 and on anvil (`--l1-rpc`).
+//! Deposits and withdrawals end to end: viem's op-stack actions, unchanged (the Node suite in
+//! `tests/e2e`), against `lamina dev` on its embedded L1 and on anvil (`--l1-rpc`); and the
+//! same dance through `lamina deposit`, `lamina withdraw` and `lamina withdrawal …`, with
+//! every step out of order refused and balances checked with cast.
 
 use std::{path::Path, process::Command};
 
@@ -62,4 +64,102 @@ fn viem_deposits_and_withdraws_through_lamina_dev_on_anvil() {
     let dir = tempfile::tempdir().unwrap();
     let dev = start_with(dir.path(), &["--l1-rpc", &l1, "--finalization-period", "4"]);
     bridge(&dev, dir.path());
+}
+
+/// Runs a `lamina` bridge command against `dev`; returns (success, stdout + stderr).
+fn lamina(dev: &Dev, datadir: &Path, args: &[&str]) -> (bool, String) {
+    let addresses = datadir.join("chain/addresses.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(args)
+        .args(["--l1-rpc", &dev.l1, "--l2-rpc", &dev.l2, "--private-key", KEY, "--addresses"])
+        .arg(addresses)
+        .output()
+        .unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+fn line<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no {prefix:?} in {text}"))
+}
+
+/// Polls `lamina withdrawal status` until it starts with `want`.
+fn wait_status(dev: &Dev, datadir: &Path, tx: &str, want: &str) {
+    let mut last = String::new();
+    for _ in 0..240 {
+        let (ok, out) = lamina(dev, datadir, &["withdrawal", "status", tx]);
+        assert!(ok, "{out}");
+        if out.trim().starts_with(want) {
+            return;
+        }
+        last = out;
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    panic!("never {want}: {last}");
+}
+
+#[test]
+fn the_cli_deposits_withdraws_proves_and_finalizes() {
+    let Some(bin) = tools() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dev = start_with(d, &["--finalization-period", "6"]);
+    let cast = |url: &str, args: &[&str]| crate::clients::cast(&bin, url, args).unwrap();
+
+    // Deposit 1 ETH to 0xbeef: it arrives on L2.
+    let beef = "0x000000000000000000000000000000000000bEEF";
+    let (ok, out) = lamina(&dev, d, &["deposit", "--to", beef, "--value", "1ether"]);
+    assert!(ok, "{out}");
+    let l2_tx = line(&out, "l2 tx: ").to_owned();
+    assert!(line(&out, "l2 block: ").contains("success"), "{out}");
+    assert_eq!(cast(&dev.l2, &["balance", beef]), "1000000000000000000");
+    let receipt = json(&cast(&dev.l2, &["receipt", &l2_tx, "--json"]));
+    assert_eq!(receipt["type"], "0x7e", "a deposit tx");
+
+    // Withdraw 0.25 ETH to ourselves.
+    let (ok, out) = lamina(&dev, d, &["withdraw", "--value", "0.25ether"]);
+    assert!(ok, "{out}");
+    let tx = line(&out, "l2 tx: ").to_owned();
+
+    // Finalizing an unproven withdrawal is refused before anything is sent.
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "finalize", &tx]);
+    let refused = ["withdrawal is waiting-to-prove", "withdrawal is ready-to-prove"];
+    assert!(!ok && refused.iter().any(|r| out.contains(r)), "{out}");
+
+    wait_status(&dev, d, &tx, "ready-to-prove");
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "prove", &tx]);
+    assert!(ok, "{out}");
+    assert!(out.contains("waiting-to-finalize"), "{out}");
+    // Proving twice, or finalizing within the period, is refused.
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "prove", &tx]);
+    assert!(!ok && out.contains("withdrawal is waiting-to-finalize"), "{out}");
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "finalize", &tx]);
+    assert!(!ok && out.contains("withdrawal is waiting-to-finalize"), "{out}");
+
+    wait_status(&dev, d, &tx, "ready-to-finalize");
+    let me = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    let before: u128 = cast(&dev.l1, &["balance", me]).parse().unwrap();
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "finalize", &tx]);
+    assert!(ok, "{out}");
+    assert_eq!(out.lines().last().unwrap().trim(), "finalized", "{out}");
+    let l1_tx = line(&out, "l1 tx: ");
+    let r = json(&cast(&dev.l1, &["receipt", l1_tx, "--json"]));
+    let hex = |v: &serde_json::Value| {
+        u128::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    let paid = hex(&r["gasUsed"]) * hex(&r["effectiveGasPrice"]);
+    let after: u128 = cast(&dev.l1, &["balance", me]).parse().unwrap();
+    assert_eq!(after, before + 250_000_000_000_000_000 - paid, "0.25 ETH arrived on L1");
+
+    // Once finalized, nothing more.
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "finalize", &tx]);
+    assert!(!ok && out.contains("withdrawal is finalized"), "{out}");
+    assert_eq!(
+        cast(&dev.l1, &["balance", me]).parse::<u128>().unwrap(),
+        after,
+        "balance unchanged"
+    );
 }
