@@ -162,4 +162,60 @@ fn the_cli_deposits_withdraws_proves_and_finalizes() {
         after,
         "balance unchanged"
     );
+
+    // The same with cast alone: a deposit to the portal, a withdrawal from the message passer.
+    let addresses = std::fs::read_to_string(d.join("chain/addresses.json")).unwrap();
+    let portal = json(&addresses)["OptimismPortal"].as_str().unwrap().to_owned();
+    let cafe = "0x000000000000000000000000000000000000cAFE";
+    let sig = "depositTransaction(address,uint256,uint64,bool,bytes)";
+    let sent = json(&cast(
+        &dev.l1,
+        &[
+            "send",
+            "--private-key",
+            KEY,
+            "--json",
+            "--value",
+            "3",
+            &portal,
+            sig,
+            cafe,
+            "3",
+            "100000",
+            "false",
+            "0x",
+        ],
+    ));
+    assert_eq!(sent["status"], "0x1");
+    let mut arrived = String::new();
+    for _ in 0..100 {
+        arrived = cast(&dev.l2, &["balance", cafe]);
+        if arrived == "3" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(arrived, "3", "the cast deposit arrived");
+    let passer = "0x4200000000000000000000000000000000000016";
+    let sig = "initiateWithdrawal(address,uint256,bytes)";
+    let sent = json(&cast(
+        &dev.l2,
+        &[
+            "send",
+            "--private-key",
+            KEY,
+            "--json",
+            "--value",
+            "5",
+            passer,
+            sig,
+            cafe,
+            "100000",
+            "0x",
+        ],
+    ));
+    assert_eq!(sent["status"], "0x1");
+    let tx = sent["transactionHash"].as_str().unwrap().to_owned();
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "status", &tx]);
+    assert!(ok && (out.contains("waiting-to-prove") || out.contains("ready-to-prove")), "{out}");
 }
