@@ -1,6 +1,7 @@
 // Deposits and withdrawals through a running `lamina dev`, driven by viem's op-stack actions
 // exactly as an app would use them — nothing but a chain definition is Lamina-specific:
-//   1. deposit ETH (L1 → L2), and a deposit whose calldata calls a contract on L2;
+//   1. deposit ETH (L1 → L2), a deposit whose calldata calls a contract on L2, and one whose
+//      call reverts there (the ETH is minted all the same);
 //   2. withdraw ETH (L2 → L1): initiate, wait for the output, prove, wait out the
 //      finalization period, finalize — checking the status viem reports at every stage;
 //   3. a second finalization of the same withdrawal is refused.
@@ -98,6 +99,22 @@ const allowance = await publicL2.readContract({
 });
 assert.equal(allowance, 77n, 'the deposit ran its calldata on L2');
 
+// 1c. A deposit whose call reverts on L2 still mints its ETH (to the depositor).
+const mine = await publicL2.getBalance({ address: account.address });
+const failed = await deposit({
+  mint: parseEther('0.3'),
+  value: 0n,
+  to: tokenAddress,
+  gas: 100_000n,
+  data: encodeFunctionData({
+    abi: parseAbi(['function transfer(address to, uint256 value) returns (bool)']),
+    functionName: 'transfer',
+    args: [spender, 10n ** 30n],
+  }),
+}, 'depositReverted');
+assert.equal(failed.status, 'reverted', 'the call failed on L2');
+assert.equal(await publicL2.getBalance({ address: account.address }), mine + parseEther('0.3'));
+
 // 2. Withdraw 0.5 ETH back to L1. viem's waitToProve reads the oracle's latest output, so it
 // needs one to exist: a fresh chain has its first after one output interval.
 for (let i = 0; ; i++) {
@@ -129,6 +146,7 @@ seen.readyToProveMs = Date.now() - started;
 const proveArgs = await publicL2.buildProveWithdrawal({ account, output, withdrawal });
 const proveHash = await walletL1.proveWithdrawal(proveArgs);
 assert.equal((await publicL1.waitForTransactionReceipt({ hash: proveHash })).status, 'success');
+seen.provenMs = Date.now() - started;
 seen.statuses.push(await status());
 await publicL1.waitToFinalize({ withdrawalHash: withdrawal.withdrawalHash, targetChain: l2 });
 // waitToFinalize counts wall-clock seconds; the L1 block that runs the finalization must be
@@ -139,6 +157,7 @@ for (let i = 0; readyStatus !== 'ready-to-finalize' && i < 40; i++) {
   readyStatus = await status();
 }
 seen.statuses.push(readyStatus);
+seen.readyToFinalizeMs = Date.now() - started;
 const l1Before = await publicL1.getBalance({ address: account.address });
 let finalizeHash;
 for (let i = 0; ; i++) {
