@@ -178,7 +178,9 @@ impl DevStack {
                     http,
                     l1: DevL1Config {
                         chain_id: config.deploy.l1_chain_id,
-                        mining: Mining::Prompt,
+                        // Instant while deploying (one block per creation, at once); prompt
+                        // from then on, so L1 time never runs ahead of the clock.
+                        mining: Mining::Instant,
                         ..DevL1Config::default()
                     },
                     // One L2 block time in the past: the L2 genesis takes this time, so the
@@ -192,6 +194,7 @@ impl DevStack {
                     // The embedded L1 serves its blobs to the verifier: prices decide.
                     Roles::launch(chain.clone(), &config, TxManagerConfig::dev(), DaMode::Auto)
                         .await?;
+                chain.set_mining(Mining::Prompt);
                 roles.tasks.push(tokio::spawn(mine(chain, block_time)));
                 let url = format!("http://{}", l1.http);
                 Ok(roles.into_stack(Some(l1), url))

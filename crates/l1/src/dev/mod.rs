@@ -112,6 +112,8 @@ struct DevState {
     /// Bumped by every reorg, so replacement blocks differ from the blocks they replace even
     /// when they hold the same txs at the same times.
     reorgs: u64,
+    /// The mining mode now, if changed since opening ([`DevL1::set_mining`]).
+    mining: Option<Mining>,
 }
 
 impl DevL1 {
@@ -177,7 +179,7 @@ impl DevL1 {
         let decoded = self.decode(raw)?;
         let mut state = self.lock();
         let hash = self.admit(&mut state, decoded)?;
-        match self.inner.config.mining {
+        match state.mining.unwrap_or(self.inner.config.mining) {
             Mining::Instant => {
                 self.mine_locked(&mut state, now())?;
             }
@@ -187,6 +189,12 @@ impl DevL1 {
             Mining::Interval(_) | Mining::Manual => {}
         }
         Ok(hash)
+    }
+
+    /// Changes how accepted txs are mined from now on (a runner's timer, if any, is the
+    /// runner's to change): `lamina dev` deploys with instant blocks, then mines promptly.
+    pub fn set_mining(&self, mining: Mining) {
+        self.lock().mining = Some(mining);
     }
 
     /// Mines a block if the clock has passed the head's timestamp — and, unless `empty`, only
