@@ -218,4 +218,106 @@ fn the_cli_deposits_withdraws_proves_and_finalizes() {
     let tx = sent["transactionHash"].as_str().unwrap().to_owned();
     let (ok, out) = lamina(&dev, d, &["withdrawal", "status", &tx]);
     assert!(ok && (out.contains("waiting-to-prove") || out.contains("ready-to-prove")), "{out}");
+
+    // Proven and finalized with cast too, from what the chains serve: the MessagePassed log,
+    // the output, the L2 block and `eth_getProof`. A forged proof and an early finalization
+    // are refused by the portal itself.
+    let receipt = json(&cast(&dev.l2, &["receipt", &tx, "--json"]));
+    let log = receipt["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["address"].as_str().unwrap().eq_ignore_ascii_case(passer))
+        .unwrap();
+    let topic = |i: usize| log["topics"][i].as_str().unwrap().to_owned();
+    let data = log["data"].as_str().unwrap().trim_start_matches("0x").to_owned();
+    let word = |i: usize| format!("0x{}", &data[i * 64..(i + 1) * 64]);
+    let (nonce, sender, target) =
+        (topic(1), format!("0x{}", &topic(2)[26..]), format!("0x{}", &topic(3)[26..]));
+    let (value, gas, hash) = (word(0), word(1), word(3));
+    let wtx = format!("({},{sender},{target},{},{},0x)", dec(&nonce), dec(&value), dec(&gas));
+    wait_status(&dev, d, &tx, "ready-to-prove");
+    let oracle = json(&addresses)["L2OutputOracle"].as_str().unwrap().to_owned();
+    let block = receipt["blockNumber"].as_str().unwrap();
+    let index =
+        cast(&dev.l1, &["call", &oracle, "getL2OutputIndexAfter(uint256)(uint256)", &dec(block)]);
+    let output = cast(
+        &dev.l1,
+        &["call", &oracle, "getL2Output(uint256)((bytes32,uint128,uint128))", &index],
+    );
+    let output_block = output
+        .trim_matches(|c| c == '(' || c == ')')
+        .split(", ")
+        .nth(2)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    // The message passer's `sentMessages[hash]` slot (cast index takes no RPC).
+    let out =
+        Command::new(bin.join("cast")).args(["index", "bytes32", &hash, "0"]).output().unwrap();
+    let slot = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let proof = json(&cast(&dev.l2, &["proof", passer, &slot, "--block", &output_block, "--json"]));
+    let header = json(&cast(&dev.l2, &["block", &output_block, "--json"]));
+    let root_proof = format!(
+        "(0x{},{},{},{})",
+        "00".repeat(32),
+        header["stateRoot"].as_str().unwrap(),
+        proof["storageHash"].as_str().unwrap(),
+        header["hash"].as_str().unwrap()
+    );
+    let nodes: Vec<String> = proof["storageProof"][0]["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    let prove_sig = "proveWithdrawalTransaction((uint256,address,address,uint256,uint256,bytes),uint256,(bytes32,bytes32,bytes32,bytes32),bytes[])";
+    let prove = |nodes: &[String]| {
+        crate::clients::cast(
+            &bin,
+            &dev.l1,
+            &[
+                "send",
+                "--private-key",
+                KEY,
+                "--json",
+                &portal,
+                prove_sig,
+                &wtx,
+                &index,
+                &root_proof,
+                &format!("[{}]", nodes.join(",")),
+            ],
+        )
+    };
+    let mut forged = nodes.clone();
+    let last = forged.len() - 1;
+    forged[last] = format!("{}00", forged[last]);
+    let refused = prove(&forged).unwrap_err();
+    assert!(refused.contains("MerkleTrie") || refused.contains("revert"), "{refused}");
+    assert_eq!(json(&prove(&nodes).unwrap())["status"], "0x1");
+    let finalize_sig =
+        "finalizeWithdrawalTransaction((uint256,address,address,uint256,uint256,bytes))";
+    let finalize = || {
+        crate::clients::cast(
+            &bin,
+            &dev.l1,
+            &["send", "--private-key", KEY, "--json", &portal, finalize_sig, &wtx],
+        )
+    };
+    let early = finalize().unwrap_err();
+    assert!(early.contains("finalization period has not elapsed"), "{early}");
+    assert_eq!(cast(&dev.l1, &["balance", cafe]), "0", "nothing paid out early");
+    wait_status(&dev, d, &tx, "ready-to-finalize");
+    assert_eq!(json(&finalize().unwrap())["status"], "0x1");
+    assert_eq!(cast(&dev.l1, &["balance", cafe]), "5", "the 5 wei arrived on L1");
+    let (ok, out) = lamina(&dev, d, &["withdrawal", "status", &tx]);
+    assert!(ok && out.trim() == "finalized", "{out}");
+}
+
+/// A 0x quantity or 32-byte word in decimal, as cast takes numbers.
+fn dec(hex: &str) -> String {
+    alloy_primitives::U256::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap().to_string()
 }
