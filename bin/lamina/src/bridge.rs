@@ -148,7 +148,16 @@ pub(crate) fn run_withdrawal(cmd: &WithdrawalCommand) -> eyre::Result<()> {
         let w: Withdrawal = bridge.withdrawal(args.tx).await?;
         match step {
             "prove" => println!("l1 tx: {}", bridge.prove(&w).await?.transaction_hash),
-            "finalize" => println!("l1 tx: {}", bridge.finalize(&w).await?.transaction_hash),
+            "finalize" => {
+                let (receipt, success) = bridge.finalize(&w).await?;
+                println!("l1 tx: {}", receipt.transaction_hash);
+                if !success {
+                    // Final all the same: OP's portal keeps the value of a failed call.
+                    println!(
+                        "warning: the withdrawal's call failed on L1; its value was not delivered"
+                    );
+                }
+            }
             _ => {}
         }
         let status: WithdrawalStatus = bridge.status(&w).await?;

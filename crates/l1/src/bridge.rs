@@ -299,14 +299,27 @@ impl<C: L1Chain> Bridge<C> {
         self.send_l1(self.portal, call.abi_encode(), U256::ZERO).await
     }
 
-    /// Finalizes a proven `w` once its period has passed.
-    pub async fn finalize(&self, w: &Withdrawal) -> Result<TransactionReceipt, BridgeError> {
+    /// Finalizes a proven `w` once its period has passed; returns the receipt and whether the
+    /// withdrawal's call succeeded on L1 (a failed call is final too: its value stays in the
+    /// portal, as OP's portal does).
+    pub async fn finalize(
+        &self,
+        w: &Withdrawal,
+    ) -> Result<(TransactionReceipt, bool), BridgeError> {
         let status = self.status(w).await?;
         if status != WithdrawalStatus::ReadyToFinalize {
             return Err(BridgeError::WrongStatus(status));
         }
         let call = OptimismPortal::finalizeWithdrawalTransactionCall { _tx: w.tx.clone().into() };
-        self.send_l1(self.portal, call.abi_encode(), U256::ZERO).await
+        let receipt = self.send_l1(self.portal, call.abi_encode(), U256::ZERO).await?;
+        let success = receipt
+            .inner
+            .logs()
+            .iter()
+            .filter(|l| l.address() == self.portal)
+            .find_map(|l| OptimismPortal::WithdrawalFinalized::decode_log_data(&l.inner.data).ok())
+            .is_some_and(|e| e.success);
+        Ok((receipt, success))
     }
 
     /// The index and proposal of the first output at or after L2 block `n`, if any.
