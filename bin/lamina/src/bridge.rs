@@ -138,17 +138,17 @@ pub(crate) fn run_withdraw(args: &TransferArgs) -> eyre::Result<()> {
 }
 
 pub(crate) fn run_withdrawal(cmd: &WithdrawalCommand) -> eyre::Result<()> {
-    let (args, step) = match cmd {
-        WithdrawalCommand::Status(a) => (a, "status"),
-        WithdrawalCommand::Prove(a) => (a, "prove"),
-        WithdrawalCommand::Finalize(a) => (a, "finalize"),
-    };
+    let (WithdrawalCommand::Status(args)
+    | WithdrawalCommand::Prove(args)
+    | WithdrawalCommand::Finalize(args)) = cmd;
     runtime()?.block_on(async {
         let (bridge, _) = bridge(&args.bridge).await?;
         let w: Withdrawal = bridge.withdrawal(args.tx).await?;
-        match step {
-            "prove" => println!("l1 tx: {}", bridge.prove(&w).await?.transaction_hash),
-            "finalize" => {
+        match cmd {
+            WithdrawalCommand::Prove(_) => {
+                println!("l1 tx: {}", bridge.prove(&w).await?.transaction_hash);
+            }
+            WithdrawalCommand::Finalize(_) => {
                 let (receipt, success) = bridge.finalize(&w).await?;
                 println!("l1 tx: {}", receipt.transaction_hash);
                 if !success {
@@ -158,7 +158,7 @@ pub(crate) fn run_withdrawal(cmd: &WithdrawalCommand) -> eyre::Result<()> {
                     );
                 }
             }
-            _ => {}
+            WithdrawalCommand::Status(_) => {}
         }
         let status: WithdrawalStatus = bridge.status(&w).await?;
         println!("{status}");

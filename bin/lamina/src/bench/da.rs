@@ -5,10 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use alloy_consensus::{SignableTransaction, Transaction as _, TxEip1559};
-use alloy_eips::{BlockNumberOrTag, eip2718::Encodable2718};
+use alloy_consensus::Transaction as _;
+use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use lamina_l1::{
     chain::L1Chain,
@@ -16,6 +15,11 @@ use lamina_l1::{
     dev::{DEV_ACCOUNTS, DevL1},
 };
 use lamina_node::{EngineHandle, dev_stack::DevStack};
+
+use super::{
+    dev::{included, wait},
+    rpc::signed_tx,
+};
 
 /// The kinds of L2 traffic measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,30 +70,6 @@ pub(super) struct Traffic {
 
 const TOKEN_SUPPLY: u64 = 1_000_000_000;
 
-fn sign(
-    chain_id: u64,
-    from: &PrivateKeySigner,
-    nonce: u64,
-    to: TxKind,
-    value: U256,
-    input: Vec<u8>,
-    gas_limit: u64,
-) -> eyre::Result<Bytes> {
-    let tx = TxEip1559 {
-        chain_id,
-        nonce,
-        gas_limit,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1_000_000,
-        to,
-        value,
-        input: input.into(),
-        ..Default::default()
-    };
-    let sig = from.sign_hash_sync(&tx.signature_hash())?;
-    Ok(alloy_consensus::TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into())
-}
-
 /// `f(address,uint256)` calldata.
 fn call(selector: [u8; 4], to: Address, amount: U256) -> Vec<u8> {
     let mut data = selector.to_vec();
@@ -129,25 +109,14 @@ impl Traffic {
         for (_, secret) in &DEV_ACCOUNTS[7..10] {
             let key = PrivateKeySigner::from_bytes(secret)?;
             tokens.push(key.address().create(0));
-            let raw = sign(chain_id, &key, 0, TxKind::Create, U256::ZERO, init.clone(), 1_000_000)?;
+            let raw =
+                signed_tx(chain_id, &key, 0, TxKind::Create, U256::ZERO, init.clone(), 1_000_000)?;
             last = keccak256(&raw);
             submit(seq, &raw).await?;
             senders.push((key, 1));
         }
-        let traffic = Self { chain_id, senders, tokens, sent: 0 };
-        traffic.wait_included(seq, last).await?;
-        Ok(traffic)
-    }
-
-    async fn wait_included(&self, seq: &EngineHandle, tx: B256) -> eyre::Result<u64> {
-        let start = Instant::now();
-        loop {
-            if let Some(at) = seq.store().transaction_location(&tx)? {
-                return Ok(at.block);
-            }
-            eyre::ensure!(start.elapsed() < Duration::from_secs(300), "tx {tx} never included");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_included(seq, last).await?;
+        Ok(Self { chain_id, senders, tokens, sent: 0 })
     }
 
     /// Sends `count` txs of `load` and returns the block holding the last.
@@ -175,13 +144,27 @@ impl Traffic {
                 _ => (TxKind::Call(self.tokens[s]), U256::ZERO, call(APPROVE, to, amount), 60_000),
             };
             let (key, nonce) = &mut self.senders[s];
-            let raw = sign(self.chain_id, key, *nonce, dest, value, input, gas)?;
+            let raw = signed_tx(self.chain_id, key, *nonce, dest, value, input, gas)?;
             *nonce += 1;
             last = keccak256(&raw);
             submit(seq, &raw).await?;
         }
-        self.wait_included(seq, last).await
+        wait_included(seq, last).await
     }
+}
+
+/// Waits until `tx` is in a block of `seq`; returns the block.
+async fn wait_included(seq: &EngineHandle, tx: B256) -> eyre::Result<u64> {
+    let mut block = None;
+    wait(
+        || {
+            block = included(seq, &tx)?;
+            Ok(block.is_some())
+        },
+        "inclusion",
+    )
+    .await?;
+    block.ok_or_else(|| eyre::eyre!("{tx} not included"))
 }
 
 const TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];

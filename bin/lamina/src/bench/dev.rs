@@ -40,7 +40,10 @@ fn median(mut v: Vec<Duration>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or_default().as_secs_f64() * 1e3
 }
 
-async fn wait(mut done: impl FnMut() -> eyre::Result<bool>, what: &str) -> eyre::Result<()> {
+pub(super) async fn wait(
+    mut done: impl FnMut() -> eyre::Result<bool>,
+    what: &str,
+) -> eyre::Result<()> {
     let start = Instant::now();
     while !done()? {
         eyre::ensure!(start.elapsed() < Duration::from_secs(300), "timed out waiting for {what}");
@@ -49,7 +52,10 @@ async fn wait(mut done: impl FnMut() -> eyre::Result<bool>, what: &str) -> eyre:
     Ok(())
 }
 
-fn included(e: &EngineHandle, hash: &alloy_primitives::B256) -> eyre::Result<Option<u64>> {
+pub(super) fn included(
+    e: &EngineHandle,
+    hash: &alloy_primitives::B256,
+) -> eyre::Result<Option<u64>> {
     Ok(e.store().transaction_location(hash)?.map(|l| l.block))
 }
 

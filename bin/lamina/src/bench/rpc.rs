@@ -271,17 +271,32 @@ pub(super) fn transfer_from(
     signer: &PrivateKeySigner,
     nonce: u64,
 ) -> eyre::Result<Bytes> {
+    let to = TxKind::Call(Address::with_last_byte(0xee));
+    signed_tx(chain_id, signer, nonce, to, U256::from(1), Vec::new(), 21_000)
+}
+
+/// A signed EIP-1559 tx at fees any dev chain takes (10 gwei cap, 0.001 gwei tip).
+pub(super) fn signed_tx(
+    chain_id: u64,
+    from: &PrivateKeySigner,
+    nonce: u64,
+    to: TxKind,
+    value: U256,
+    input: Vec<u8>,
+    gas_limit: u64,
+) -> eyre::Result<Bytes> {
     let tx = TxEip1559 {
         chain_id,
         nonce,
-        gas_limit: 21_000,
+        gas_limit,
         max_fee_per_gas: 10_000_000_000,
         max_priority_fee_per_gas: 1_000_000,
-        to: TxKind::Call(Address::with_last_byte(0xee)),
-        value: U256::from(1),
+        to,
+        value,
+        input: input.into(),
         ..Default::default()
     };
-    let sig = signer.sign_hash_sync(&tx.signature_hash())?;
+    let sig = from.sign_hash_sync(&tx.signature_hash())?;
     Ok(alloy_consensus::TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into())
 }
 

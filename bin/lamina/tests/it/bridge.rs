@@ -227,19 +227,8 @@ fn cast_alone_deposits_withdraws_proves_and_finalizes() {
     let block = receipt["blockNumber"].as_str().unwrap();
     let index =
         cast(&dev.l1, &["call", &oracle, "getL2OutputIndexAfter(uint256)(uint256)", &dec(block)]);
-    let output = cast(
-        &dev.l1,
-        &["call", &oracle, "getL2Output(uint256)((bytes32,uint128,uint128))", &index],
-    );
-    let output_block = output
-        .trim_matches(|c| c == '(' || c == ')')
-        .split(", ")
-        .nth(2)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let (_, output_block) = crate::clients::l2_output(&bin, &dev.l1, &oracle, &index);
+    let output_block = output_block.to_string();
     // The message passer's `sentMessages[hash]` slot (cast index takes no RPC).
     let out =
         Command::new(bin.join("cast")).args(["index", "bytes32", &hash, "0"]).output().unwrap();

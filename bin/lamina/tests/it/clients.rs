@@ -118,6 +118,50 @@ pub(crate) fn cast(bin: &std::path::Path, url: &str, args: &[&str]) -> Result<St
     }
 }
 
+/// Output `index` of the L2OutputOracle at `oracle`, read with cast: (root, L2 block).
+pub(crate) fn l2_output(
+    bin: &std::path::Path,
+    l1: &str,
+    oracle: &str,
+    index: &str,
+) -> (String, u64) {
+    let sig = "getL2Output(uint256)((bytes32,uint128,uint128))";
+    let posted = cast(bin, l1, &["call", oracle, sig, index]).unwrap();
+    // `(0xroot, timestamp, l2BlockNumber)`, numbers perhaps followed by `[1e3]`.
+    let fields: Vec<&str> = posted.trim_matches(|c| c == '(' || c == ')').split(", ").collect();
+    let block = fields[2].split_whitespace().next().unwrap().parse().unwrap();
+    (fields[0].to_owned(), block)
+}
+
+/// Waits (at most 30 s) until the oracle holds at least `least` outputs, then checks every
+/// one against the verifier's `optimism_outputAtBlock`; returns how many there are.
+pub(crate) fn outputs_match(
+    bin: &std::path::Path,
+    l1: &str,
+    oracle: &str,
+    verifier_rpc: &str,
+    least: u64,
+) -> u64 {
+    let count = || -> u64 {
+        cast(bin, l1, &["call", oracle, "nextOutputIndex()(uint256)"]).unwrap().parse().unwrap()
+    };
+    for _ in 0..300 {
+        if count() >= least {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let n = count();
+    assert!(n >= least, "only {n} outputs proposed");
+    for i in 0..n {
+        let (root, block) = l2_output(bin, l1, oracle, &i.to_string());
+        let at = format!("{block:#x}");
+        let want = json(&cast(bin, verifier_rpc, &["rpc", "optimism_outputAtBlock", &at]).unwrap());
+        assert_eq!(root, want["outputRoot"].as_str().unwrap(), "output {i} (block {block})");
+    }
+    n
+}
+
 pub(crate) fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
 }

@@ -119,37 +119,7 @@ fn lamina_dev_runs_the_whole_rollup() {
 /// against the verifier's `optimism_outputAtBlock`; returns how many there are.
 fn outputs_match(bin: &Path, dev: &Dev, datadir: &Path, least: u64) -> u64 {
     let oracle = addresses(datadir)["L2OutputOracle"].as_str().unwrap().to_owned();
-    let count = || -> u64 {
-        cast(bin, &dev.l1, &["call", &oracle, "nextOutputIndex()(uint256)"])
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    for _ in 0..300 {
-        if count() >= least {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let n = count();
-    assert!(n >= least, "only {n} outputs proposed");
-    for i in 0..n {
-        let sig = "getL2Output(uint256)((bytes32,uint128,uint128))";
-        let posted = cast(bin, &dev.l1, &["call", &oracle, sig, &i.to_string()]).unwrap();
-        // `(0xroot, timestamp, l2BlockNumber)`
-        let fields: Vec<&str> = posted.trim_matches(|c| c == '(' || c == ')').split(", ").collect();
-        let block: u64 = fields[2].split_whitespace().next().unwrap().parse().unwrap();
-        let want = json(
-            &cast(
-                bin,
-                &dev.verifier_rpc,
-                &["rpc", "optimism_outputAtBlock", &format!("{block:#x}")],
-            )
-            .unwrap(),
-        );
-        assert_eq!(fields[0], want["outputRoot"].as_str().unwrap(), "output {i} (block {block})");
-    }
-    n
+    crate::clients::outputs_match(bin, &dev.l1, &oracle, &dev.verifier_rpc, least)
 }
 
 /// Sends 1 wei to 0xdead on the sequencer with cast; returns the L2 block it landed in.

@@ -103,7 +103,7 @@ struct Inner {
     state: Mutex<DevState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct DevState {
     pool: Mempool,
     /// The sidecars of pooled blob txs, by tx hash (the pool holds the txs without them, as
@@ -112,8 +112,8 @@ struct DevState {
     /// Bumped by every reorg, so replacement blocks differ from the blocks they replace even
     /// when they hold the same txs at the same times.
     reorgs: u64,
-    /// The mining mode now, if changed since opening ([`DevL1::set_mining`]).
-    mining: Option<Mining>,
+    /// The mining mode now: the config's, until [`DevL1::set_mining`] changes it.
+    mining: Mining,
 }
 
 impl DevL1 {
@@ -133,7 +133,12 @@ impl DevL1 {
         let gas_limit = store.header(0)?.ok_or(lamina_engine::StoreError::NoGenesis)?.gas_limit;
         let blobs = BlobStore::open(&datadir.join("blobs.redb"))?;
         let builder = EthBlockBuilder::new(config.chain_id);
-        let state = Mutex::new(DevState::default());
+        let state = Mutex::new(DevState {
+            pool: Mempool::default(),
+            sidecars: HashMap::new(),
+            reorgs: 0,
+            mining: config.mining,
+        });
         Ok(Self { inner: Arc::new(Inner { store, blobs, builder, config, gas_limit, state }) })
     }
 
@@ -179,7 +184,7 @@ impl DevL1 {
         let decoded = self.decode(raw)?;
         let mut state = self.lock();
         let hash = self.admit(&mut state, decoded)?;
-        match state.mining.unwrap_or(self.inner.config.mining) {
+        match state.mining {
             Mining::Instant => {
                 self.mine_locked(&mut state, now())?;
             }
@@ -194,7 +199,7 @@ impl DevL1 {
     /// Changes how accepted txs are mined from now on (a runner's timer, if any, is the
     /// runner's to change): `lamina dev` deploys with instant blocks, then mines promptly.
     pub fn set_mining(&self, mining: Mining) {
-        self.lock().mining = Some(mining);
+        self.lock().mining = mining;
     }
 
     /// Mines a block if the clock has passed the head's timestamp — and, unless `empty`, only

@@ -93,12 +93,11 @@ impl<C: L1Chain> TxManager<C> {
         &self.config
     }
 
-    /// The chain's fee levels now, if a tx (a blob tx with `blob`) would be sent at them
-    /// within the caps; otherwise [`TxError::FeeCap`], as [`send`](Self::send) would fail.
-    pub async fn fees_within_caps(&self, blob: bool) -> Result<L1Fees, TxError> {
-        let fees = self.chain.fees().await?;
-        self.within_caps(self.price_at(&fees, blob))?;
-        Ok(fees)
+    /// Whether a tx (a blob tx with `blob`) would be sent at fee levels `fees` (the chain's
+    /// [`fees`](L1Chain::fees)) within the caps; otherwise [`TxError::FeeCap`], as
+    /// [`send`](Self::send) would fail.
+    pub fn check_caps(&self, fees: &L1Fees, blob: bool) -> Result<(), TxError> {
+        self.within_caps(self.price_at(fees, blob))
     }
 
     /// Sends `candidate` and waits until it is confirmed; returns its receipt (which may say
@@ -111,7 +110,7 @@ impl<C: L1Chain> TxManager<C> {
         let result = self.send_at(nonce, &candidate).await;
         if result.is_err() {
             // The nonce may be unused, or used by someone else: ask the chain next time.
-            *self.nonce.lock().await = None;
+            self.forget_nonce().await;
         }
         result
     }

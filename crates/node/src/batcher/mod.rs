@@ -199,6 +199,8 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
                 self.restart().await?;
             }
         }
+        let posted = self.batch(&engine, head).await;
+        // Also after a failed post: fees above the caps are when the backlog grows.
         if let Some(t) = self.config.throttle {
             self.backlog.measure(&engine, head).await?;
             if let Err(e) = self.backlog.apply(&engine, &t).await {
@@ -206,6 +208,11 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
                 self.config.throttle = None;
             }
         }
+        posted
+    }
+
+    /// Adds blocks up to `head` to the open channel and posts it if it is due.
+    async fn batch(&mut self, engine: &E, head: u64) -> Result<Option<Posted>, BatcherError> {
         // A channel closed but not sent (fees were above the caps): send it first.
         if self.open.as_ref().is_some_and(|o| o.out.compressed().is_some()) {
             return self.post().await.map(Some);
@@ -214,6 +221,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         while self.next <= head {
             let Some((header, txs)) = engine.block(self.next).await? else { break };
             let info = self.l2.expect(self.next).await?;
+            let bytes = throttle::posted_bytes(&txs);
             let batch = SingleBatch {
                 parent_hash: header.parent_hash,
                 epoch_num: info.l1_origin.number,
@@ -244,6 +252,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
                 Err(e) => return Err(e.into()),
             }
             open.last = info;
+            self.backlog.record(info.number, bytes);
             self.tip = Some(info);
             self.next += 1;
             if open.out.input_bytes() >= self.config.target_channel_bytes {
@@ -332,24 +341,22 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
 
     /// Calldata or blobs for a channel of `len` compressed bytes.
     async fn pick_da(&self, len: usize) -> Result<DaMode, BatcherError> {
+        let fees = self.txmgr.chain().fees().await?;
+        let within = |blob| self.txmgr.check_caps(&fees, blob);
         let (calldata, blobs) = match self.config.da {
-            DaMode::Calldata => (Some(self.txmgr.fees_within_caps(false).await?), None),
-            DaMode::Blobs => (None, Some(self.txmgr.fees_within_caps(true).await?)),
-            DaMode::Auto => {
-                let c = self.txmgr.fees_within_caps(false).await;
-                let b = self.txmgr.fees_within_caps(true).await;
-                match (c, b) {
-                    (Err(e), Err(_)) => return Err(e.into()),
-                    (c, b) => (c.ok(), b.ok()),
-                }
-            }
+            DaMode::Calldata => (within(false).map(Some)?, None),
+            DaMode::Blobs => (None, within(true).map(Some)?),
+            DaMode::Auto => match (within(false), within(true)) {
+                (Err(e), Err(_)) => return Err(e.into()),
+                (c, b) => (c.ok(), b.ok()),
+            },
         };
         da::choose(
             len,
             self.config.max_frame_size,
             self.config.max_blobs_per_tx,
-            calldata.as_ref(),
-            blobs.as_ref(),
+            calldata.map(|()| &fees),
+            blobs.map(|()| &fees),
         )
         .ok_or(BatcherError::Internal("no DA mode within the caps"))
     }

@@ -4,7 +4,7 @@
 //! again the blocks that are on L1 but not yet safe; operators and tests use the same reading
 //! to audit what was posted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use alloy_consensus::{Transaction as _, transaction::SignerRecoverable};
 use alloy_eips::BlockNumberOrTag;
@@ -48,6 +48,7 @@ pub async fn posted_channels<C: L1Chain>(
     let head = chain.header(BlockNumberOrTag::Latest).await?.map(|h| h.number).unwrap_or(0);
     let mut open = Open::new();
     let mut posted = Vec::new();
+    let mut done = HashSet::new();
     let mut repeated = 0;
     for n in from..=head {
         let Some(header) = chain.header(BlockNumberOrTag::Number(n)).await? else { break };
@@ -70,7 +71,7 @@ pub async fn posted_channels<C: L1Chain>(
             }
             for frame in frames {
                 let id = frame.channel_id;
-                let seen = posted.iter().any(|c: &PostedChannel| c.id == id)
+                let seen = done.contains(&id)
                     || open.get(&id).is_some_and(|f| f.contains_key(&frame.number));
                 if seen {
                     repeated += 1;
@@ -78,6 +79,7 @@ pub async fn posted_channels<C: L1Chain>(
                 }
                 open.entry(id).or_default().insert(frame.number, frame);
                 if let Some(channel) = complete(&mut open, id, cfg, &header) {
+                    done.insert(id);
                     posted.push(channel);
                 }
             }

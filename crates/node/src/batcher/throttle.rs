@@ -49,12 +49,22 @@ impl Backlog {
         self.blocks = self.blocks.split_off(&(tip + 1));
     }
 
+    /// Block `n`, as the batcher read it to add to a channel, holds `bytes` of txs to post
+    /// (so [`measure`](Self::measure) need not read it again).
+    pub(super) fn record(&mut self, n: u64, bytes: u64) {
+        self.blocks.insert(n, bytes);
+        if n == self.measured + 1 {
+            self.measured = n;
+        }
+    }
+
     /// Total unposted bytes.
     pub(super) fn bytes(&self) -> u64 {
         self.blocks.values().sum()
     }
 
-    /// Measures the blocks up to `head` not measured yet.
+    /// Measures the blocks up to `head` not measured yet (those the batcher has not added to
+    /// a channel, as while a channel waits for fees).
     pub(super) async fn measure<E: ExecutionEngine>(
         &mut self,
         engine: &E,
@@ -63,10 +73,7 @@ impl Backlog {
         while self.measured < head {
             let n = self.measured + 1;
             let Some((_, txs)) = engine.block(n).await? else { break };
-            // Deposits come from L1 and are not posted again.
-            let bytes = txs.iter().filter(|t| t.first() != Some(&DEPOSIT_TX_TYPE)).map(|t| t.len());
-            self.blocks.insert(n, bytes.sum::<usize>() as u64);
-            self.measured = n;
+            self.record(n, posted_bytes(&txs));
         }
         Ok(())
     }
@@ -91,4 +98,9 @@ impl Backlog {
         self.throttled = Some(want);
         Ok(())
     }
+}
+
+/// Bytes of a block's txs that go to L1: deposits come from L1 and are not posted again.
+pub(super) fn posted_bytes(txs: &[alloy_primitives::Bytes]) -> u64 {
+    txs.iter().filter(|t| t.first() != Some(&DEPOSIT_TX_TYPE)).map(|t| t.len() as u64).sum()
 }
