@@ -4,14 +4,12 @@
 #
 # Environment:
 #   CARGO_TARGET_DIR        shared build dir (default: ~/.cache/lamina-target, reused across runs)
-#   LAMINA_VECTORS          OP test vectors (default: ../shared/vectors beside the repo)
-#   LAMINA_REQUIRE_VECTORS  1 = fail instead of skipping when the vectors are missing
-#   LAMINA_REQUIRE_NODE     1 = fail instead of skipping when node/solc are missing
+#   LAMINA_VECTORS          OP test vectors (default: tests/vectors in this repo)
+# A test never skips: one that cannot find what it needs (vectors, node, anvil, cast) fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lamina-target}"
-export LAMINA_VECTORS="${LAMINA_VECTORS:-$(cd .. && pwd)/shared/vectors}"
 
 if ! cargo nextest --version >/dev/null 2>&1; then
     echo "installing cargo-nextest…"

@@ -26,9 +26,9 @@ pub(crate) struct BridgeArgs {
     /// The chain's addresses.json (`lamina deploy` and `lamina dev` write it).
     #[arg(long)]
     addresses: PathBuf,
-    /// The key that signs (hex).
-    #[arg(long = "private-key")]
-    private_key: String,
+    /// The key that signs.
+    #[command(flatten)]
+    key: crate::key::KeyArgs,
 }
 
 /// Flags of `lamina deposit` and `lamina withdraw`.
@@ -92,8 +92,7 @@ async fn bridge(args: &BridgeArgs) -> eyre::Result<(Bridge<RpcL1>, Address)> {
         let v = addresses[name].as_str().ok_or_else(|| eyre!("{name} missing from addresses"))?;
         v.parse().map_err(|e| eyre!("{name}: {e}"))
     };
-    let key: PrivateKeySigner =
-        args.private_key.parse().map_err(|e| eyre!("--private-key: {e}"))?;
+    let key: PrivateKeySigner = args.key.required()?;
     let me = key.address();
     let config = TxManagerConfig {
         confirmations: 1,

@@ -9,8 +9,9 @@ use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
 use eyre::{WrapErr, eyre};
 use lamina_l1::{
+    chain::L1Chain,
     chain::RpcL1,
-    deploy::{self, DeployConfig},
+    deploy::{self, DEV_L1_CHAIN_IDS, DeployConfig},
     dev::DEV_ACCOUNTS,
     txmgr::{TxManager, TxManagerConfig},
 };
@@ -21,15 +22,19 @@ pub(crate) struct DeployArgs {
     /// The L1's JSON-RPC URL.
     #[arg(long = "l1-rpc", default_value = "http://127.0.0.1:8545")]
     l1_rpc: String,
-    /// The deploy config (`deploy.json`); default: the dev chain's (see --print-config).
+    /// The deploy config (`deploy.json`); default: the dev chain's (`--print-config --dev`).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Print the dev deploy config (a starting point for your own) and exit.
+    /// Print a deploy config template (every role empty, explained on stderr) and exit.
     #[arg(long)]
     print_config: bool,
-    /// The deployer's private key (hex); default: the first dev account's, for dev L1s.
-    #[arg(long)]
-    private_key: Option<String>,
+    /// With --print-config: print the dev chain's config instead (anvil's keys in every role).
+    #[arg(long, requires = "print_config")]
+    dev: bool,
+    /// The deployer's key; without one, the first dev account's, and only on a dev L1 (chain id
+    /// 900, 1337 or 31337).
+    #[command(flatten)]
+    key: crate::key::KeyArgs,
     /// Where the chain's files are written.
     #[arg(long, default_value = "lamina-chain")]
     outdir: PathBuf,
@@ -40,7 +45,15 @@ pub(crate) struct DeployArgs {
 
 pub(crate) fn run(args: &DeployArgs) -> eyre::Result<()> {
     if args.print_config {
-        println!("{}", serde_json::to_string_pretty(&DeployConfig::dev())?);
+        if args.dev {
+            println!("{}", serde_json::to_string_pretty(&DeployConfig::dev())?);
+        } else {
+            println!("{}", serde_json::to_string_pretty(&DeployConfig::template())?);
+            eprintln!("Set l2ChainID, l1ChainID and every role before deploying:");
+            for (key, what) in DeployConfig::ROLES {
+                eprintln!("  {key:<28} {what}");
+            }
+        }
         return Ok(());
     }
     let config = match &args.config {
@@ -51,13 +64,25 @@ pub(crate) fn run(args: &DeployArgs) -> eyre::Result<()> {
         }
         None => DeployConfig::dev(),
     };
-    let signer: PrivateKeySigner = match &args.private_key {
-        Some(key) => key.trim().parse().map_err(|e| eyre!("--private-key: {e}"))?,
-        None => PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[0].1)?,
-    };
+    let given = args.key.signer()?;
     let chain = RpcL1::connect(&args.l1_rpc)?;
     let txmgr = TxManagerConfig { confirmations: args.confirmations, ..TxManagerConfig::dev() };
     tokio::runtime::Runtime::new()?.block_on(async {
+        let signer = match given {
+            Some(key) => key,
+            None => {
+                // A dev key signs only on a dev L1: on a real one the deployer's own key must
+                // be given, never a key the whole world knows.
+                let id = chain.chain_id().await?;
+                if !DEV_L1_CHAIN_IDS.contains(&id) {
+                    return Err(eyre!(
+                        "L1 chain {id} is not a dev chain: give the deployer's key with \
+                         --private-key-file or LAMINA_PRIVATE_KEY"
+                    ));
+                }
+                PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[0].1)?
+            }
+        };
         let started = Instant::now();
         let mgr = TxManager::new(chain, signer, txmgr).await?;
         let d = deploy::deploy_to_dir(&mgr, &config, &args.outdir).await?;

@@ -20,9 +20,13 @@ pub(crate) struct DevArgs {
     /// temporary directory).
     #[arg(long)]
     datadir: Option<PathBuf>,
-    /// The address every server listens on.
+    /// The address every server listens on. Anything but a loopback address needs
+    /// `--allow-remote`: the dev accounts' keys are public.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
+    /// Listen on a non-loopback `--host`. The node RPCs then serve no `admin_` methods.
+    #[arg(long = "allow-remote")]
+    allow_remote: bool,
     /// L1 JSON-RPC (and beacon API) port.
     #[arg(long = "l1.port", default_value_t = 8545)]
     l1_port: u16,
@@ -75,6 +79,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
             "--block-time, --l1.block-time and --output-interval must be at least 1"
         ));
     }
+    check_host(args.host, args.allow_remote)?;
     let datadir = match &args.datadir {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("lamina-dev-{}", std::process::id())),
@@ -104,6 +109,9 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         verifier_rpc: at(args.verifier_rpc_port),
         deploy,
         da: args.da,
+        // Reachable from other machines: nobody there may stop the sequencer or reset
+        // derivation.
+        admin_rpc: args.host.is_loopback(),
     };
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
         let stack = DevStack::launch(config).await?;
@@ -134,4 +142,38 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         stack.stop().await;
         Ok(())
     })
+}
+
+/// `lamina dev` runs with publicly known keys and an admin RPC: it listens on loopback unless
+/// the user says, with `--allow-remote`, that other machines may reach it.
+fn check_host(host: IpAddr, allow_remote: bool) -> eyre::Result<()> {
+    if host.is_loopback() || allow_remote {
+        if !host.is_loopback() {
+            tracing::warn!(
+                target: "lamina::dev",
+                %host,
+                "listening beyond loopback: the dev accounts' keys are public; admin_ is off"
+            );
+        }
+        return Ok(());
+    }
+    Err(eyre!(
+        "--host {host} is not a loopback address: lamina dev's accounts have public keys and \
+         its node RPC has admin methods. Pass --allow-remote to listen there anyway (admin_ is \
+         then off)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_unless_allowed() {
+        assert!(check_host("127.0.0.1".parse().unwrap(), false).is_ok());
+        assert!(check_host("::1".parse().unwrap(), false).is_ok());
+        let err = check_host("0.0.0.0".parse().unwrap(), false).unwrap_err().to_string();
+        assert!(err.contains("--allow-remote"), "{err}");
+        assert!(check_host("0.0.0.0".parse().unwrap(), true).is_ok());
+    }
 }

@@ -8,7 +8,6 @@ use std::{
     time::Duration,
 };
 
-use alloy_rpc_types_engine::JwtSecret;
 use clap::Args;
 use eyre::{WrapErr, eyre};
 
@@ -77,12 +76,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         Some(p) => Some(RollupConfig::from_json(&read(p)?)?),
         None => None,
     };
-    let jwt = if args.jwt_secret.exists() {
-        JwtSecret::from_file(&args.jwt_secret)
-    } else {
-        JwtSecret::try_create_random(&args.jwt_secret)
-    }
-    .map_err(|e| eyre!("jwt secret {}: {e}", args.jwt_secret.display()))?;
+    let jwt = crate::jwt::load_or_create(&args.jwt_secret)?;
     let retention = match args.state_history {
         Some(0) => return Err(eyre!("--state-history must be at least 1")),
         Some(n) => Retention::Recent(n),

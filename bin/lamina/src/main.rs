@@ -11,6 +11,8 @@ mod decode;
 mod deploy;
 mod dev;
 mod engine;
+mod jwt;
+mod key;
 mod l1;
 mod node;
 mod roles;

@@ -8,7 +8,6 @@ use std::{
     time::Duration,
 };
 
-use alloy_rpc_types_engine::JwtSecret;
 use clap::{Args, ValueEnum};
 use eyre::{WrapErr, eyre};
 use lamina_l1::chain::RpcL1Config;
@@ -101,8 +100,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
     let engine = match (&args.engine_url, &args.engine_jwt, &args.genesis, &args.datadir) {
         (Some(url), Some(jwt), _, _) => EngineChoice::Remote {
             url: url.clone(),
-            jwt: JwtSecret::from_file(jwt)
-                .map_err(|e| eyre!("--engine.jwt-secret {}: {e}", jwt.display()))?,
+            jwt: crate::jwt::load(jwt).wrap_err("--engine.jwt-secret")?,
             rollup: Box::new(rollup),
         },
         (None, _, Some(genesis), Some(datadir)) => {

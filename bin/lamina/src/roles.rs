@@ -7,7 +7,7 @@ use std::{path::PathBuf, time::Duration};
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
-use eyre::{WrapErr, eyre};
+use eyre::WrapErr;
 use lamina_l1::{
     chain::RpcL1,
     txmgr::{TxManager, TxManagerConfig},
@@ -35,9 +35,9 @@ pub(crate) struct RoleArgs {
     /// The L1 JSON-RPC URL.
     #[arg(long = "l1-rpc")]
     l1_rpc: String,
-    /// The key that signs the L1 txs (hex).
-    #[arg(long = "private-key")]
-    private_key: String,
+    /// The key that signs the L1 txs.
+    #[command(flatten)]
+    key: crate::key::KeyArgs,
     /// Milliseconds between steps when there is nothing to post.
     #[arg(long = "poll-interval", default_value_t = 500)]
     poll_ms: u64,
@@ -88,9 +88,10 @@ pub(crate) struct ProposerArgs {
     /// The L2OutputOracle's address.
     #[arg(long = "l2oo-address")]
     oracle: Address,
-    /// Propose finalized blocks only (default: safe ones).
-    #[arg(long = "finalized-only")]
-    finalized_only: bool,
+    /// Propose outputs of safe blocks too (default: finalized blocks only, whose batches no L1
+    /// reorg can remove).
+    #[arg(long = "allow-non-finalized")]
+    allow_non_finalized: bool,
 }
 
 fn compression(s: &str) -> Result<CompressionConfig, String> {
@@ -114,8 +115,7 @@ async fn parts(args: &RoleArgs) -> eyre::Result<Parts> {
     let json = std::fs::read_to_string(&args.rollup_config)
         .wrap_err_with(|| format!("reading {}", args.rollup_config.display()))?;
     let rollup = RollupConfig::from_json(&json)?;
-    let key: PrivateKeySigner =
-        args.private_key.parse().map_err(|e| eyre!("--private-key: {e}"))?;
+    let key: PrivateKeySigner = args.key.required()?;
     let engine = RemoteEngine::public(&args.l2_rpc, rollup)?;
     let gwei = |g: f64, flag: &str| -> eyre::Result<u128> {
         eyre::ensure!(g.is_finite() && g >= 0.0, "{flag} must be a non-negative number");
@@ -158,7 +158,7 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
 pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
         let p = parts(&args.role).await?;
-        let config = ProposerConfig { finalized_only: args.finalized_only };
+        let config = ProposerConfig { allow_non_finalized: args.allow_non_finalized };
         let proposer = Proposer::new(p.engine, p.txmgr, args.oracle, config);
         println!("next output: L2 block {}", proposer.next_block().await?);
         tokio::select! {

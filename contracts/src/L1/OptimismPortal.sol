@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import { Types, Hashing } from "../libraries/Types.sol";
 import { SecureMerkleTrie } from "../libraries/MerkleTrie.sol";
 import { L2OutputOracle } from "./L2OutputOracle.sol";
+import { ResourceMetering, ResourceConfig, IResourceConfigSource } from "../libraries/ResourceMetering.sol";
 
 /// @title OptimismPortal
 /// @notice The rollup's door on L1. Deposits go in through `depositTransaction` (and plain ETH
@@ -12,9 +13,11 @@ import { L2OutputOracle } from "./L2OutputOracle.sol";
 ///         come out in two steps: `proveWithdrawalTransaction` shows, against an output root of
 ///         the L2OutputOracle, that the L2ToL1MessagePasser recorded the withdrawal; after the
 ///         finalization period `finalizeWithdrawalTransaction` executes it, once.
+///         Deposits buy their L2 gas on the market of `ResourceMetering`, priced by the
+///         parameters the SystemConfig's owner governs.
 ///         ABI-compatible with OP's legacy portal (`version()` 2.x: the L2OutputOracle path of
 ///         viem's op-stack actions).
-contract OptimismPortal {
+contract OptimismPortal is ResourceMetering {
     /// @notice `l2Sender` outside a withdrawal's execution.
     address internal constant DEFAULT_L2_SENDER = 0x000000000000000000000000000000000000dEaD;
     /// @notice Version of the `TransactionDeposited` opaque data.
@@ -23,9 +26,6 @@ contract OptimismPortal {
     uint64 internal constant RECEIVE_DEFAULT_GAS_LIMIT = 100_000;
     /// @notice The largest deposit calldata; keeps a deposit within one L2 block's limits.
     uint256 internal constant MAX_DEPOSIT_DATA = 120_000;
-    /// @notice L2 gas all deposits of one L1 block may buy together, so that an epoch's deposits
-    ///         always fit its first L2 block (SystemConfig keeps the L2 gas limit above it).
-    uint256 public constant MAX_RESOURCE_LIMIT = 20_000_000;
     /// @notice Gas kept back when finalizing, for the bookkeeping after the withdrawal's call.
     uint256 internal constant FINALIZE_GAS_RESERVE = 40_000;
     /// @notice `address(this) + 0x1111…1111` is how L2 sees an L1 contract (address aliasing).
@@ -33,6 +33,9 @@ contract OptimismPortal {
 
     /// @notice The oracle whose outputs withdrawals are proven against.
     L2OutputOracle public immutable L2_ORACLE;
+    /// @notice Where the deposit market's parameters live (the SystemConfig, which creates this
+    ///         portal: see its constructor).
+    IResourceConfigSource public immutable SYSTEM_CONFIG;
 
     /// @notice A withdrawal's proof: the output root it was proven against, when, and the index
     ///         of that output in the oracle.
@@ -47,16 +50,14 @@ contract OptimismPortal {
     address public l2Sender;
     mapping(bytes32 => bool) public finalizedWithdrawals;
     mapping(bytes32 => ProvenWithdrawal) public provenWithdrawals;
-    /// @notice Deposit gas bought in block `resourceBlock`.
-    uint256 public resourceGasBought;
-    uint256 public resourceBlock;
 
     event TransactionDeposited(address indexed from, address indexed to, uint256 indexed version, bytes opaqueData);
     event WithdrawalProven(bytes32 indexed withdrawalHash, address indexed from, address indexed to);
     event WithdrawalFinalized(bytes32 indexed withdrawalHash, bool success);
 
-    constructor(L2OutputOracle _l2Oracle) {
+    constructor(L2OutputOracle _l2Oracle, IResourceConfigSource _systemConfig) {
         L2_ORACLE = _l2Oracle;
+        SYSTEM_CONFIG = _systemConfig;
         l2Sender = DEFAULT_L2_SENDER;
     }
 
@@ -66,6 +67,10 @@ contract OptimismPortal {
 
     function l2Oracle() external view returns (L2OutputOracle) {
         return L2_ORACLE;
+    }
+
+    function systemConfig() external view returns (IResourceConfigSource) {
+        return SYSTEM_CONFIG;
     }
 
     /// @notice Plain ETH sent to the portal is deposited to the sender's own L2 account.
@@ -84,17 +89,18 @@ contract OptimismPortal {
 
     /// @notice Deposits a transaction to L2: `msg.value` is minted to the sender on L2, then the
     ///         tx moves `_value` to `_to` (or creates a contract from `_data`) with `_gasLimit`.
-    ///         A contract's address is aliased, since it has no key on L2.
+    ///         A contract's address is aliased, since it has no key on L2. The L2 gas is
+    ///         bought on the deposit market: the caller burns L1 gas worth its price.
     function depositTransaction(address _to, uint256 _value, uint64 _gasLimit, bool _isCreation, bytes memory _data)
         public
         payable
+        metered(_gasLimit)
     {
         if (_isCreation) {
             require(_to == address(0), "OptimismPortal: must send to address(0) when creating a contract");
         }
         require(_gasLimit >= minimumGasLimit(uint64(_data.length)), "OptimismPortal: gas limit too small");
         require(_data.length <= MAX_DEPOSIT_DATA, "OptimismPortal: data too large");
-        _buyResource(_gasLimit);
 
         address from = msg.sender;
         if (msg.sender != tx.origin) {
@@ -189,15 +195,8 @@ contract OptimismPortal {
         return block.timestamp > _timestamp + L2_ORACLE.FINALIZATION_PERIOD_SECONDS();
     }
 
-    /// @notice Counts deposit gas per L1 block against `MAX_RESOURCE_LIMIT`.
-    function _buyResource(uint64 _gasLimit) internal {
-        if (resourceBlock != block.number) {
-            resourceBlock = block.number;
-            resourceGasBought = 0;
-        }
-        uint256 bought = resourceGasBought + _gasLimit;
-        require(bought <= MAX_RESOURCE_LIMIT, "ResourceMetering: cannot buy more gas than available gas limit");
-        resourceGasBought = bought;
+    function _resourceConfig() internal view override returns (ResourceConfig memory) {
+        return SYSTEM_CONFIG.resourceConfig();
     }
 
     /// @notice Calls `_target` so that it receives at least `_minGas`. A call with less would

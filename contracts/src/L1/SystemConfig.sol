@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import { OptimismPortal } from "./OptimismPortal.sol";
+import { L2OutputOracle } from "./L2OutputOracle.sol";
+import { ResourceConfig, IResourceConfigSource, checkResourceConfig } from "../libraries/ResourceMetering.sol";
+
 /// @title SystemConfig
 /// @notice The rollup's L1-governed parameters. Every change is announced with `ConfigUpdate`,
 ///         whose payloads are exactly what derivation decodes (batcher, fee scalars, gas limit,
 ///         unsafe block signer, EIP-1559 parameters, operator fee). Only the owner changes them.
-contract SystemConfig {
+///         It also holds the deposit market's `ResourceConfig`, which the portal reads on every
+///         deposit, and it creates that portal: the two refer to each other, and without proxies
+///         or an initializer (which anyone could call first) creating one from the other is the
+///         way both can hold the other's address from birth. The portal's address is this
+///         contract's first CREATE address (nonce 1).
+contract SystemConfig is IResourceConfigSource {
     /// @notice The kinds of update, numbered as derivation reads them from topic 2.
     enum UpdateType {
         BATCHER,
@@ -20,9 +29,6 @@ contract SystemConfig {
     uint256 public constant VERSION = 0;
     /// @notice Where the unsafe block signer lives: a fixed slot the rollup node reads directly.
     bytes32 public constant UNSAFE_BLOCK_SIGNER_SLOT = keccak256("systemconfig.unsafeblocksigner");
-    /// @notice Deposit gas one L1 block may buy (the portal's cap) plus the L1-info tx's gas: an
-    ///         L2 block must hold at least that much.
-    uint64 internal constant MINIMUM_GAS_LIMIT = 20_000_000 + 1_000_000;
     /// @notice The largest L2 gas limit the owner may set.
     uint64 internal constant MAXIMUM_GAS_LIMIT = 200_000_000;
 
@@ -39,6 +45,8 @@ contract SystemConfig {
     uint32 public eip1559Elasticity;
     uint32 public operatorFeeScalar;
     uint64 public operatorFeeConstant;
+    /// @notice The deposit market's parameters (`resourceConfig()`).
+    ResourceConfig internal _resourceConfig;
 
     /// @notice The address batches must be sent to.
     address public immutable batchInbox;
@@ -64,18 +72,21 @@ contract SystemConfig {
         bytes32 _batcherHash,
         uint64 _gasLimit,
         address _unsafeBlockSigner,
+        ResourceConfig memory _config,
         address _batchInbox,
-        address _optimismPortal,
         address _l2OutputOracle
     ) {
         owner = _owner;
         emit OwnershipTransferred(address(0), _owner);
         batchInbox = _batchInbox;
-        optimismPortal = _optimismPortal;
         l2OutputOracle = _l2OutputOracle;
         startBlock = block.number;
+        // The portal only stores this address; it reads the config on its first deposit, once
+        // this constructor has finished.
+        optimismPortal = address(new OptimismPortal(L2OutputOracle(_l2OutputOracle), this));
         _setBatcherHash(_batcherHash);
         _setGasConfigEcotone(_basefeeScalar, _blobbasefeeScalar);
+        _setResourceConfig(_config);
         _setGasLimit(_gasLimit);
         _setUnsafeBlockSigner(_unsafeBlockSigner);
     }
@@ -90,8 +101,10 @@ contract SystemConfig {
         owner = _newOwner;
     }
 
-    function minimumGasLimit() external pure returns (uint64) {
-        return MINIMUM_GAS_LIMIT;
+    /// @notice Deposit gas one L1 block may buy plus the L1-info tx's gas: an L2 block must
+    ///         hold at least that much, so an epoch's deposits always fit its first block.
+    function minimumGasLimit() public view returns (uint64) {
+        return uint64(_resourceConfig.maxResourceLimit) + uint64(_resourceConfig.systemTxMaxGas);
     }
 
     function maximumGasLimit() external pure returns (uint64) {
@@ -103,6 +116,16 @@ contract SystemConfig {
         assembly ("memory-safe") {
             signer := sload(slot)
         }
+    }
+
+    function resourceConfig() external view returns (ResourceConfig memory) {
+        return _resourceConfig;
+    }
+
+    /// @notice Changes the deposit market's parameters; the L2 gas limit must still hold a
+    ///         block's worth of deposits.
+    function setResourceConfig(ResourceConfig memory _config) external onlyOwner {
+        _setResourceConfig(_config);
     }
 
     function setBatcherHash(bytes32 _batcherHash) external onlyOwner {
@@ -165,10 +188,22 @@ contract SystemConfig {
     }
 
     function _setGasLimit(uint64 _gasLimit) internal {
-        require(_gasLimit >= MINIMUM_GAS_LIMIT, "SystemConfig: gas limit too low");
+        require(_gasLimit >= minimumGasLimit(), "SystemConfig: gas limit too low");
         require(_gasLimit <= MAXIMUM_GAS_LIMIT, "SystemConfig: gas limit too high");
         gasLimit = _gasLimit;
         emit ConfigUpdate(VERSION, UpdateType.GAS_LIMIT, abi.encode(_gasLimit));
+    }
+
+    function _setResourceConfig(ResourceConfig memory _config) internal {
+        checkResourceConfig(_config);
+        // Before the constructor sets the gas limit it is 0; the constructor checks it next.
+        if (gasLimit != 0) {
+            require(
+                uint256(_config.maxResourceLimit) + _config.systemTxMaxGas <= gasLimit,
+                "SystemConfig: gas limit too low"
+            );
+        }
+        _resourceConfig = _config;
     }
 
     function _setUnsafeBlockSigner(address _unsafeBlockSigner) internal {

@@ -102,7 +102,7 @@ pub async fn build<L1: L1Source, L2: L2Source>(
             epoch.hash,
             header.timestamp,
             &receipts,
-        )?;
+        );
         let deposits = l1_logs::deposits(cfg, epoch.hash, &receipts)?;
         seq_num = 0;
         txs.reserve(deposits.len() + 1);

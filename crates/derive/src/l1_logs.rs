@@ -1,8 +1,9 @@
 //! What an L1 block's receipts mean to the rollup: user deposits from the portal's
 //! `TransactionDeposited` logs (digest §2.1) and system-config changes from the SystemConfig's
-//! `ConfigUpdate` logs (§11). Only successful receipts count. A log of the right contract and
-//! event that cannot be read is critical: deposits may never be skipped, and a config change
-//! decides whose batches are valid.
+//! `ConfigUpdate` logs (§11). Only successful receipts count. A deposit log that cannot be read
+//! is critical: deposits may never be skipped. A `ConfigUpdate` log that cannot be read is
+//! skipped with a warning, as the spec intends: one bad L1 log must not halt the chain, and the
+//! SystemConfig contract only emits well-formed updates, so such a log changes nothing.
 
 use alloy_consensus::{ReceiptEnvelope, TxReceipt};
 use alloy_primitives::{B256, Bytes};
@@ -48,14 +49,15 @@ pub fn deposits(
 }
 
 /// Applies the block's `ConfigUpdate` logs to `system_config`. `l1_time` is the block's
-/// timestamp (Ecotone changes how gas-config updates are read).
+/// timestamp (Ecotone changes how gas-config updates are read). A log that cannot be parsed is
+/// skipped with a warning; the others still apply.
 pub fn apply_config_updates(
     cfg: &RollupConfig,
     system_config: &mut SystemConfig,
     block: B256,
     l1_time: u64,
     receipts: &[ReceiptEnvelope],
-) -> Result<(), PipelineError> {
+) {
     let ecotone = cfg.is_active(Hardfork::Ecotone, l1_time);
     for receipt in receipts.iter().filter(|r| r.status()) {
         for log in receipt.logs() {
@@ -64,13 +66,18 @@ pub fn apply_config_updates(
             {
                 continue;
             }
-            let update = decode_config_update(log).map_err(|e| PipelineError::BadL1Log {
-                block,
-                reason: format!("config update: {e}"),
-            })?;
-            tracing::info!(target: "lamina::derive", ?update, %block, "system config update");
-            system_config.apply_update(&update, ecotone);
+            match decode_config_update(log) {
+                Ok(update) => {
+                    tracing::info!(target: "lamina::derive", ?update, %block, "system config update");
+                    system_config.apply_update(&update, ecotone);
+                }
+                Err(error) => tracing::warn!(
+                    target: "lamina::derive",
+                    %block,
+                    %error,
+                    "skipping a ConfigUpdate log that cannot be parsed"
+                ),
+            }
         }
     }
-    Ok(())
 }

@@ -237,7 +237,7 @@ impl<L1: L1Source, B: BlobSource, L2: L2Source> Pipeline<L1, B, L2> {
             next.hash(),
             next.timestamp,
             &receipts,
-        )?;
+        );
         let info = l1_info(&next);
         let crossing_holocene =
             !self.active(Hardfork::Holocene, &current) && self.active(Hardfork::Holocene, &info);

@@ -42,6 +42,38 @@ impl Default for FeeVaultConfig {
     }
 }
 
+/// The four fee vaults' configurations (used for predeploys the genesis lacks; a genesis that
+/// holds the vaults keeps their storage).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeeVaults {
+    /// SequencerFeeVault (priority fees).
+    pub sequencer: FeeVaultConfig,
+    /// BaseFeeVault (base fees).
+    pub base: FeeVaultConfig,
+    /// L1FeeVault (L1 data fees).
+    pub l1: FeeVaultConfig,
+    /// OperatorFeeVault (Isthmus operator fees).
+    pub operator: FeeVaultConfig,
+}
+
+impl From<FeeVaultConfig> for FeeVaults {
+    /// The same configuration for all four.
+    fn from(v: FeeVaultConfig) -> Self {
+        Self { sequencer: v, base: v, l1: v, operator: v }
+    }
+}
+
+impl FeeVaultConfig {
+    /// The vault's storage (slots 0-2 of `FeeVault`).
+    fn storage(&self) -> BTreeMap<U256, U256> {
+        BTreeMap::from([
+            (U256::ZERO, U256::from_be_bytes(self.recipient.into_word().0)),
+            (U256::from(1), self.min_withdrawal_amount),
+            (U256::from(2), U256::from(self.withdrawal_network)),
+        ])
+    }
+}
+
 /// Why a genesis could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum GenesisError {
@@ -68,8 +100,9 @@ impl L2Genesis {
     pub fn from_json(
         json: &str,
         config: &RollupConfig,
-        vaults: FeeVaultConfig,
+        vaults: impl Into<FeeVaults>,
     ) -> Result<Self, GenesisError> {
+        let vaults = vaults.into();
         let g: alloy_genesis::Genesis = serde_json::from_str(json)?;
         if g.config.chain_id != config.l2_chain_id {
             return Err(GenesisError::Invalid(format!(
@@ -191,22 +224,17 @@ pub fn gas_price_oracle_flags(config: &RollupConfig, genesis_time: u64) -> U256 
 /// Puts Lamina's predeploys where the allocation has no code.
 pub fn add_predeploys(
     alloc: &mut BTreeMap<Address, GenesisAccount>,
-    vaults: FeeVaultConfig,
+    vaults: FeeVaults,
     gpo_flags: U256,
 ) {
-    let vault_storage = BTreeMap::from([
-        (U256::ZERO, U256::from_be_bytes(vaults.recipient.into_word().0)),
-        (U256::from(1), vaults.min_withdrawal_amount),
-        (U256::from(2), U256::from(vaults.withdrawal_network)),
-    ]);
     let set = [
         ("L1Block", predeploys::L1_BLOCK, BTreeMap::new()),
         ("GasPriceOracle", predeploys::GAS_PRICE_ORACLE, BTreeMap::from([(U256::ZERO, gpo_flags)])),
         ("L2ToL1MessagePasser", predeploys::L2_TO_L1_MESSAGE_PASSER, BTreeMap::new()),
-        ("SequencerFeeVault", predeploys::SEQUENCER_FEE_VAULT, vault_storage.clone()),
-        ("BaseFeeVault", predeploys::BASE_FEE_VAULT, vault_storage.clone()),
-        ("L1FeeVault", predeploys::L1_FEE_VAULT, vault_storage.clone()),
-        ("OperatorFeeVault", predeploys::OPERATOR_FEE_VAULT, vault_storage),
+        ("SequencerFeeVault", predeploys::SEQUENCER_FEE_VAULT, vaults.sequencer.storage()),
+        ("BaseFeeVault", predeploys::BASE_FEE_VAULT, vaults.base.storage()),
+        ("L1FeeVault", predeploys::L1_FEE_VAULT, vaults.l1.storage()),
+        ("OperatorFeeVault", predeploys::OPERATOR_FEE_VAULT, vaults.operator.storage()),
     ];
     for (name, address, storage) in set {
         let entry = alloc.entry(address).or_default();

@@ -53,6 +53,9 @@ pub struct DevStackConfig {
     /// How the batcher posts; `None`: blobs or calldata by price on the embedded L1, calldata
     /// on an external one (a plain JSON-RPC node has no beacon API to serve blobs from).
     pub da: Option<DaMode>,
+    /// Serve `admin_` on the node RPCs (stop/start the sequencer, reset derivation). Only for
+    /// loopback addresses: anyone who reaches it can halt the chain.
+    pub admin_rpc: bool,
 }
 
 /// Which L1 `lamina dev` runs on.
@@ -133,15 +136,23 @@ pub struct DevStack {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// One L2 node of the stack: where it keeps its data, where it listens, what it does.
+struct NodeSpec {
+    datadir: PathBuf,
+    http: SocketAddr,
+    rpc: SocketAddr,
+    mode: Mode,
+    /// Serve `admin_` on its node RPC.
+    admin: bool,
+}
+
 async fn l2_node<C: L1Chain + Clone + 'static>(
     l1: &C,
     rollup: &RollupConfig,
     genesis_json: &str,
-    datadir: PathBuf,
-    http: SocketAddr,
-    rpc_addr: SocketAddr,
-    mode: Mode,
+    spec: NodeSpec,
 ) -> Result<DevNode, DevStackError> {
+    let NodeSpec { datadir, http, rpc: rpc_addr, mode, admin } = spec;
     let engine = EngineNode::launch(EngineNodeConfig::in_process(
         genesis_json.to_owned(),
         rollup.clone(),
@@ -160,7 +171,7 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
     };
     let node = RollupNode::start(engine.handle.clone(), source, config).await?;
     let limits = RpcConfig::new(None, None, JwtSecret::random());
-    let rpc = serve(rpc::module(&node, true), rpc_addr, &limits).await?;
+    let rpc = serve(rpc::module(&node, admin), rpc_addr, &limits).await?;
     Ok(DevNode { engine, node, rpc })
 }
 
@@ -260,20 +271,26 @@ impl Roles {
             &chain,
             &rollup,
             &genesis_json,
-            config.datadir.join("sequencer"),
-            config.sequencer_http,
-            config.sequencer_rpc,
-            Mode::Sequencer,
+            NodeSpec {
+                datadir: config.datadir.join("sequencer"),
+                http: config.sequencer_http,
+                rpc: config.sequencer_rpc,
+                mode: Mode::Sequencer,
+                admin: config.admin_rpc,
+            },
         )
         .await?;
         let verifier = l2_node(
             &chain,
             &rollup,
             &genesis_json,
-            config.datadir.join("verifier"),
-            config.verifier_http,
-            config.verifier_rpc,
-            Mode::Verifier,
+            NodeSpec {
+                datadir: config.datadir.join("verifier"),
+                http: config.verifier_http,
+                rpc: config.verifier_rpc,
+                mode: Mode::Verifier,
+                admin: config.admin_rpc,
+            },
         )
         .await?;
 
@@ -292,7 +309,9 @@ impl Roles {
             verifier.engine.handle.clone(),
             tx,
             deployment.addresses.l2_output_oracle,
-            ProposerConfig::default(),
+            // The dev L1 finalizes 64 blocks behind its head; outputs of safe blocks keep the
+            // withdrawal loop short, as op-proposer's --allow-non-finalized does on devnets.
+            ProposerConfig { allow_non_finalized: true },
         );
         let tasks = vec![
             tokio::spawn(poster::run(batcher, "batcher", Duration::from_millis(250))),

@@ -1,6 +1,6 @@
 //! The proposer: every submission interval, the output root (v0) of the L2 block the
-//! L2OutputOracle expects next is proposed on L1 once that block is safe (or, configurably,
-//! finalized). The oracle itself says which block is next, so a restarted proposer resumes
+//! L2OutputOracle expects next is proposed on L1 once that block is finalized (or, with
+//! `allow_non_finalized`, as op-proposer names it, once it is safe). The oracle itself says which block is next, so a restarted proposer resumes
 //! exactly where the chain of outputs stands.
 
 use alloy_eips::BlockNumberOrTag;
@@ -19,8 +19,10 @@ use crate::rollup::{ExecutionEngine, RollupError, rpc::output_at};
 /// What the proposer proposes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProposerConfig {
-    /// Propose only finalized blocks (default: safe ones).
-    pub finalized_only: bool,
+    /// Propose safe blocks too, not only finalized ones. Off by default: an output of a block
+    /// whose batch an L1 reorg can still remove may turn out wrong, and a wrong output invites
+    /// a challenge (or, unchallenged, a bad withdrawal).
+    pub allow_non_finalized: bool,
 }
 
 /// Why a proposer step failed.
@@ -97,11 +99,12 @@ impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
         u64::try_from(next).map_err(|_| ProposerError::Oracle(self.oracle))
     }
 
-    /// Proposes the next output if its block is safe (finalized) yet; `None` otherwise.
+    /// Proposes the next output if its block is finalized (or safe, when allowed) yet; `None`
+    /// otherwise.
     pub async fn step(&mut self) -> Result<Option<Proposed>, ProposerError> {
         let next = self.next_block().await?;
         let heads = self.engine.heads().await?;
-        let ready = if self.config.finalized_only { heads.finalized } else { heads.safe };
+        let ready = if self.config.allow_non_finalized { heads.safe } else { heads.finalized };
         if ready.number < next {
             return Ok(None);
         }

@@ -172,7 +172,7 @@ fn bench_span_decode(c: &mut Criterion) {
 fn op_mainnet_span_batch() -> Option<Vec<u8>> {
     let dir =
         std::env::var_os("LAMINA_VECTORS").map(std::path::PathBuf::from).unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
         });
     let raw = std::fs::read(dir.join("kona/raw_batcher_tx.bin")).ok()?;
     // Reach the span batch through the public decoders: tx → frame → channel → item.

@@ -155,6 +155,7 @@ fn stack_config(
         verifier_rpc: port()?,
         deploy: DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() },
         da,
+        admin_rpc: true,
     })
 }
 

@@ -51,7 +51,7 @@ fn bridge(dev: &Dev, datadir: &Path) -> serde_json::Value {
 
 #[test]
 fn viem_deposits_and_withdraws_through_lamina_dev() {
-    let Some(_) = tools() else { return };
+    tools();
     let dir = tempfile::tempdir().unwrap();
     let dev = start_with(dir.path(), &["--finalization-period", "4"]);
     bridge(&dev, dir.path());
@@ -59,7 +59,7 @@ fn viem_deposits_and_withdraws_through_lamina_dev() {
 
 #[test]
 fn viem_deposits_and_withdraws_through_lamina_dev_on_anvil() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let (_anvil, l1) = anvil_with(&bin, &["--block-time", "1"]);
     let dir = tempfile::tempdir().unwrap();
     let dev = start_with(dir.path(), &["--l1-rpc", &l1, "--finalization-period", "4"]);
@@ -103,7 +103,7 @@ fn wait_status(dev: &Dev, datadir: &Path, tx: &str, want: &str) {
 
 #[test]
 fn the_cli_deposits_withdraws_proves_and_finalizes() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let dev = start_with(d, &["--finalization-period", "6"]);
@@ -170,7 +170,7 @@ fn the_cli_deposits_withdraws_proves_and_finalizes() {
 /// proof and an early finalization.
 #[test]
 fn cast_alone_deposits_withdraws_proves_and_finalizes() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let dev = start_with(d, &["--finalization-period", "6"]);

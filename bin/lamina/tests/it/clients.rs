@@ -23,22 +23,16 @@ pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The npm tools (`npm ci --prefix tools`), or `None` to skip (an error under
-/// `LAMINA_REQUIRE_NODE=1`).
-pub(crate) fn tools() -> Option<PathBuf> {
+/// The npm tools (`npm ci --prefix tools`: cast, anvil, viem); a test that needs them fails
+/// when they are missing.
+pub(crate) fn tools() -> PathBuf {
     let bin = repo().join("tools/node_modules/.bin");
     let has_node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
-    if has_node && bin.join("cast").is_file() && repo().join("tools/node_modules/viem").is_dir() {
-        return Some(bin);
-    }
     assert!(
-        std::env::var("LAMINA_REQUIRE_NODE").as_deref() != Ok("1"),
+        has_node && bin.join("cast").is_file() && repo().join("tools/node_modules/viem").is_dir(),
         "node and tools/node_modules are required (run scripts/test.sh)"
     );
-    eprintln!(
-        "\n!!! SKIPPED: node or tools/node_modules missing; run `npm ci --prefix tools` !!!\n"
-    );
-    None
+    bin
 }
 
 /// A `lamina` server process, killed on drop.
@@ -207,7 +201,7 @@ pub(crate) fn verify(state_root: B256, address: Address, proof: &Value) {
 
 #[test]
 fn cast_drives_the_engine() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let e = start_engine();
     let url = e.url.as_str();
     assert_eq!(cast(&bin, url, &["chain-id"]).unwrap(), "901");
@@ -324,7 +318,7 @@ fn cast_drives_the_engine() {
 
 #[test]
 fn viem_drives_the_engine() {
-    let Some(_) = tools() else { return };
+    tools();
     let e = start_engine();
     let out = Command::new("node")
         .arg(repo().join("tools/clients/engine.mjs"))

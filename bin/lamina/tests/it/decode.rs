@@ -7,20 +7,13 @@ use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
 use serde_json::Value;
 
-fn vectors() -> Option<PathBuf> {
-    let path = std::env::var_os("LAMINA_VECTORS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
-    });
-    if path.join("README.md").is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("LAMINA_REQUIRE_VECTORS").as_deref() != Ok("1"),
-        "vectors not found at {}",
-        path.display()
-    );
-    eprintln!("\n!!! SKIPPED: OP test vectors not found at {} !!!\n", path.display());
-    None
+/// `tests/vectors/` (or `$LAMINA_VECTORS`); missing vectors fail the test.
+fn vectors() -> PathBuf {
+    let path = std::env::var_os("LAMINA_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors"));
+    assert!(path.join("README.md").is_file(), "OP test vectors not found at {}", path.display());
+    path
 }
 
 struct Out {
@@ -84,7 +77,7 @@ fn check_op_mainnet_batch(v: &Value, vectors: &std::path::Path) {
 
 #[test]
 fn decodes_the_op_mainnet_batcher_tx_in_every_input_form() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let raw = std::fs::read(v.join("kona/raw_batcher_tx.bin")).unwrap();
     let bin = v.join("kona/raw_batcher_tx.bin");
 
@@ -124,7 +117,7 @@ fn decodes_the_op_mainnet_batcher_tx_in_every_input_form() {
 
 #[test]
 fn text_output_and_rollup_config_give_absolute_times() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let cfg = serde_json::json!({
         "genesis": {
             "l1": {"hash": format!("0x{}", "00".repeat(32)), "number": 17422590},

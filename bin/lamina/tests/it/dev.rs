@@ -88,7 +88,7 @@ fn wait_safe(bin: &Path, dev: &Dev, n: u64) {
 
 #[test]
 fn lamina_dev_runs_the_whole_rollup() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let dir = tempfile::tempdir().unwrap();
     let dev = start(dir.path());
     assert_eq!(cast(&bin, &dev.l2, &["chain-id"]).unwrap(), "901");
@@ -147,7 +147,7 @@ fn send_l2(bin: &Path, dev: &Dev) -> u64 {
 
 #[test]
 fn lamina_dev_runs_on_anvil() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     // anvil's own chain id and a block a second, as a user starts it.
     let (_anvil, l1) = anvil_with(&bin, &["--block-time", "1"]);
     let dir = tempfile::tempdir().unwrap();
@@ -215,7 +215,7 @@ fn safe_head(bin: &Path, dev: &Dev) -> (u64, String) {
 /// still there with the same hash, and L1 holds no channel (or frame) posted twice.
 #[test]
 fn lamina_dev_survives_kill_9_while_batching() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let seed =
         std::env::var("LAMINA_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
@@ -314,4 +314,20 @@ fn lamina_dev_survives_kill_9_while_batching() {
     let covered =
         (1..=top).all(|n| seen.contains_key(&(rollup.genesis.l2_time + n * rollup.block_time)));
     assert!(covered, "every safe block is in a channel on L1");
+}
+
+/// `lamina dev` has public keys and an admin RPC: it refuses to listen beyond loopback unless
+/// told so, and exits before starting anything.
+#[test]
+fn lamina_dev_refuses_a_public_host_without_allow_remote() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["dev", "--host", "0.0.0.0", "--datadir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--allow-remote"), "{err}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing was created");
 }

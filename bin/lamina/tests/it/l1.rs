@@ -11,7 +11,7 @@ const DEAD: &str = "0x000000000000000000000000000000000000dEaD";
 
 #[test]
 fn cast_drives_the_dev_l1() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let l1 = spawn(|dir, cmd| {
         cmd.args(["l1", "--http.port", "0", "--datadir"]).arg(dir.join("l1"));
     });

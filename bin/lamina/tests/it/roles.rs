@@ -47,14 +47,14 @@ fn url(line: &str, prefix: &str) -> String {
 
 #[test]
 fn the_roles_run_as_separate_processes_on_anvil() {
-    let Some(bin) = tools() else { return };
+    let bin = tools();
     let (_anvil, l1) = anvil(&bin);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
     // A chain with 1 s blocks and an output every 4 blocks.
     let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(["deploy", "--print-config"])
+        .args(["deploy", "--print-config", "--dev"])
         .output()
         .unwrap();
     let mut config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -111,8 +111,11 @@ fn the_roles_run_as_separate_processes_on_anvil() {
     );
     let ver = node("verifier", "ver");
     let (ver_l2, ver_rpc) = (url(&ver.1[0], "http: "), url(&ver.1[1], "rpc: "));
-    let _proposer =
-        role("proposer", &ver_l2, &["--private-key", PROPOSER, "--l2oo-address", oracle]);
+    let _proposer = role(
+        "proposer",
+        &ver_l2,
+        &["--private-key", PROPOSER, "--l2oo-address", oracle, "--allow-non-finalized"],
+    );
 
     let receipt = json(
         &cast(&bin, &seq_l2, &["send", "--private-key", USER, "--json", oracle, "--value", "1"])

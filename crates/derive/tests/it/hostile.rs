@@ -12,6 +12,8 @@ use proptest::prelude::*;
 
 use lamina_derive::testing::{Chain, INBOX, Rules, verify};
 
+const BOTH: [Rules; 2] = [Rules::PreHolocene, Rules::Holocene];
+
 /// Hostile txs: each is something anyone could post to the inbox.
 fn hostile_txs(chain: &Chain, honest: &[SingleBatch]) -> Vec<alloy_consensus::TxEnvelope> {
     let stranger = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x66)).unwrap();
@@ -95,5 +97,68 @@ proptest! {
             let v = verify(&chain).await;
             assert_eq!(v.l2.head(), chain.seq.head());
         });
+    }
+}
+
+/// A `ConfigUpdate` log as the SystemConfig emits it: version 0, `update_type`, and
+/// `abi.encode(bytes payload)` as data.
+fn config_update_log(chain: &Chain, update_type: u8, payload: &[u8]) -> alloy_primitives::Log {
+    use alloy_primitives::{LogData, U256};
+    let mut data = U256::from(32).to_be_bytes_vec();
+    data.extend(U256::from(payload.len()).to_be_bytes::<32>());
+    data.extend(payload);
+    data.resize(64 + payload.len().div_ceil(32) * 32, 0);
+    let mut ty = [0u8; 32];
+    ty[31] = update_type;
+    alloy_primitives::Log {
+        address: chain.cfg.l1_system_config_address,
+        data: LogData::new_unchecked(
+            vec![lamina_protocol::constants::CONFIG_UPDATE_TOPIC, B256::ZERO, B256::from(ty)],
+            data.into(),
+        ),
+    }
+}
+
+/// A `ConfigUpdate` log that cannot be parsed (a gas-limit payload of the wrong length, an
+/// unknown type, a truncated ABI wrapper) is skipped with a warning: the chain goes on and the
+/// well-formed update beside them in the same L1 block still applies.
+#[tokio::test]
+async fn a_malformed_config_update_log_is_skipped_and_the_chain_goes_on() {
+    use alloy_consensus::{Eip658Value, Receipt, ReceiptEnvelope, ReceiptWithBloom};
+    for rules in BOTH {
+        let chain = Chain::new(rules);
+        let mut good = [0u8; 32];
+        good[24..].copy_from_slice(&40_000_000u64.to_be_bytes());
+        let mut truncated = config_update_log(&chain, 2, &good);
+        truncated.data = alloy_primitives::LogData::new_unchecked(
+            truncated.data.topics().to_vec(),
+            truncated.data.data[..40].to_vec().into(),
+        );
+        let logs = vec![
+            config_update_log(&chain, 2, &[0xff; 7]),
+            config_update_log(&chain, 200, &good),
+            truncated,
+            config_update_log(&chain, 2, &good),
+        ];
+        let receipt = Receipt { status: Eip658Value::Eip658(true), cumulative_gas_used: 1, logs };
+        chain.l1_block_with(
+            vec![],
+            vec![ReceiptEnvelope::Eip1559(ReceiptWithBloom::new(receipt, Default::default()))],
+        );
+        chain.l1_blocks(2);
+        let batches = chain.sequence(16, 1).await;
+        chain.l1_block(vec![chain.batcher_tx(&chain.channel(&batches, 100_000))]);
+        let v = verify(&chain).await;
+        assert_eq!(v.l2.head(), chain.seq.head(), "{rules:?}");
+        assert!(v.derived.iter().any(|a| a.l1_origin.number >= 1), "{rules:?}: epoch 1 reached");
+        for a in &v.derived {
+            let want = if a.l1_origin.number >= 1 { 40_000_000 } else { 30_000_000 };
+            assert_eq!(
+                a.attributes.gas_limit,
+                Some(want),
+                "{rules:?}: block {}",
+                a.parent.number + 1
+            );
+        }
     }
 }

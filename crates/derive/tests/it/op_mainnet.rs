@@ -151,10 +151,7 @@ async fn derive_all(
 
 #[tokio::test]
 async fn op_mainnet_batcher_tx_derives_27_payload_attributes() {
-    let Some(dir) = crate::vectors::dir("op_mainnet_batcher_tx_derives_27_payload_attributes")
-    else {
-        return;
-    };
+    let dir = crate::vectors::dir();
     let raw = std::fs::read(dir.join("kona/raw_batcher_tx.bin")).unwrap();
     let tx = TxEnvelope::decode_2718_exact(&raw).unwrap();
     let Setup { cfg, l1, l2, summary } = setup(&dir, tx);
@@ -218,9 +215,7 @@ async fn op_mainnet_batcher_tx_derives_27_payload_attributes() {
 
 #[tokio::test]
 async fn op_mainnet_batcher_tx_from_another_sender_derives_nothing() {
-    let Some(dir) = crate::vectors::dir("op_mainnet_batcher_tx_from_another_sender") else {
-        return;
-    };
+    let dir = crate::vectors::dir();
     let raw = std::fs::read(dir.join("kona/raw_batcher_tx.bin")).unwrap();
     let tx = TxEnvelope::decode_2718_exact(&raw).unwrap();
     let Setup { mut cfg, l1, l2, .. } = setup(&dir, tx);

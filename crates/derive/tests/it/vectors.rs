@@ -1,21 +1,13 @@
-//! Locating `../shared/vectors` (or `$LAMINA_VECTORS`). Missing vectors skip loudly, unless
-//! `LAMINA_REQUIRE_VECTORS=1` (set by `.ci/run`) makes them fail.
+//! Locating the OP test vectors: `tests/vectors/` in this repository, or `$LAMINA_VECTORS` as an
+//! override. A test that needs them and cannot find them fails; it never skips.
 
 use std::path::PathBuf;
 
-pub(crate) fn dir(test: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("LAMINA_VECTORS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
-    });
-    if path.join("README.md").is_file() {
-        return Some(path);
-    }
-    let required = std::env::var("LAMINA_REQUIRE_VECTORS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test}: vectors not found at {} (LAMINA_REQUIRE_VECTORS=1)",
-        path.display()
-    );
-    eprintln!("\n!!! SKIPPED {test}: OP test vectors not found at {} !!!\n", path.display());
-    None
+/// The vectors directory; panics when it is missing.
+pub(crate) fn dir() -> PathBuf {
+    let path = std::env::var_os("LAMINA_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors"));
+    assert!(path.join("README.md").is_file(), "OP test vectors not found at {}", path.display());
+    path
 }

@@ -76,8 +76,12 @@ fn admission_counts_the_l1_data_fee() {
     cfg.genesis.system_config.scalar = B256::from(scalar);
     // With the predeploys: the L1Block contract must hold what the L1-info deposit sets.
     let json = crate::chain::genesis_json(&[key(0).address()]);
-    let genesis =
-        lamina_evm::genesis::L2Genesis::from_json(&json, &cfg, Default::default()).unwrap();
+    let genesis = lamina_evm::genesis::L2Genesis::from_json(
+        &json,
+        &cfg,
+        lamina_evm::genesis::FeeVaults::default(),
+    )
+    .unwrap();
     let mut chain = Chain::new(&dir.path().join("db"), cfg, genesis.alloc);
     // Fund two accounts with exactly what gas and value cost, and with 0.001 ETH more.
     let cost = 21_000 * 100 * GWEI + 1;

@@ -440,7 +440,7 @@ fn payload_ids_match_op_geth() {
     // The op-geth vectors: our forkchoice update returns `payload_id(parent, version)` of the
     // attributes (checked in `sequence`); here that function against the vectors.
     let path = std::env::var("LAMINA_VECTORS")
-        .unwrap_or_else(|_| format!("{}/../../../shared/vectors", env!("CARGO_MANIFEST_DIR")));
+        .unwrap_or_else(|_| format!("{}/../../tests/vectors", env!("CARGO_MANIFEST_DIR")));
     let v: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(format!("{path}/extracted/engine_p2p.json")).unwrap(),
     )

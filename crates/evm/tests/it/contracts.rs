@@ -23,16 +23,10 @@ fn repo() -> PathBuf {
 fn committed_artifacts_match_the_solidity_sources() {
     let contracts = repo().join("contracts");
     let has_node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !has_node || !contracts.join("node_modules/solc").is_dir() {
-        assert!(
-            std::env::var("LAMINA_REQUIRE_NODE").as_deref() != Ok("1"),
-            "node and contracts/node_modules are required (run scripts/test.sh)"
-        );
-        eprintln!(
-            "\n!!! SKIPPED: node or contracts/node_modules missing; run `npm ci --prefix contracts` !!!\n"
-        );
-        return;
-    }
+    assert!(
+        has_node && contracts.join("node_modules/solc").is_dir(),
+        "node and contracts/node_modules are required (run scripts/test.sh)"
+    );
     let out = Command::new("node")
         .arg("build.mjs")
         .arg("--check")
@@ -47,16 +41,13 @@ fn committed_artifacts_match_the_solidity_sources() {
     );
 }
 
-fn vectors() -> Option<PathBuf> {
+/// `tests/vectors/` (or `$LAMINA_VECTORS`); missing vectors fail the test.
+fn vectors() -> PathBuf {
     let path = std::env::var_os("LAMINA_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/vectors"));
-    if path.join("README.md").is_file() {
-        return Some(path);
-    }
-    assert!(std::env::var("LAMINA_REQUIRE_VECTORS").as_deref() != Ok("1"), "vectors missing");
-    eprintln!("\n!!! SKIPPED: OP test vectors not found at {} !!!\n", path.display());
-    None
+        .unwrap_or_else(|| repo().join("tests/vectors"));
+    assert!(path.join("README.md").is_file(), "OP test vectors not found at {}", path.display());
+    path
 }
 
 fn config(hardforks: HardforkSchedule) -> RollupConfig {
@@ -107,7 +98,7 @@ fn expected(info: &L1BlockInfoTx) -> BTreeMap<U256, U256> {
 
 #[test]
 fn vector_l1_info_deposits_execute_against_our_l1block() {
-    let Some(dir) = vectors() else { return };
+    let dir = vectors();
     let v: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("extracted/deposits.json")).unwrap(),
     )

@@ -22,16 +22,13 @@ use op_revm::{L1BlockInfo, OpSpecId};
 use revm::database::{CacheDB, WrapDatabaseRef};
 use serde_json::Value;
 
-fn vectors() -> Option<PathBuf> {
-    let path = std::env::var_os("LAMINA_VECTORS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
-    });
-    if path.join("README.md").is_file() {
-        return Some(path);
-    }
-    assert!(std::env::var("LAMINA_REQUIRE_VECTORS").as_deref() != Ok("1"), "vectors missing");
-    eprintln!("\n!!! SKIPPED: OP test vectors not found at {} !!!\n", path.display());
-    None
+/// `tests/vectors/` (or `$LAMINA_VECTORS`); missing vectors fail the test.
+fn vectors() -> PathBuf {
+    let path = std::env::var_os("LAMINA_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors"));
+    assert!(path.join("README.md").is_file(), "OP test vectors not found at {}", path.display());
+    path
 }
 
 fn state_with(info: &L1BlockInfoTx) -> MemoryState {
@@ -52,7 +49,7 @@ fn fee(state: &MemoryState, tx: &[u8], spec: OpSpecId) -> (U256, U256) {
 
 #[test]
 fn op_geth_l1_cost_vectors_through_our_l1block_storage() {
-    let Some(dir) = vectors() else { return };
+    let dir = vectors();
     let v: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("extracted/l1_fees_fastlz.json")).unwrap(),
     )

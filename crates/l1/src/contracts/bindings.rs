@@ -35,9 +35,20 @@ sol! {
         bytes data;
     }
 
+    /// The deposit market's parameters, as `SystemConfig.resourceConfig()` returns them.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ResourceConfig {
+        uint32 maxResourceLimit;
+        uint8 elasticityMultiplier;
+        uint8 baseFeeMaxChangeDenominator;
+        uint32 minimumBaseFee;
+        uint32 systemTxMaxGas;
+        uint128 maximumBaseFee;
+    }
+
     #[derive(Debug, PartialEq, Eq)]
     contract OptimismPortal {
-        constructor(address _l2Oracle);
+        constructor(address _l2Oracle, address _systemConfig);
 
         event TransactionDeposited(address indexed from, address indexed to, uint256 indexed version, bytes opaqueData);
         event WithdrawalProven(bytes32 indexed withdrawalHash, address indexed from, address indexed to);
@@ -46,12 +57,12 @@ sol! {
         function version() external pure returns (string memory);
         function L2_ORACLE() external view returns (address);
         function l2Oracle() external view returns (address);
-        function MAX_RESOURCE_LIMIT() external view returns (uint256);
+        function SYSTEM_CONFIG() external view returns (address);
+        function systemConfig() external view returns (address);
+        function params() external view returns (uint128 prevBaseFee, uint64 prevBoughtGas, uint64 prevBlockNum);
         function l2Sender() external view returns (address);
         function finalizedWithdrawals(bytes32) external view returns (bool);
         function provenWithdrawals(bytes32) external view returns (bytes32 outputRoot, uint128 timestamp, uint128 l2OutputIndex);
-        function resourceGasBought() external view returns (uint256);
-        function resourceBlock() external view returns (uint256);
         function donateETH() external payable;
         function minimumGasLimit(uint64 _byteCount) external pure returns (uint64);
         function depositTransaction(address _to, uint256 _value, uint64 _gasLimit, bool _isCreation, bytes _data) external payable;
@@ -109,8 +120,8 @@ sol! {
             bytes32 _batcherHash,
             uint64 _gasLimit,
             address _unsafeBlockSigner,
+            ResourceConfig _config,
             address _batchInbox,
-            address _optimismPortal,
             address _l2OutputOracle
         );
 
@@ -135,7 +146,9 @@ sol! {
         function optimismPortal() external view returns (address);
         function l2OutputOracle() external view returns (address);
         function startBlock() external view returns (uint256);
-        function minimumGasLimit() external pure returns (uint64);
+        function minimumGasLimit() external view returns (uint64);
+        function resourceConfig() external view returns (ResourceConfig memory);
+        function setResourceConfig(ResourceConfig _config) external;
         function maximumGasLimit() external pure returns (uint64);
         function unsafeBlockSigner() external view returns (address);
         function transferOwnership(address _newOwner) external;

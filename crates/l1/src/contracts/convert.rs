@@ -42,6 +42,21 @@ impl From<OutputRootV0> for OutputRootProof {
     }
 }
 
+impl Default for super::ResourceConfig {
+    /// OP's default deposit market (digest §2.1): 20M L2 gas per L1 block with a 2M target,
+    /// 1/8 price change per block, 1 gwei floor, no ceiling, 1M gas for the L1-info tx.
+    fn default() -> Self {
+        Self {
+            maxResourceLimit: 20_000_000,
+            elasticityMultiplier: 10,
+            baseFeeMaxChangeDenominator: 8,
+            minimumBaseFee: 1_000_000_000,
+            systemTxMaxGas: 1_000_000,
+            maximumBaseFee: u128::MAX,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{Address, B256, Bytes, U256};

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
-use lamina_evm::genesis::{FeeVaultConfig, L2Genesis};
+use lamina_evm::genesis::L2Genesis;
 use lamina_protocol::{
     HardforkSchedule, RollupConfig,
     block::BlockId,
@@ -158,7 +158,7 @@ pub(super) fn genesis(
     rollup: &RollupConfig,
 ) -> Result<(Value, B256), DeployError> {
     let mut json = base_genesis(c, rollup);
-    let built = L2Genesis::from_json(&json.to_string(), rollup, FeeVaultConfig::default())
+    let built = L2Genesis::from_json(&json.to_string(), rollup, c.fee_vaults())
         .map_err(|e| DeployError::Genesis(e.to_string()))?;
     let mut header = built.header.clone();
     header.state_root = built.state_root();

@@ -2,7 +2,7 @@
 //! and the files its nodes and tools start from. Contracts go through the CREATE2 factory
 //! ([`create2`]) with the config in their init code, so a re-run with the same config and
 //! start block finds them in place and only sends what is missing. Every tx goes through the
-//! [`TxManager`](crate::txmgr::TxManager); the four creations are sent together.
+//! [`TxManager`](crate::txmgr::TxManager); the three creations (the SystemConfig creates the portal) are sent together.
 //!
 //! [`deploy_to_dir`] is what `lamina deploy` runs: it pins the L1 start block in
 //! `deploy-state.json` before the first tx (so an interrupted or repeated run deploys to the
@@ -20,11 +20,13 @@ use alloy_sol_types::SolConstructor;
 use lamina_protocol::RollupConfig;
 use serde::{Deserialize, Serialize};
 
-pub use config::{DeployConfig, DeployConfigError};
+pub use config::{
+    DEV_L1_CHAIN_IDS, DEV_L2_CHAIN_IDS, DeployConfig, DeployConfigError, WithdrawalNetwork,
+};
 
 use crate::{
     chain::{L1Chain, L1Error, L1Header},
-    contracts::{self, L2OutputOracle, Multicall3, OptimismPortal, SystemConfig},
+    contracts::{self, L2OutputOracle, Multicall3, ResourceConfig, SystemConfig},
     dev::MULTICALL3,
     txmgr::{TxCandidate, TxError, TxManager},
 };
@@ -179,11 +181,6 @@ pub async fn deploy<C: L1Chain>(
         .abi_encode(),
     )?;
     let oracle = create2::address_of(salt, &oracle_init);
-    let portal_init = init_code(
-        "OptimismPortal",
-        OptimismPortal::constructorCall { _l2Oracle: oracle }.abi_encode(),
-    )?;
-    let portal = create2::address_of(salt, &portal_init);
     let batch_inbox = config.batch_inbox();
     let system_config_init = init_code(
         "SystemConfig",
@@ -194,8 +191,8 @@ pub async fn deploy<C: L1Chain>(
             _batcherHash: B256::left_padding_from(config.batch_sender_address.as_slice()),
             _gasLimit: config.l2_genesis_block_gas_limit,
             _unsafeBlockSigner: config.p2p_sequencer_address,
+            _config: ResourceConfig::default(),
             _batchInbox: batch_inbox,
-            _optimismPortal: portal,
             _l2OutputOracle: oracle,
         }
         .abi_encode(),
@@ -204,9 +201,10 @@ pub async fn deploy<C: L1Chain>(
     // The canonical Multicall3 where the L1 has one (viem's chains point there).
     let canonical_multicall = !chain.code(MULTICALL3).await?.is_empty();
 
-    let (o, p, s, m) = tokio::join!(
+    let (o, s, m) = tokio::join!(
         ensure(mgr, "L2OutputOracle", salt, &oracle_init),
-        ensure(mgr, "OptimismPortal", salt, &portal_init),
+        // The SystemConfig creates the portal (its first CREATE, nonce 1): each holds the
+        // other's address from birth.
         ensure(mgr, "SystemConfig", salt, &system_config_init),
         async {
             if canonical_multicall {
@@ -225,11 +223,17 @@ pub async fn deploy<C: L1Chain>(
             at
         })
     };
+    let l2_output_oracle = take("L2OutputOracle", o)?;
+    let system_config = take("SystemConfig", s)?;
+    let multicall3 = take("Multicall3", m)?;
+    if created.contains(&"SystemConfig") {
+        created.push("OptimismPortal");
+    }
     let addresses = Addresses {
-        l2_output_oracle: take("L2OutputOracle", o)?,
-        optimism_portal: take("OptimismPortal", p)?,
-        system_config: take("SystemConfig", s)?,
-        multicall3: take("Multicall3", m)?,
+        l2_output_oracle,
+        optimism_portal: system_config.create(1),
+        system_config,
+        multicall3,
         batch_inbox,
     };
     let mut rollup = l2::rollup_config(config, start, &addresses);

@@ -120,7 +120,7 @@ async fn deploys_on_the_dev_l1() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deploys_on_anvil() {
-    let Some(bin) = anvil_bin() else { return };
+    let bin = anvil_bin();
     let (_anvil, url) = start_anvil(&bin);
     let dir = tempfile::tempdir().unwrap();
     deploys_and_redeploys(RpcL1::connect(&url).unwrap(), dir.path()).await;

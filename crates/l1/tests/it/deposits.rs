@@ -12,17 +12,15 @@ use serde_json::Value;
 
 use crate::fixture::{STRANGER, deploy};
 
-fn vectors() -> Option<Value> {
-    let dir = std::env::var_os("LAMINA_VECTORS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
-    });
+/// The deposit vectors from `tests/vectors/` (or `$LAMINA_VECTORS`); missing ones fail the test.
+fn vectors() -> Value {
+    let dir = std::env::var_os("LAMINA_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors"));
     let path = dir.join("extracted/deposits.json");
-    if !path.is_file() {
-        assert!(std::env::var("LAMINA_REQUIRE_VECTORS").as_deref() != Ok("1"), "vectors missing");
-        eprintln!("\n!!! SKIPPED: OP test vectors not found at {} !!!\n", dir.display());
-        return None;
-    }
-    Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("OP test vectors not found at {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
 }
 
 fn word(v: &Value) -> B256 {
@@ -35,7 +33,7 @@ fn word(v: &Value) -> B256 {
 /// emit the vector's log with only those bytes changed.
 #[test]
 fn deposit_event_matches_the_op_vectors() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let cases = v["transaction_deposited_log_to_tx"].as_array().unwrap();
     assert_eq!(cases.len(), 2);
     for case in cases {
@@ -149,25 +147,105 @@ fn plain_eth_to_the_portal_deposits_to_the_sender() {
     assert_eq!(tx.gas_limit, 100_000);
 }
 
-#[test]
-fn oversized_data_and_too_much_gas_per_block_are_refused() {
-    let mut d = deploy(1, 0, 0);
-    d.l1.fund(STRANGER, U256::from(10).pow(U256::from(19)));
-    let deposit = |gas: u64, data: Vec<u8>| OptimismPortal::depositTransactionCall {
+fn deposit_of(gas: u64, data: Vec<u8>) -> OptimismPortal::depositTransactionCall {
+    OptimismPortal::depositTransactionCall {
         _to: address!("0000000000000000000000000000000000000bee"),
         _value: U256::ZERO,
         _gasLimit: gas,
         _isCreation: false,
         _data: data.into(),
-    };
-    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit(3_000_000, vec![1; 120_001]))
+    }
+}
+
+const GWEI: u128 = 1_000_000_000;
+
+fn market(d: &mut crate::fixture::Deployed) -> (u128, u64, u64) {
+    let p = d.l1.view(d.portal, OptimismPortal::paramsCall {});
+    (p.prevBaseFee, p.prevBoughtGas, p.prevBlockNum)
+}
+
+#[test]
+fn oversized_data_and_too_much_gas_per_block_are_refused() {
+    let mut d = deploy(1, 0, 0);
+    d.l1.fund(STRANGER, U256::from(10).pow(U256::from(19)));
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(3_000_000, vec![1; 120_001]))
         .assert_revert("OptimismPortal: data too large");
-    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit(3_000_000, vec![1; 120_000])).assert_ok();
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(3_000_000, vec![1; 120_000])).assert_ok();
 
     // 20M gas per L1 block: 3M were bought above, so 17M more fit and then nothing does.
-    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit(17_000_000, vec![])).assert_ok();
-    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit(21_000, vec![]))
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(17_000_000, vec![])).assert_ok();
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(21_000, vec![]))
         .assert_revert("ResourceMetering: cannot buy more gas than available gas limit");
+    assert_eq!(market(&mut d), (GWEI, 20_000_000, d.l1.number));
+}
+
+/// Deposit griefing: one deposit asking for a whole L1 block's deposit gas, block after block,
+/// would censor every other deposit (forced inclusion is the users' escape hatch) if that gas
+/// were free. It is bought on OP's market instead: the attacker burns L1 gas worth the price,
+/// the price rises 1/8 × (bought − target)/target per block, and the next max-gas attempt costs
+/// more L1 gas than a tx may use, so a user's deposit in that same L1 block lands.
+#[test]
+fn a_deposit_griefer_pays_the_market_price_and_users_still_get_in() {
+    let mut d = deploy(1, 0, 0);
+    let attacker = address!("00000000000000000000000000000000000a77ac");
+    for who in [attacker, STRANGER] {
+        d.l1.fund(who, U256::from(10).pow(U256::from(21)));
+    }
+    let plain = d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(21_000, vec![]));
+    plain.assert_ok();
     d.l1.advance(12);
-    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit(20_000_000, vec![])).assert_ok();
+
+    // Block 2: the whole 20M at the floor price, 1 gwei per L2 gas. The L1 base fee is 0 here,
+    // so the burn is priced at 1 gwei too: 20M L1 gas, the market price.
+    let (fee, ..) = market(&mut d);
+    assert_eq!(fee, GWEI);
+    let grief = d.l1.send(attacker, d.portal, U256::ZERO, deposit_of(20_000_000, vec![]));
+    grief.assert_ok();
+    assert!(grief.gas_used >= 20_000_000, "the attacker burned {} L1 gas", grief.gas_used);
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(100_000, vec![]))
+        .assert_revert("ResourceMetering: cannot buy more gas than available gas limit");
+
+    // Block 3: the price is up by 1/8 × (20M − 2M)/2M = 112.5 %. The same grab would burn
+    // 42.5M L1 gas, more than the tx may use; the user's deposit after it lands.
+    d.l1.advance(12);
+    let again = d.l1.send(attacker, d.portal, U256::ZERO, deposit_of(20_000_000, vec![]));
+    assert!(!again.success, "a second max-gas deposit cannot be paid for within a tx");
+    let user = d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(100_000, vec![]));
+    user.assert_ok();
+    assert_eq!(user.logs.len(), 1, "the user's deposit is announced");
+    let (fee, bought, block) = market(&mut d);
+    assert_eq!((fee, bought, block), (GWEI * 17 / 8, 100_000, d.l1.number));
+    // The user paid the market price too: 100k L2 gas at 2.125 gwei = 212.5k L1 gas.
+    assert!(user.gas_used >= 212_500 && user.gas_used < 212_500 + 60_000, "{}", user.gas_used);
+    assert!(user.gas_used > plain.gas_used);
+}
+
+/// After a long quiet spell the price decays to the floor (one 1/8 step per empty block), and
+/// computing that costs a bounded amount of gas however many blocks passed.
+#[test]
+fn the_deposit_price_decays_to_its_floor_in_bounded_gas() {
+    let mut d = deploy(1, 0, 0);
+    d.l1.fund(STRANGER, U256::from(10).pow(U256::from(21)));
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(20_000_000, vec![])).assert_ok();
+    d.l1.advance(12);
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(10_000_000, vec![])).assert_ok();
+    let (high, ..) = market(&mut d);
+    assert!(high > 2 * GWEI, "{high}");
+
+    // Three empty blocks: the price after the 10M block, then three 1/8 steps down.
+    d.l1.number += 4;
+    let target = 2_000_000i128;
+    let mut want = high as i128 + high as i128 * (10_000_000 - target) / (target * 8);
+    for _ in 0..3 {
+        want -= want / 8;
+    }
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(21_000, vec![])).assert_ok();
+    assert_eq!(market(&mut d).0, want as u128);
+
+    // A million empty blocks: back at the floor, for little gas.
+    d.l1.number += 1_000_000;
+    let cheap = d.l1.send(STRANGER, d.portal, U256::ZERO, deposit_of(21_000, vec![]));
+    cheap.assert_ok();
+    assert_eq!(market(&mut d).0, GWEI);
+    assert!(cheap.gas_used < 200_000, "{}", cheap.gas_used);
 }

@@ -8,7 +8,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolConstructor};
 use lamina_l1::{
-    contracts::{self, L2OutputOracle, OptimismPortal},
+    contracts::{self, L2OutputOracle, OptimismPortal, ResourceConfig, SystemConfig},
     dev::{DevL1, DevL1Config, DevL1Error, DevL1Genesis, Mining},
 };
 use lamina_protocol::deposit::decode_deposit_log;
@@ -295,11 +295,24 @@ fn our_contracts_run_on_the_dev_l1() {
         contracts::artifact("L2OutputOracle").unwrap().bytecode,
         oracle_args.abi_encode(),
     );
+    // The SystemConfig creates the portal (its nonce 1).
+    let system_config_args = SystemConfig::constructorCall {
+        _owner: a.address(),
+        _basefeeScalar: 1368,
+        _blobbasefeeScalar: 810_949,
+        _batcherHash: B256::ZERO,
+        _gasLimit: 30_000_000,
+        _unsafeBlockSigner: a.address(),
+        _config: ResourceConfig::default(),
+        _batchInbox: a.address(),
+        _l2OutputOracle: oracle,
+    };
     let portal = deploy(
         1,
-        contracts::artifact("OptimismPortal").unwrap().bytecode,
-        OptimismPortal::constructorCall { _l2Oracle: oracle }.abi_encode(),
-    );
+        contracts::artifact("SystemConfig").unwrap().bytecode,
+        system_config_args.abi_encode(),
+    )
+    .create(1);
     for n in 1..=2 {
         assert!(receipts(&l1, n)[0].status(), "deployment {n}");
     }

@@ -17,6 +17,8 @@ pub(crate) struct Outcome {
     pub(crate) success: bool,
     pub(crate) output: Bytes,
     pub(crate) logs: Vec<Log>,
+    /// Gas the whole tx used (intrinsic gas included).
+    pub(crate) gas_used: u64,
 }
 
 impl Outcome {
@@ -149,17 +151,19 @@ impl L1Evm {
         };
         let mut evm = EthEvmFactory::default().create_evm(&mut self.db, EvmEnv::new(cfg, block));
         let result = evm.transact_commit(tx).expect("valid tx");
+        let gas_used = result.tx_gas_used();
         match result {
             ExecutionResult::Success { output, logs, .. } => {
-                Outcome { success: true, output: output.into_data(), logs }
+                Outcome { success: true, output: output.into_data(), logs, gas_used }
             }
             ExecutionResult::Revert { output, .. } => {
-                Outcome { success: false, output, logs: Vec::new() }
+                Outcome { success: false, output, logs: Vec::new(), gas_used }
             }
             ExecutionResult::Halt { reason, .. } => Outcome {
                 success: false,
                 output: format!("{reason:?}").into_bytes().into(),
                 logs: Vec::new(),
+                gas_used,
             },
         }
     }

@@ -1,8 +1,8 @@
-//! Our L1 contracts deployed on an [`L1Evm`] the way the deployer will: oracle, then portal,
-//! then system config, then Multicall3, with dev-sized periods.
+//! Our L1 contracts deployed on an [`L1Evm`] the way the deployer does: the oracle, then the
+//! system config (which creates the portal), then Multicall3, with dev-sized periods.
 
 use alloy_primitives::{Address, B256, U256, address};
-use lamina_l1::contracts::{self, L2OutputOracle, Multicall3, OptimismPortal, SystemConfig};
+use lamina_l1::contracts::{self, L2OutputOracle, Multicall3, ResourceConfig, SystemConfig};
 
 use crate::evm::L1Evm;
 
@@ -43,11 +43,6 @@ pub(crate) fn deploy(interval: u64, starting_block: u64, starting_timestamp: u64
             _finalizationPeriodSeconds: U256::from(FINALIZATION_PERIOD),
         },
     );
-    let portal = l1.deploy(
-        DEPLOYER,
-        &code("OptimismPortal"),
-        OptimismPortal::constructorCall { _l2Oracle: oracle },
-    );
     let system_config = l1.deploy(
         DEPLOYER,
         &code("SystemConfig"),
@@ -58,11 +53,13 @@ pub(crate) fn deploy(interval: u64, starting_block: u64, starting_timestamp: u64
             _batcherHash: B256::left_padding_from(BATCHER.as_slice()),
             _gasLimit: 30_000_000,
             _unsafeBlockSigner: address!("00000000000000000000000000000000000000f1"),
+            _config: ResourceConfig::default(),
             _batchInbox: BATCH_INBOX,
-            _optimismPortal: portal,
             _l2OutputOracle: oracle,
         },
     );
+    // The SystemConfig's first creation.
+    let portal = system_config.create(1);
     let multicall = l1.deploy(DEPLOYER, &code("Multicall3"), Multicall3::constructorCall {});
     Deployed { l1, oracle, portal, system_config, multicall }
 }

@@ -400,17 +400,11 @@ fn with_beacon(url: &str) -> RpcL1 {
     RpcL1::new(&RpcL1Config::new(url.clone()).with_beacon(url))
 }
 
-pub(crate) fn anvil_bin() -> Option<PathBuf> {
+/// anvil from `tools/node_modules`; a test that needs it fails when it is missing.
+pub(crate) fn anvil_bin() -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/node_modules/.bin/anvil");
-    if bin.is_file() {
-        return Some(bin);
-    }
-    assert!(
-        std::env::var("LAMINA_REQUIRE_NODE").as_deref() != Ok("1"),
-        "tools/node_modules is required (run scripts/test.sh)"
-    );
-    eprintln!("\n!!! SKIPPED: anvil missing; run `npm ci --prefix tools` !!!\n");
-    None
+    assert!(bin.is_file(), "anvil not found at {} (run scripts/test.sh)", bin.display());
+    bin
 }
 
 /// An anvil process, killed on drop.
@@ -445,7 +439,7 @@ pub(crate) fn start_anvil(bin: &std::path::Path) -> (Anvil, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rpc_l1_on_anvil() {
-    let Some(bin) = anvil_bin() else { return };
+    let bin = anvil_bin();
     let (_anvil, url) = start_anvil(&bin);
     suite(&Remote(with_beacon(&url))).await;
 }

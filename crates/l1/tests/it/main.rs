@@ -11,6 +11,7 @@ mod deposits;
 mod derive;
 mod dev_l1;
 mod evm;
+mod fee_vaults;
 mod fixture;
 mod l1_chain;
 mod l2;

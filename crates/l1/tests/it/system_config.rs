@@ -161,3 +161,61 @@ fn out_of_range_values_and_strangers_are_refused() {
     d.l1.send(OWNER, sc, U256::ZERO, SystemConfig::setGasLimitCall { _gasLimit: 40_000_000 })
         .assert_revert("SystemConfig: caller is not the owner");
 }
+
+/// The deposit market's parameters live in the SystemConfig as OP serves them
+/// (`resourceConfig()`); only the owner changes them, never to values the market's arithmetic
+/// or the L2 gas limit cannot take, and the portal prices the next deposit with them.
+#[test]
+fn the_owner_governs_the_deposit_market_and_the_portal_follows() {
+    use lamina_l1::contracts::{OptimismPortal, ResourceConfig};
+    let mut d = deploy(1, 0, 0);
+    let sc = d.system_config;
+    assert_eq!(d.l1.view(sc, SystemConfig::resourceConfigCall {}), ResourceConfig::default());
+    assert_eq!(d.l1.view(d.portal, OptimismPortal::systemConfigCall {}), sc);
+    assert_eq!(d.l1.view(sc, SystemConfig::minimumGasLimitCall {}), 21_000_000);
+
+    let set = |c: ResourceConfig| SystemConfig::setResourceConfigCall { _config: c };
+    let small = ResourceConfig { maxResourceLimit: 1_000_000, ..ResourceConfig::default() };
+    d.l1.send(STRANGER, sc, U256::ZERO, set(small.clone()))
+        .assert_revert("SystemConfig: caller is not the owner");
+    for (bad, why) in [
+        (
+            ResourceConfig { elasticityMultiplier: 0, ..small.clone() },
+            "SystemConfig: elasticity multiplier cannot be 0",
+        ),
+        (
+            ResourceConfig { baseFeeMaxChangeDenominator: 1, ..small.clone() },
+            "SystemConfig: denominator must be larger than 1",
+        ),
+        (
+            ResourceConfig { maxResourceLimit: 1_000_001, ..small.clone() },
+            "SystemConfig: precision loss with target resource limit",
+        ),
+        (
+            ResourceConfig { minimumBaseFee: 10, maximumBaseFee: 9, ..small.clone() },
+            "SystemConfig: min base fee must be less than max base",
+        ),
+        (
+            ResourceConfig { maxResourceLimit: 29_500_000, ..small },
+            "SystemConfig: gas limit too low",
+        ),
+    ] {
+        d.l1.send(OWNER, sc, U256::ZERO, set(bad)).assert_revert(why);
+    }
+    d.l1.send(OWNER, sc, U256::ZERO, set(small.clone())).assert_ok();
+    assert_eq!(d.l1.view(sc, SystemConfig::resourceConfigCall {}), small);
+    assert_eq!(d.l1.view(sc, SystemConfig::minimumGasLimitCall {}), 2_000_000);
+
+    // The portal sells at most the new 1M per L1 block.
+    d.l1.fund(STRANGER, U256::from(10).pow(U256::from(20)));
+    let deposit = |gas: u64| OptimismPortal::depositTransactionCall {
+        _to: STRANGER,
+        _value: U256::ZERO,
+        _gasLimit: gas,
+        _isCreation: false,
+        _data: Default::default(),
+    };
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit(1_000_001))
+        .assert_revert("ResourceMetering: cannot buy more gas than available gas limit");
+    d.l1.send(STRANGER, d.portal, U256::ZERO, deposit(1_000_000)).assert_ok();
+}

@@ -158,7 +158,7 @@ async fn resubmits_after_a_reorg_on_the_dev_l1() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resubmits_after_a_reorg_on_anvil() {
-    let Some(bin) = anvil_bin() else { return };
+    let bin = anvil_bin();
     let (_anvil, url) = start_anvil(&bin);
     let chain = RpcL1::connect(&url).unwrap();
     let mgr = Arc::new(TxManager::new(chain.clone(), key(), fast(3)).await.unwrap());

@@ -1,6 +1,6 @@
 //! The proposer posting output roots of the verifier's safe blocks to the L2OutputOracle: the
 //! oracle names the next block, the root posted equals the sequencer's own output for it, and
-//! nothing is proposed before the block is safe.
+//! nothing is proposed before the block is safe (before it is finalized, by default).
 
 use alloy_primitives::U256;
 use alloy_rpc_types_eth::TransactionRequest;
@@ -30,7 +30,11 @@ async fn outputs_of_safe_blocks_reach_the_oracle() {
     let b = r.engine(&dir.path().join("verifier"));
     let oracle = r.addresses.l2_output_oracle;
     let txmgr = TxManager::new(r.l1.clone(), key(2), TxManagerConfig::dev()).await.unwrap();
-    let mut p = Proposer::new(b.clone(), txmgr, oracle, ProposerConfig::default());
+    let mut p =
+        Proposer::new(b.clone(), txmgr, oracle, ProposerConfig { allow_non_finalized: true });
+    // The same key, but by default: only finalized blocks (it never gets to send here).
+    let idle = TxManager::new(r.l1.clone(), key(2), TxManagerConfig::dev()).await.unwrap();
+    let mut cautious = Proposer::new(b.clone(), idle, oracle, ProposerConfig::default());
     assert_eq!(p.next_block().await.unwrap(), 10, "startingBlockNumber + interval");
     assert_eq!(p.step().await.unwrap(), None, "block 10 is not safe yet");
 
@@ -40,6 +44,11 @@ async fn outputs_of_safe_blocks_reach_the_oracle() {
     // The oracle refuses outputs of blocks from L1's future: let L1 time pass L2's.
     r.l1.mine_at(head.timestamp + 1).unwrap();
 
+    assert_eq!(
+        cautious.step().await.unwrap(),
+        None,
+        "by default only finalized blocks are proposed, and block 10 is only safe"
+    );
     let proposed = p.step().await.unwrap().expect("block 10 is safe");
     assert_eq!(proposed.l2_block, 10);
     let (want, _) = output_at(&a, 10).await.unwrap();

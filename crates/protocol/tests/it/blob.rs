@@ -10,7 +10,7 @@ use crate::vectors::{json, unhex};
 
 #[test]
 fn generated_blob_cases_match_and_round_trip() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "generated/blob_encoding.json");
     for c in v["cases"].as_array().unwrap() {
         let input = unhex(&c["input"]);
@@ -34,7 +34,7 @@ fn generated_blob_cases_match_and_round_trip() {
 
 #[test]
 fn op_mainnet_frame_blob_matches_the_calldata() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let blob = std::fs::read(dir.join("generated/blob_of_op_mainnet_frame.bin")).unwrap();
     let raw = std::fs::read(dir.join("kona/raw_batcher_tx.bin")).unwrap();
     let calldata = TxEnvelope::decode_2718_exact(&raw).unwrap().input().to_vec();

@@ -8,7 +8,7 @@ use crate::vectors::{b256, json, unhex};
 
 #[test]
 fn every_source_hash_domain_matches() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/deposits.json");
     let cases = v["source_hashes"].as_array().unwrap();
     assert_eq!(cases.len(), 20);
@@ -41,7 +41,7 @@ fn log_of(c: &Value) -> Log {
 
 #[test]
 fn transaction_deposited_logs_become_the_expected_txs() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/deposits.json");
     for c in v["transaction_deposited_log_to_tx"].as_array().unwrap() {
         let tx = decode_deposit_log(
@@ -56,7 +56,7 @@ fn transaction_deposited_logs_become_the_expected_txs() {
 
 #[test]
 fn malformed_deposit_logs_are_rejected_with_their_reason() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/deposits.json");
     let good = &v["transaction_deposited_log_to_tx"][1];
     let rejects = v["transaction_deposited_log_to_tx_rejects"].as_array().unwrap();
@@ -105,7 +105,7 @@ fn check_fields(tx: &TxDeposit, d: &Value, label: &str) {
 
 #[test]
 fn full_deposit_txs_decode_and_reencode_identically() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/deposits.json");
     for c in v["deposit_tx_rlp"].as_array().unwrap() {
         let raw = unhex(&c["raw"]);
@@ -117,7 +117,7 @@ fn full_deposit_txs_decode_and_reencode_identically() {
 
 #[test]
 fn upgrade_txs_decode_with_their_intent_source_hashes() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/deposits.json");
     let decoded = v["upgrade_txs_files"]["decoded (derived, sourceHash matched to intent)"]
         .as_object()
@@ -142,7 +142,7 @@ fn deposit_receipts_match_op_alloy_encodings() {
     // digits: one zero nibble is missing inside the all-zero 256-byte bloom (the RLP headers say
     // 275/276 bytes). So we compare structurally: every digit before and after the bloom must
     // match exactly, and the bloom must be all zeros. The receipts carry no logs.
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/deposits.json");
     let cases = v["deposit_receipts"].as_array().unwrap();
     assert_eq!(cases.len(), 2);

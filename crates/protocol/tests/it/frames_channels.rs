@@ -10,7 +10,7 @@ use crate::vectors::{json, unhex};
 
 #[test]
 fn force_close_tx_data_matches_op_node() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/frames_channels_batches.json");
     let fc = &v["force_close_tx_data"];
     let id = ChannelId(FixedBytes::from_slice(&unhex(&fc["channel_id"])));
@@ -40,7 +40,7 @@ fn force_close_tx_data_matches_op_node() {
 
 #[test]
 fn generated_singular_batches_round_trip() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "generated/singular_batches.json");
     for case in v["cases"].as_array().unwrap() {
         let bytes = unhex(&case["batch_bytes (type ++ rlp)"]);
@@ -58,7 +58,7 @@ fn generated_singular_batches_round_trip() {
 fn experimental_v2_span_batch_is_an_unknown_batch_type() {
     // Batch type 0x02 exists only in optimism develop, not in the specs through Isthmus: it must
     // be rejected as an unknown type at byte 0 (and a v1 decoder must not misread it).
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let text = std::fs::read_to_string(dir.join("optimism/raw_batch_v2.hex")).unwrap();
     let bytes = alloy_primitives::hex::decode(text.trim()).unwrap();
     assert_eq!(bytes[0], 2);

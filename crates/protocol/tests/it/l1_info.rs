@@ -23,7 +23,7 @@ fn check_ecotone(e: &L1InfoEcotone, x: &Value) {
 
 #[test]
 fn all_three_calldata_formats_decode_and_reencode() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/l1_info.json");
     let cases = v["calldata"].as_array().unwrap();
     assert_eq!(cases.len(), 3);
@@ -60,7 +60,7 @@ fn all_three_calldata_formats_decode_and_reencode() {
 
 #[test]
 fn l1_info_deposits_carry_parseable_calldata() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/deposits.json");
     for c in v["deposit_tx_rlp"].as_array().unwrap() {
         let tx = TxDeposit::decode_2718(&unhex(&c["raw"])).unwrap();

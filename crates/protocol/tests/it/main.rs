@@ -1,5 +1,5 @@
 //! Integration tests of lamina-protocol: conformance against the OP ecosystem's vectors in
-//! `../shared/vectors` (or `$LAMINA_VECTORS`), property round trips, and no-panic checks.
+//! `tests/vectors/` (or `$LAMINA_VECTORS`), property round trips, and no-panic checks.
 
 // Test code: a panic is how a test reports failure.
 #![allow(clippy::unwrap_used)]

@@ -10,7 +10,7 @@ use crate::vectors::{b256, json, unhex};
 
 #[test]
 fn output_root_v0_matches() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/output_root_withdrawals.json");
     for c in v["output_root_v0"].as_array().unwrap() {
         let o = OutputRootV0 {
@@ -25,7 +25,7 @@ fn output_root_v0_matches() {
 
 #[test]
 fn withdrawal_hash_and_slot_match_and_the_receipt_log_agrees() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/output_root_withdrawals.json");
     let c = &v["withdrawal_hash"][0];
     let w = WithdrawalTransaction {

@@ -6,7 +6,7 @@ use crate::vectors::json;
 
 #[test]
 fn devnet_rollup_json_round_trips() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let text = std::fs::read_to_string(dir.join("optimism/901-rollup.json")).unwrap();
     let cfg = RollupConfig::from_json(&text).unwrap();
     assert_eq!(cfg.l2_chain_id, 901);
@@ -21,7 +21,7 @@ fn devnet_rollup_json_round_trips() {
 
 #[test]
 fn op_mainnet_fork_schedule_from_the_registry() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/superchain_registry_subset.json");
     let op = v["chains"].as_array().unwrap().iter().find(|c| c["l2_chain_id"] == 10).unwrap();
     let hf: lamina_protocol::HardforkSchedule =

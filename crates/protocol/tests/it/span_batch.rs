@@ -14,7 +14,7 @@ use crate::vectors::{json, unhex};
 
 #[test]
 fn op_mainnet_batcher_tx_decodes_to_27_blocks_and_209_txs() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/frames_channels_batches.json");
     let d = &v["real_batcher_tx"]["derived"];
     let raw = std::fs::read(dir.join("kona/raw_batcher_tx.bin")).unwrap();
@@ -99,7 +99,7 @@ fn op_mainnet_batcher_tx_decodes_to_27_blocks_and_209_txs() {
 
 #[test]
 fn random_span_batch_round_trips_byte_identically() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/frames_channels_batches.json");
     let d = &v["raw_span_batch_random"]["derived"];
     let bytes = std::fs::read(dir.join("kona/raw_span_batch.bin")).unwrap();

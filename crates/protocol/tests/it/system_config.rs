@@ -7,7 +7,7 @@ use crate::vectors::{json, unhex};
 
 #[test]
 fn all_eight_update_types_decode() {
-    let dir = crate::vectors_or_skip!();
+    let dir = crate::vectors::dir();
     let v = json(&dir, "extracted/system_config_updates.json");
     let topic0: B256 = v["topic0"].as_str().unwrap().parse().unwrap();
     let cases = v["cases"].as_array().unwrap();

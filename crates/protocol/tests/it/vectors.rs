@@ -1,31 +1,18 @@
-//! Locating the shared vectors. Tests that need them call [`dir`]; when the vectors are missing
-//! they say so loudly and pass, unless `LAMINA_REQUIRE_VECTORS=1` (set by `.ci/run`), in which
-//! case they fail.
+//! Locating the OP test vectors: `tests/vectors/` in this repository, or `$LAMINA_VECTORS` as an
+//! override. A test that needs them and cannot find them fails; it never skips.
 
 use std::path::PathBuf;
 
 use alloy_primitives::hex;
 use serde_json::Value;
 
-/// The vectors directory, or `None` (after a loud message) when it is absent and not required.
-pub(crate) fn dir(test: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("LAMINA_VECTORS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
-    });
-    if path.join("README.md").is_file() {
-        return Some(path);
-    }
-    let required = std::env::var("LAMINA_REQUIRE_VECTORS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test}: vectors not found at {} (LAMINA_REQUIRE_VECTORS=1)",
-        path.display()
-    );
-    eprintln!(
-        "\n!!! SKIPPED {test}: OP test vectors not found at {} — set LAMINA_VECTORS !!!\n",
-        path.display()
-    );
-    None
+/// The vectors directory; panics when it is missing.
+pub(crate) fn dir() -> PathBuf {
+    let path = std::env::var_os("LAMINA_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors"));
+    assert!(path.join("README.md").is_file(), "OP test vectors not found at {}", path.display());
+    path
 }
 
 /// Reads a JSON vector file.
@@ -42,15 +29,4 @@ pub(crate) fn b256(v: &Value) -> alloy_primitives::B256 {
 /// Decodes a `0x…` hex string.
 pub(crate) fn unhex(v: &Value) -> Vec<u8> {
     hex::decode(v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))).expect("hex")
-}
-
-/// Evaluates to the vectors dir or returns from the test.
-#[macro_export]
-macro_rules! vectors_or_skip {
-    () => {
-        match $crate::vectors::dir(module_path!()) {
-            Some(d) => d,
-            None => return,
-        }
-    };
 }
