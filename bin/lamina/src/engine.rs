@@ -59,6 +59,8 @@ pub(crate) struct EngineArgs {
     /// Smallest priority fee (wei) the pool accepts.
     #[arg(long = "txpool.min-tip", default_value_t = 0)]
     txpool_min_tip: u128,
+    #[command(flatten)]
+    calls: crate::rpc_flags::CallFlags,
     /// Sequence blocks alone (a local dev L2, no rollup node needed).
     #[arg(long)]
     dev: bool,
@@ -99,6 +101,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
             min_tip: args.txpool_min_tip,
             ..PoolConfig::default()
         },
+        rpc_calls: args.calls.limits(),
     };
     tokio::runtime::Runtime::new()?.block_on(async {
         let node = EngineNode::launch(config).await?;

@@ -16,6 +16,7 @@ mod key;
 mod l1;
 mod node;
 mod roles;
+mod rpc_flags;
 
 /// Lamina: an OP Stack rollup in one binary.
 #[derive(Debug, Parser)]

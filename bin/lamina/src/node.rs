@@ -37,6 +37,8 @@ pub(crate) struct NodeArgs {
     /// op-node's rollup.json.
     #[arg(long)]
     rollup_config: PathBuf,
+    #[command(flatten)]
+    calls: crate::rpc_flags::CallFlags,
     /// The L2 genesis (op-geth format) of the in-process engine.
     #[arg(long, required_unless_present = "engine_url")]
     genesis: Option<PathBuf>,
@@ -104,12 +106,14 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             rollup: Box::new(rollup),
         },
         (None, _, Some(genesis), Some(datadir)) => {
-            EngineChoice::InProcess(Box::new(EngineNodeConfig::in_process(
+            let mut engine = EngineNodeConfig::in_process(
                 read(genesis)?,
                 rollup,
                 datadir.clone(),
                 Some(SocketAddr::new(args.http_addr, args.http_port)),
-            )))
+            );
+            engine.rpc_calls = args.calls.limits();
+            EngineChoice::InProcess(Box::new(engine))
         }
         _ => {
             return Err(eyre!(

@@ -12,7 +12,7 @@ use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use op_revm::OpTransaction;
 use revm::context::{TxEnv, result::ExecutionResult};
 
-use crate::{error::ExecError, executor::OpBlockBuilder};
+use crate::{error::ExecError, executor::OpBlockBuilder, interrupt::Interrupt};
 
 /// A call, as `eth_call`/`eth_estimateGas` describe it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,12 +87,16 @@ impl OpBlockBuilder {
     /// Runs `req` in the context of block `header` on `db` (that block's post-state), with at
     /// most `gas_cap` gas. An invalid call (fee cap below base fee, lack of funds) is
     /// [`ExecError::InvalidTx`]; a revert or halt is an outcome.
+    ///
+    /// `stop` is asked every few thousand instructions; once it returns true the call halts
+    /// and this returns [`ExecError::Interrupted`] (the RPC server's timeout).
     pub fn simulate<DB: Database>(
         &self,
         header: &Header,
         db: DB,
         req: &CallRequest,
         gas_cap: u64,
+        stop: &dyn Fn() -> bool,
     ) -> Result<CallOutcome, ExecError> {
         let mut env = evm_env_for_op_block(header, *self.forks(), self.chain_id());
         relax_for_call(&mut env.cfg_env, req);
@@ -100,8 +104,11 @@ impl OpBlockBuilder {
         // The L1 data fee is charged on the encoded tx; a call has none, so it pays the
         // minimum (and nothing at all when no fee fields are given).
         let tx = OpTransaction { base, enveloped_tx: Some(Bytes::new()), ..Default::default() };
-        let mut evm = self.evm_factory().create_evm(db, env);
+        let mut evm = self.evm_factory().create_evm_with_inspector(db, env, Interrupt::new(stop));
         let out = evm.transact_raw(OpTx(tx)).map_err(invalid_call)?;
+        if evm.inspector().fired {
+            return Err(ExecError::Interrupted);
+        }
         Ok(outcome(out.result))
     }
 }

@@ -34,6 +34,9 @@ pub enum ExecError {
     /// Computing the state root failed.
     #[error("state root: {0}")]
     StateRoot(String),
+    /// A read-only call was stopped by its caller (a timeout) before it finished.
+    #[error("execution interrupted")]
+    Interrupted,
 }
 
 impl ExecError {

@@ -231,13 +231,21 @@ impl EthBlockBuilder {
         db: DB,
         req: &CallRequest,
         gas_cap: u64,
+        stop: &dyn Fn() -> bool,
     ) -> Result<CallOutcome, ExecError> {
         let mut env =
             EvmEnv::for_eth_block(header, PragueSpec, self.chain_id, Some(BlobParams::prague()));
         relax_for_call(&mut env.cfg_env, req);
         let tx = call_tx_env(req, header, self.chain_id, gas_cap);
-        let mut evm = self.factory.evm_factory().create_evm(db, env);
+        let mut evm = self.factory.evm_factory().create_evm_with_inspector(
+            db,
+            env,
+            crate::interrupt::Interrupt::new(stop),
+        );
         let out = evm.transact_raw(tx).map_err(invalid_call)?;
+        if evm.inspector().fired {
+            return Err(ExecError::Interrupted);
+        }
         Ok(outcome(out.result))
     }
 }

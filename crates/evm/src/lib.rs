@@ -29,6 +29,7 @@ pub mod eth;
 pub mod executor;
 pub mod genesis;
 pub mod header;
+mod interrupt;
 pub mod l1block;
 pub mod mem;
 pub mod spec;

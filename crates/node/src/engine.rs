@@ -15,6 +15,8 @@ use lamina_evm::{
     genesis::{FeeVaultConfig, GenesisError, L2Genesis, rollup_config_from_genesis},
 };
 use lamina_protocol::RollupConfig;
+
+use crate::CallLimits;
 use tokio::task::JoinHandle;
 
 /// Why the engine could not start.
@@ -58,6 +60,8 @@ pub struct EngineNodeConfig {
     pub max_da_bytes: Option<u64>,
     /// Txpool limits.
     pub pool: PoolConfig,
+    /// What one public `eth_call`/`eth_estimateGas` request may execute.
+    pub rpc_calls: CallLimits,
 }
 
 impl EngineNodeConfig {
@@ -81,6 +85,7 @@ impl EngineNodeConfig {
             dev_block_time: None,
             max_da_bytes: None,
             pool: PoolConfig::default(),
+            rpc_calls: CallLimits::default(),
         }
     }
 }
@@ -117,9 +122,9 @@ impl EngineNode {
         })
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
-        let servers =
-            rpc::start(handle.clone(), &RpcConfig::new(config.http, config.auth, config.jwt))
-                .await?;
+        let mut rpc_config = RpcConfig::new(config.http, config.auth, config.jwt);
+        rpc_config.calls = config.rpc_calls;
+        let servers = rpc::start(handle.clone(), &rpc_config).await?;
         let sequencer =
             config.dev_block_time.map(|every| tokio::spawn(sequence(handle.clone(), every)));
         Ok(Self { handle, servers, sequencer })

@@ -22,4 +22,4 @@ pub mod rollup;
 pub use dev_l1::{DevL1Node, DevL1NodeConfig};
 pub use engine::{EngineNode, EngineNodeConfig, NodeError, open_engine};
 pub use lamina_engine::EngineHandle;
-pub use lamina_engine::{Retention, pool::PoolConfig};
+pub use lamina_engine::{Retention, pool::PoolConfig, rpc::budget::CallLimits};

@@ -1,9 +1,11 @@
 //! The JSON-RPC servers: the public port (HTTP and WebSocket) with the `eth_` methods, and the
 //! authenticated Engine API port (JWT) with the `engine_` methods plus the `eth_` ones, as
-//! op-geth serves them. Request and response sizes and batch lengths are bounded. The `eth_`
+//! op-geth serves them. Request and response sizes and batch lengths are bounded, and so is
+//! the execution a request may cause ([`budget`]: gas cap and timeout). The `eth_`
 //! methods are generic over [`eth::EthChain`], so the dev L1 is served by the same code.
 
 pub mod auth;
+pub mod budget;
 pub mod engine_api;
 pub mod error;
 pub mod eth;
@@ -13,7 +15,9 @@ use std::net::SocketAddr;
 use alloy_rpc_types_engine::JwtSecret;
 use jsonrpsee::{
     RpcModule,
-    server::{BatchRequestConfig, Server, ServerConfig, ServerHandle},
+    server::{
+        BatchRequestConfig, Server, ServerConfig, ServerHandle, middleware::rpc::RpcServiceBuilder,
+    },
 };
 
 use crate::service::EngineHandle;
@@ -35,6 +39,8 @@ pub struct RpcConfig {
     pub max_batch: u32,
     /// Most concurrent connections per server.
     pub max_connections: u32,
+    /// What one `eth_call`/`eth_estimateGas` request (or batch) may execute.
+    pub calls: budget::CallLimits,
 }
 
 impl RpcConfig {
@@ -48,6 +54,7 @@ impl RpcConfig {
             max_response_bytes: 160 * 1024 * 1024,
             max_batch: 1000,
             max_connections: 1000,
+            calls: budget::CallLimits::default(),
         }
     }
 }
@@ -90,7 +97,11 @@ pub async fn serve<C: Send + Sync + 'static>(
     addr: SocketAddr,
     config: &RpcConfig,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
-    let server = Server::builder().set_config(server_config(config)).build(addr).await?;
+    let server = Server::builder()
+        .set_config(server_config(config))
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(budget::CallBudgetLayer(config.calls)))
+        .build(addr)
+        .await?;
     let local = server.local_addr()?;
     let handle = server.start(module);
     tracing::info!(target: "lamina::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
@@ -108,6 +119,9 @@ pub async fn start(handle: EngineHandle, config: &RpcConfig) -> std::io::Result<
             .set_config(server_config(config))
             .set_http_middleware(
                 tower::ServiceBuilder::new().layer(auth::JwtLayer::new(config.jwt)),
+            )
+            .set_rpc_middleware(
+                RpcServiceBuilder::new().layer(budget::CallBudgetLayer(config.calls)),
             )
             .build(addr)
             .await?;

@@ -143,6 +143,9 @@ struct Inner {
     events: broadcast::Sender<ChainEvent>,
     /// The throttle's limits (`miner_setMaxDASize`), on top of the configured ones.
     throttle: Mutex<PoolLimits>,
+    /// How far behind the chain's tip the node driving this engine is (`eth_syncing`); `None`:
+    /// caught up.
+    sync: Mutex<Option<alloy_rpc_types_eth::SyncInfo>>,
 }
 
 /// The engine service. Cheap to clone; every clone is the same engine.
@@ -210,6 +213,7 @@ impl EngineHandle {
                 blocks: Mutex::default(),
                 events,
                 throttle: Mutex::default(),
+                sync: Mutex::default(),
                 config,
             }),
         })
@@ -218,6 +222,18 @@ impl EngineHandle {
     /// The chain store (reads; writes go through the Engine API operations).
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Records how far the node driving this engine is from the chain's tip (`None`: caught
+    /// up), which `eth_syncing` reports: only the rollup node knows, since the engine never
+    /// sees L1.
+    pub fn set_sync_progress(&self, progress: Option<alloy_rpc_types_eth::SyncInfo>) {
+        *lock(&self.inner.sync) = progress;
+    }
+
+    /// What [`set_sync_progress`](Self::set_sync_progress) recorded last.
+    pub fn sync_progress(&self) -> Option<alloy_rpc_types_eth::SyncInfo> {
+        lock(&self.inner.sync).clone()
     }
 
     /// Sets the DA limits of the blocks it builds from now on, as op-geth's

@@ -36,11 +36,16 @@ struct Node {
 }
 
 async fn start() -> Node {
+    start_with(rpc::budget::CallLimits::default()).await
+}
+
+async fn start_with(calls: rpc::budget::CallLimits) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let (engine, cfg) = open_engine(dir.path());
     let jwt = JwtSecret::random();
     let local = Some("127.0.0.1:0".parse().unwrap());
     let mut config = rpc::RpcConfig::new(local, local, jwt);
+    config.calls = calls;
     config.max_request_bytes = 128 * 1024;
     config.max_batch = 10;
     let servers = rpc::start(engine.clone(), &config).await.unwrap();
@@ -457,5 +462,123 @@ async fn miner_set_max_da_size_throttles_built_blocks_on_the_authenticated_port_
     let public = call(n.http, "miner_setMaxDASize", json!(["0x1", "0x1"]));
     assert_eq!(public["error"]["code"], -32601, "{public}");
     assert_eq!(n.engine.block_limits().max_da_bytes, None);
+    n.servers.stop().await;
+}
+
+/// Init code that hashes 4 KiB of memory forever: slow per gas, so it runs long (seconds in a
+/// debug build) on any gas cap.
+const HASH_FOREVER: &str = "0x5b61100060002050600056";
+
+/// Init code that reverts with `data`.
+fn revert_with(data: &[u8]) -> String {
+    let n = u8::try_from(data.len()).unwrap();
+    let mut code = vec![0x60, n, 0x60, 12, 0x60, 0, 0x39, 0x60, n, 0x60, 0, 0xfd];
+    code.extend_from_slice(data);
+    format!("0x{}", alloy_primitives::hex::encode(code))
+}
+
+/// A public `eth_call` cannot burn the node's CPU: an endless loop stops at the wall-clock
+/// timeout with geth's message, `eth_estimateGas` too, the calls of one batch share one budget,
+/// and the node answers normally afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_call_stops_at_the_timeout_and_a_batch_shares_one_budget() {
+    let limits = rpc::budget::CallLimits {
+        timeout: std::time::Duration::from_millis(1),
+        gas_cap: 50_000_000,
+    };
+    let n = start_with(limits).await;
+    let tx = json!({"data": HASH_FOREVER});
+    let r = tokio::task::spawn_blocking(move || {
+        let call_r = call(n.http, "eth_call", json!([&tx, "latest"]));
+        let est_r = call(n.http, "eth_estimateGas", json!([tx]));
+        (n, call_r, est_r)
+    });
+    let (n, call_r, est_r) = r.await.unwrap();
+    for r in [&call_r, &est_r] {
+        assert_eq!(r["error"]["code"], -32000, "{r}");
+        assert_eq!(r["error"]["message"], "execution aborted (timeout = 1ms)", "{r}");
+    }
+
+    // A batch: the endless call spends the batch's budget, so the cheap call after it is
+    // refused without running; eth_chainId (no execution) still answers.
+    let body = json!([
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_call", "params": [{"data": HASH_FOREVER}]},
+        {"jsonrpc": "2.0", "id": 2, "method": "eth_chainId", "params": []},
+        {"jsonrpc": "2.0", "id": 3, "method": "eth_call", "params": [{"data": "0x00"}]},
+    ]);
+    let http = n.http;
+    let (status, text) =
+        tokio::task::spawn_blocking(move || post(http, body.to_string().as_bytes(), None))
+            .await
+            .unwrap();
+    assert_eq!(status, 200, "{text}");
+    let text = &text[text.find('[').unwrap()..=text.rfind(']').unwrap()];
+    let out: Vec<Value> = serde_json::from_str(text).unwrap();
+    let by_id = |id: u64| out.iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!(by_id(1)["error"]["message"], "execution aborted (timeout = 1ms)");
+    assert_eq!(by_id(2)["result"], "0x385");
+    assert_eq!(by_id(3)["error"]["message"], "execution aborted (timeout = 1ms)");
+    n.servers.stop().await;
+
+    // With the default 5 s, the same node code answers a plain call.
+    let n = start().await;
+    let r = tokio::task::spawn_blocking(move || {
+        let r = call(n.http, "eth_call", json!([{"data": "0x00"}]));
+        (n, r)
+    });
+    let (n, r) = r.await.unwrap();
+    assert_eq!(r["result"], "0x", "{r}");
+    n.servers.stop().await;
+}
+
+/// Reverts are worded as geth words them: `Error(string)` gives its reason, `Panic(uint256)` its
+/// meaning, and any other data (a custom error) just `execution reverted`, with the data in
+/// `error.data` and never printed as text.
+#[tokio::test(flavor = "multi_thread")]
+async fn reverts_are_shaped_as_geth_shapes_them() {
+    use alloy_sol_types::SolError;
+    let n = start().await;
+    let reason = alloy_sol_types::Revert::from("boom").abi_encode();
+    let panic = alloy_sol_types::Panic::from(0x11).abi_encode();
+    // A custom error whose selector happens to be printable ASCII ("AAAA").
+    let custom = [b"AAAA".as_slice(), &[0u8; 32]].concat();
+    let http = n.http;
+    let results = tokio::task::spawn_blocking(move || {
+        [&reason, &panic, &custom]
+            .map(|d| call(http, "eth_call", json!([{"data": revert_with(d)}])))
+    })
+    .await
+    .unwrap();
+    let [reason_r, panic_r, custom_r] = results;
+    assert_eq!(reason_r["error"]["code"], 3);
+    assert_eq!(reason_r["error"]["message"], "execution reverted: boom");
+    assert_eq!(panic_r["error"]["message"], "execution reverted: arithmetic underflow or overflow");
+    assert_eq!(custom_r["error"]["message"], "execution reverted", "{custom_r}");
+    assert_eq!(
+        custom_r["error"]["data"],
+        format!("0x{}", alloy_primitives::hex::encode([b"AAAA".as_slice(), &[0u8; 32]].concat()))
+    );
+    n.servers.stop().await;
+}
+
+/// `eth_syncing` says what the node driving the engine knows: false when caught up, the
+/// progress while behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn eth_syncing_reports_the_nodes_progress() {
+    let n = start().await;
+    let http = n.http;
+    let syncing = move || tokio::task::spawn_blocking(move || call(http, "eth_syncing", json!([])));
+    assert_eq!(syncing().await.unwrap()["result"], false);
+    n.engine.set_sync_progress(Some(alloy_rpc_types_eth::SyncInfo {
+        starting_block: U256::from(3),
+        current_block: U256::from(40),
+        highest_block: U256::from(500),
+        ..Default::default()
+    }));
+    let r = syncing().await.unwrap();
+    assert_eq!(r["result"]["currentBlock"], "0x28", "{r}");
+    assert_eq!(r["result"]["highestBlock"], "0x1f4", "{r}");
+    n.engine.set_sync_progress(None);
+    assert_eq!(syncing().await.unwrap()["result"], false);
     n.servers.stop().await;
 }

@@ -74,6 +74,10 @@ fn malformed(e: impl std::fmt::Display) -> L1Error {
     L1Error::Malformed(format!("beacon API: {e}"))
 }
 
+/// The largest beacon API response read: a block's blob sidecars in JSON are about 270 KB per
+/// blob, so this holds a block with over a hundred blobs (Fulu's schedule allows 21 today).
+pub(crate) const MAX_BEACON_RESPONSE: usize = 32 << 20;
+
 impl BeaconClient {
     pub(crate) fn new(base: url::Url) -> Self {
         let http = reqwest::Client::builder()
@@ -85,11 +89,24 @@ impl BeaconClient {
 
     async fn get(&self, path: &str) -> Result<Got, L1Error> {
         let url = self.base.join(path).map_err(malformed)?;
-        let response = self.http.get(url).send().await.map_err(unavailable)?;
+        let mut response = self.http.get(url).send().await.map_err(unavailable)?;
         let status = response.status();
-        let body = response.bytes().await.map_err(unavailable)?;
+        // A response is read up to a bound, so a hostile or broken beacon node cannot make
+        // the node buffer without limit.
+        if response.content_length().is_some_and(|n| n > MAX_BEACON_RESPONSE as u64) {
+            return Err(malformed(format!("response to {path} over {MAX_BEACON_RESPONSE} bytes")));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
+            if body.len() + chunk.len() > MAX_BEACON_RESPONSE {
+                return Err(malformed(format!(
+                    "response to {path} over {MAX_BEACON_RESPONSE} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         match status.as_u16() {
-            200..=299 => Ok(Got::Json(body.to_vec())),
+            200..=299 => Ok(Got::Json(body)),
             404 | 405 | 410 | 501 => Ok(Got::Missing(String::from_utf8_lossy(&body).into_owned())),
             // Busy, rate limited, or failing: another try later may do.
             429 | 500..=599 => Err(unavailable(format!("{status}"))),

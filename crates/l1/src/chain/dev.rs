@@ -113,11 +113,11 @@ impl L1Chain for DevL1 {
 
     async fn call(&self, tx: TransactionRequest) -> Result<Bytes, L1Error> {
         // The RPC method's own code: the same checks and revert reporting.
-        lamina_engine::rpc::eth::call(self, tx, None).map_err(rpc)
+        lamina_engine::rpc::eth::call(self, tx, None, &in_process_budget()).map_err(rpc)
     }
 
     async fn estimate_gas(&self, tx: TransactionRequest) -> Result<u64, L1Error> {
-        lamina_engine::rpc::eth::estimate_gas(self, tx, None).map_err(rpc)
+        lamina_engine::rpc::eth::estimate_gas(self, tx, None, &in_process_budget()).map_err(rpc)
     }
 
     async fn fees(&self) -> Result<L1Fees, L1Error> {
@@ -160,4 +160,9 @@ impl L1Chain for DevL1 {
             })
             .collect()
     }
+}
+
+/// The dev L1's own callers (its tx managers) get the same limits as its RPC's.
+fn in_process_budget() -> lamina_engine::rpc::budget::CallBudget {
+    lamina_engine::rpc::budget::CallBudget::starting_now(Default::default())
 }

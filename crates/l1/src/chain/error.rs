@@ -23,6 +23,16 @@ pub enum L1Error {
         /// The revert data.
         data: alloy_primitives::Bytes,
     },
+    /// The node served a block's transactions or receipts that its header does not commit to
+    /// (a faulty or lying endpoint): nothing of it is believed, and another read, perhaps
+    /// from another endpoint, may do.
+    #[error("L1 endpoint {endpoint} served {what} that do not match the block's header")]
+    Inconsistent {
+        /// The endpoint (host and port only: a provider's URL path may hold an API key).
+        endpoint: String,
+        /// What was wrong, e.g. "receipts of block 0x…".
+        what: String,
+    },
     /// The node's answer does not make sense (a block whose hash differs from its header's).
     #[error("L1 answer malformed: {0}")]
     Malformed(String),
@@ -49,6 +59,6 @@ impl L1Error {
     pub const fn is_temporary(&self) -> bool {
         // A beacon node may lag its execution node by a slot; a pruned blob stays missing,
         // and says so in the retried error.
-        matches!(self, Self::Unavailable(_) | Self::MissingBlobs { .. })
+        matches!(self, Self::Unavailable(_) | Self::MissingBlobs { .. } | Self::Inconsistent { .. })
     }
 }

@@ -4,8 +4,16 @@
 //! receipt by receipt; log queries are split to the node's range limit and halved further
 //! when the node says a range or result is too large. Blobs come from a beacon API, when one
 //! is configured.
+//!
+//! What derivation reads is checked before it is believed, as op-node does: a block's
+//! transactions against its header's `transactionsRoot`, its receipts against `receiptsRoot`,
+//! and every header against its hash. A mismatch is [`L1Error::Inconsistent`] (temporary,
+//! naming the endpoint), never data.
 
-use alloy_consensus::{ReceiptEnvelope, Sealed, TxEnvelope};
+use alloy_consensus::{
+    ReceiptEnvelope, Sealed, TxEnvelope,
+    proofs::{calculate_receipt_root, calculate_transaction_root},
+};
 use alloy_eips::{BlockId, BlockNumberOrTag, eip1559::BaseFeeParams};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_provider::{Provider, RootProvider};
@@ -58,6 +66,8 @@ impl RpcL1Config {
 #[derive(Debug, Clone)]
 pub struct RpcL1 {
     provider: RootProvider,
+    /// Host and port of the node, for errors (never the path, which may hold an API key).
+    endpoint: std::sync::Arc<str>,
     max_log_range: u64,
     beacon: Option<std::sync::Arc<BeaconClient>>,
 }
@@ -72,8 +82,14 @@ impl RpcL1 {
                 config.compute_units_per_second,
             ))
             .http(config.url.clone());
+        let endpoint = match (config.url.host_str(), config.url.port_or_known_default()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            _ => "?".to_owned(),
+        };
         Self {
             provider: RootProvider::new(client),
+            endpoint: endpoint.into(),
             max_log_range: config.max_log_range.max(1),
             beacon: config.beacon.clone().map(|url| std::sync::Arc::new(BeaconClient::new(url))),
         }
@@ -83,6 +99,11 @@ impl RpcL1 {
     pub fn connect(url: &str) -> Result<Self, L1Error> {
         let url = url.parse().map_err(|e| L1Error::Malformed(format!("L1 RPC URL {url}: {e}")))?;
         Ok(Self::new(&RpcL1Config::new(url)))
+    }
+
+    fn inconsistent(&self, what: String) -> L1Error {
+        tracing::warn!(target: "l1::rpc", endpoint = %self.endpoint, %what, "L1 data does not match its header");
+        L1Error::Inconsistent { endpoint: self.endpoint.to_string(), what }
     }
 
     /// The underlying provider, for reads this port does not cover.
@@ -203,9 +224,21 @@ impl L1Chain for RpcL1 {
         let Some(b) = self.provider.get_block_by_hash(block).full().await.map_err(map)? else {
             return Ok(None);
         };
-        // As mined: some nodes (anvil) return blob txs with their sidecars.
-        let txs = b.transactions.into_transactions().map(|t| without_sidecar(t.into_inner()));
-        Ok(Some(txs.collect()))
+        let header = b.header.inner.clone();
+        if header.hash_slow() != block {
+            return Err(self.inconsistent(format!("a header for block {block}")));
+        }
+        let served: Vec<TxEnvelope> =
+            b.transactions.into_transactions().map(|t| t.into_inner()).collect();
+        // As mined, without blob sidecars. Some nodes (anvil) serve blob txs with their
+        // sidecars, and root them that way too: either form is a commitment to the same txs.
+        let txs: Vec<TxEnvelope> = served.iter().cloned().map(without_sidecar).collect();
+        if calculate_transaction_root(&txs) != header.transactions_root
+            && calculate_transaction_root(&served) != header.transactions_root
+        {
+            return Err(self.inconsistent(format!("transactions of block {block}")));
+        }
+        Ok(Some(txs))
     }
 
     async fn receipts(&self, block: B256) -> Result<Option<Vec<ReceiptEnvelope>>, L1Error> {
@@ -232,7 +265,15 @@ impl L1Chain for RpcL1 {
             // The block was reorged out while we read it.
             return Ok(None);
         }
-        Ok(Some(receipts.into_iter().map(|r| r.inner.into_primitives_receipt()).collect()))
+        let receipts: Vec<ReceiptEnvelope> =
+            receipts.into_iter().map(|r| r.inner.into_primitives_receipt()).collect();
+        // The header (checked against its hash) commits to the receipts: deposits and config
+        // updates are only believed if they are what the block holds.
+        let Some(header) = self.header_by_hash(block).await? else { return Ok(None) };
+        if calculate_receipt_root(&receipts) != header.receipts_root {
+            return Err(self.inconsistent(format!("receipts of block {block}")));
+        }
+        Ok(Some(receipts))
     }
 
     async fn logs(&self, filter: &Filter) -> Result<Vec<Log>, L1Error> {

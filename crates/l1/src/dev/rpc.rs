@@ -120,7 +120,8 @@ impl EthChain for DevL1 {
         db: DB,
         req: &CallRequest,
         gas_cap: u64,
+        stop: &dyn Fn() -> bool,
     ) -> Result<CallOutcome, ExecError> {
-        self.builder().simulate(header, db, req, gas_cap)
+        self.builder().simulate(header, db, req, gas_cap, stop)
     }
 }

@@ -13,6 +13,7 @@ mod dev_l1;
 mod evm;
 mod fee_vaults;
 mod fixture;
+mod forged;
 mod l1_chain;
 mod l2;
 mod merkle;

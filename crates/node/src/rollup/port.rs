@@ -90,11 +90,21 @@ pub trait ExecutionEngine: Clone + Send + Sync + 'static {
         tx: Option<u64>,
         block: Option<u64>,
     ) -> impl Future<Output = Result<(), RollupError>> + Send;
+
+    /// Tells the engine how far the node is from the chain's tip, for its `eth_syncing`
+    /// (`None`: caught up). An engine in another process has its own view; nothing is sent.
+    fn report_sync(&self, progress: Option<alloy_rpc_types_eth::SyncInfo>) {
+        let _ = progress;
+    }
 }
 
 impl ExecutionEngine for EngineHandle {
     fn rollup(&self) -> &RollupConfig {
         Self::rollup(self)
+    }
+
+    fn report_sync(&self, progress: Option<alloy_rpc_types_eth::SyncInfo>) {
+        self.set_sync_progress(progress);
     }
 
     async fn heads(&self) -> Result<EngineHeads, RollupError> {

@@ -160,6 +160,8 @@ async fn run<C: L1Chain + 'static, E: ExecutionEngine>(
     publish: watch::Sender<SyncStatus>,
     config: RollupNodeConfig,
 ) {
+    // The unsafe head when the node last fell behind (`eth_syncing`'s startingBlock).
+    let mut started_at = None;
     loop {
         let mut pause = config.poll_interval;
         if control.reset_requested.swap(false, Ordering::SeqCst)
@@ -204,12 +206,42 @@ async fn run<C: L1Chain + 'static, E: ExecutionEngine>(
             }
         }
         if let Ok(s) = status(verifier.engine(), &l1, &verifier).await {
+            let progress = sync_progress(&s, verifier.engine().rollup(), &mut started_at);
+            verifier.engine().report_sync(progress);
             publish.send_replace(s);
         }
         if !busy && !pause.is_zero() {
             tokio::time::sleep(pause).await;
         }
     }
+}
+
+/// How many L1 blocks derivation may trail the L1 head and still count as caught up: a
+/// block or two is the normal lag of reading a block after it appears.
+const SYNC_LAG_L1_BLOCKS: u64 = 2;
+
+/// `eth_syncing`'s answer for `status`: `None` while derivation reads within a couple of blocks
+/// of L1's head; otherwise the L2 head, with the L2 block that the L1 head's time implies as
+/// the highest one. `started_at` keeps the head when the node fell behind.
+pub(crate) fn sync_progress(
+    status: &SyncStatus,
+    rollup: &lamina_protocol::RollupConfig,
+    started_at: &mut Option<u64>,
+) -> Option<alloy_rpc_types_eth::SyncInfo> {
+    let head = status.unsafe_l2.number;
+    if status.current_l1.number + SYNC_LAG_L1_BLOCKS >= status.head_l1.number {
+        *started_at = None;
+        return None;
+    }
+    let since_genesis = status.head_l1.timestamp.saturating_sub(rollup.genesis.l2_time);
+    let tip = rollup.genesis.l2.number + since_genesis / rollup.block_time.max(1);
+    let starting = *started_at.get_or_insert(head);
+    Some(alloy_rpc_types_eth::SyncInfo {
+        starting_block: alloy_primitives::U256::from(starting),
+        current_block: alloy_primitives::U256::from(head),
+        highest_block: alloy_primitives::U256::from(tip.max(head)),
+        ..Default::default()
+    })
 }
 
 async fn l1_ref<C: L1Chain>(l1: &DeriveL1<C>, at: BlockNumberOrTag) -> Result<L1Ref, RollupError> {
@@ -250,4 +282,38 @@ async fn status<C: L1Chain, E: ExecutionEngine>(
         cross_unsafe_l2: unsafe_l2,
         local_safe_l2: safe_l2,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollup::status::{L1Ref, L2Ref};
+    use alloy_primitives::U256;
+
+    #[test]
+    fn syncing_while_derivation_trails_l1_and_caught_up_after() {
+        let rollup = lamina_protocol::RollupConfig {
+            block_time: 2,
+            genesis: lamina_protocol::config::Genesis { l2_time: 1_000, ..Default::default() },
+            ..Default::default()
+        };
+        let at = |current: u64, head: u64, head_time: u64, l2: u64| SyncStatus {
+            current_l1: L1Ref { number: current, ..Default::default() },
+            head_l1: L1Ref { number: head, timestamp: head_time, ..Default::default() },
+            unsafe_l2: L2Ref { number: l2, ..Default::default() },
+            ..Default::default()
+        };
+        let mut started = None;
+        // Reading L1 block 10 of 100, whose time implies L2 block (2_000 - 1_000) / 2 = 500.
+        let p = sync_progress(&at(10, 100, 2_000, 40), &rollup, &mut started).unwrap();
+        assert_eq!(
+            (p.starting_block, p.current_block, p.highest_block),
+            (U256::from(40), U256::from(40), U256::from(500))
+        );
+        let p = sync_progress(&at(60, 100, 2_000, 300), &rollup, &mut started).unwrap();
+        assert_eq!((p.starting_block, p.current_block), (U256::from(40), U256::from(300)));
+        // Within two L1 blocks of the head: caught up, and the next lag starts afresh.
+        assert!(sync_progress(&at(98, 100, 2_000, 500), &rollup, &mut started).is_none());
+        assert_eq!(started, None);
+    }
 }

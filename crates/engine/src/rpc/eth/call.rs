@@ -10,12 +10,12 @@ use revm::database::{CacheDB, WrapDatabaseRef};
 
 use super::{EthChain, RpcResult, resolve_existing};
 use crate::{
-    rpc::error::{invalid_params, server, store},
+    rpc::{
+        budget::CallBudget,
+        error::{invalid_params, server, store},
+    },
     store::StateView,
 };
-
-/// The most gas a call may use (geth's default RPC gas cap).
-const GAS_CAP: u64 = 50_000_000;
 
 /// An estimate is close enough when within this fraction of the true minimum (as geth).
 const ESTIMATE_ERROR_RATIO: f64 = 0.015;
@@ -23,26 +23,37 @@ const ESTIMATE_ERROR_RATIO: f64 = 0.015;
 pub(super) fn register<C: EthChain>(
     m: &mut RpcModule<C>,
 ) -> Result<(), jsonrpsee::core::RegisterMethodError> {
-    m.register_blocking_method("eth_call", |p, h, _| -> RpcResult<Bytes> {
+    m.register_blocking_method("eth_call", |p, h, ext| -> RpcResult<Bytes> {
         let mut seq = p.sequence();
         let tx: TransactionRequest = seq.next()?;
         let id: Option<BlockId> = seq.optional_next()?;
-        call(&*h, tx, id)
+        call(&*h, tx, id, &CallBudget::of(&ext))
     })?;
-    m.register_blocking_method("eth_estimateGas", |p, h, _| -> RpcResult<U64> {
+    m.register_blocking_method("eth_estimateGas", |p, h, ext| -> RpcResult<U64> {
         let mut seq = p.sequence();
         let tx: TransactionRequest = seq.next()?;
         let id: Option<BlockId> = seq.optional_next()?;
-        estimate_gas(&*h, tx, id).map(U64::from)
+        estimate_gas(&*h, tx, id, &CallBudget::of(&ext)).map(U64::from)
     })?;
     Ok(())
 }
 
-/// `eth_call` on `h`: the output of `tx` run on block `id`'s state (the head by default); a
-/// revert is error code 3 with the revert data.
-pub fn call<C: EthChain>(h: &C, tx: TransactionRequest, id: Option<BlockId>) -> RpcResult<Bytes> {
+/// `eth_call` on `h`: the output of `tx` run on block `id`'s state (the head by default),
+/// within `budget`; a revert is error code 3 with the revert data.
+pub fn call<C: EthChain>(
+    h: &C,
+    tx: TransactionRequest,
+    id: Option<BlockId>,
+    budget: &CallBudget,
+) -> RpcResult<Bytes> {
+    if budget.expired() {
+        return Err(server(budget.timeout_message()));
+    }
     let (req, header, view) = prepare(h, tx, id)?;
-    let out = h.simulate(&header, WrapDatabaseRef(&view), &req, GAS_CAP).map_err(invalid_call)?;
+    let stop = || budget.expired();
+    let out = h
+        .simulate(&header, WrapDatabaseRef(&view), &req, budget.limits.gas_cap, &stop)
+        .map_err(|e| invalid_call(e, budget))?;
     match out {
         CallOutcome::Success { output, .. } => Ok(output),
         other => Err(failure(other)),
@@ -50,14 +61,19 @@ pub fn call<C: EthChain>(h: &C, tx: TransactionRequest, id: Option<BlockId>) -> 
 }
 
 /// `eth_estimateGas` on `h`: the least gas `tx` succeeds with on block `id`'s state (the head
-/// by default); a failure is reported as `eth_estimateGas` reports it.
+/// by default), within `budget` (one deadline for the whole bisection); a failure is
+/// reported as `eth_estimateGas` reports it.
 pub fn estimate_gas<C: EthChain>(
     h: &C,
     tx: TransactionRequest,
     id: Option<BlockId>,
+    budget: &CallBudget,
 ) -> RpcResult<u64> {
+    if budget.expired() {
+        return Err(server(budget.timeout_message()));
+    }
     let (req, header, view) = prepare(h, tx, id)?;
-    estimate(h, &header, &view, req)
+    estimate(h, &header, &view, req, budget)
 }
 
 /// The request as the executor takes it, with the block it runs on and that block's state.
@@ -88,9 +104,11 @@ fn prepare<C: EthChain>(
     Ok((req, header, view))
 }
 
-/// A call the EVM refused to run, in geth's words where clients match on them.
-fn invalid_call(e: lamina_evm::ExecError) -> ErrorObjectOwned {
+/// A call the EVM refused to run (or that ran out of time), in geth's words where clients
+/// match on them.
+fn invalid_call(e: lamina_evm::ExecError, budget: &CallBudget) -> ErrorObjectOwned {
     match e {
+        lamina_evm::ExecError::Interrupted => server(budget.timeout_message()),
         lamina_evm::ExecError::InvalidTx { reason, .. } => {
             if reason.contains("lack of funds") {
                 server(format!("insufficient funds for gas * price + value: {reason}"))
@@ -106,8 +124,7 @@ fn invalid_call(e: lamina_evm::ExecError) -> ErrorObjectOwned {
 pub(super) fn failure(out: CallOutcome) -> ErrorObjectOwned {
     match out {
         CallOutcome::Revert { output, .. } => {
-            let reason = alloy_sol_types::decode_revert_reason(&output);
-            let msg = match reason {
+            let msg = match revert_reason(&output) {
                 Some(r) => format!("execution reverted: {r}"),
                 None => "execution reverted".to_owned(),
             };
@@ -118,15 +135,41 @@ pub(super) fn failure(out: CallOutcome) -> ErrorObjectOwned {
     }
 }
 
+/// What geth puts after `execution reverted: `: the reason of an `Error(string)`, or the
+/// meaning of a `Panic(uint256)`. A custom error (or any other data) has none; its bytes are
+/// in the error's data, never printed as text.
+pub(crate) fn revert_reason(output: &[u8]) -> Option<String> {
+    use alloy_sol_types::{Panic, Revert, SolError};
+    if let Ok(r) = Revert::abi_decode(output) {
+        return Some(r.reason);
+    }
+    let code = Panic::abi_decode(output).ok()?.code;
+    let known = match u64::try_from(code).unwrap_or(u64::MAX) {
+        0x01 => "assert(false)",
+        0x11 => "arithmetic underflow or overflow",
+        0x12 => "division or modulo by zero",
+        0x21 => "enum overflow",
+        0x22 => "invalid encoded storage byte array accessed",
+        0x31 => "out-of-bounds array access; popping on an empty array",
+        0x32 => "out-of-bounds access of an array or bytesslice",
+        0x41 => "out of memory",
+        0x51 => "uninitialized function",
+        _ => return Some(format!("unknown panic code: {code:#x}")),
+    };
+    Some(known.to_owned())
+}
+
 fn estimate<C: EthChain>(
     h: &C,
     header: &alloy_consensus::Header,
     view: &StateView,
     mut req: CallRequest,
+    budget: &CallBudget,
 ) -> RpcResult<u64> {
     // Reads are cached across the runs of the bisection.
     let mut db = CacheDB::new(WrapDatabaseRef(view));
-    let cap = req.gas.unwrap_or(header.gas_limit).min(header.gas_limit).min(GAS_CAP);
+    let gas_cap = budget.limits.gas_cap;
+    let cap = req.gas.unwrap_or(header.gas_limit).min(header.gas_limit).min(gas_cap);
     if req.max_fee_per_gas.is_none() && req.gas_price.is_none() {
         // Without fees the run can't check funds; the value at least must be there.
         let balance =
@@ -135,9 +178,10 @@ fn estimate<C: EthChain>(
             return Err(server("insufficient funds for transfer"));
         }
     }
+    let stop = || budget.expired();
     let mut run = |gas: u64| -> RpcResult<CallOutcome> {
         req.gas = Some(gas);
-        h.simulate(header, &mut db, &req, GAS_CAP).map_err(invalid_call)
+        h.simulate(header, &mut db, &req, gas_cap, &stop).map_err(|e| invalid_call(e, budget))
     };
     let first = run(cap)?;
     if !first.is_success() {

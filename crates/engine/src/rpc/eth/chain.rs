@@ -75,12 +75,19 @@ pub trait EthChain: Clone + Send + Sync + 'static {
         only: Option<usize>,
     ) -> Result<Vec<Self::RpcReceipt>, StoreError>;
 
-    /// Runs a call on `db`, the state after block `header` (`eth_call`, `eth_estimateGas`).
+    /// How far from the chain's tip this node is (`eth_syncing`); `None`: caught up.
+    fn syncing(&self) -> Option<alloy_rpc_types_eth::SyncInfo> {
+        None
+    }
+
+    /// Runs a call on `db`, the state after block `header` (`eth_call`, `eth_estimateGas`),
+    /// halting it once `stop` says so.
     fn simulate<DB: Database + std::fmt::Debug>(
         &self,
         header: &Header,
         db: DB,
         req: &CallRequest,
         gas_cap: u64,
+        stop: &dyn Fn() -> bool,
     ) -> Result<CallOutcome, ExecError>;
 }

@@ -102,7 +102,12 @@ fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::Re
     m.register_method("net_version", |_, h, _| h.chain_id().to_string())?;
     m.register_method("net_listening", |_, _, _| true)?;
     m.register_method("web3_clientVersion", |_, _, _| CLIENT_VERSION)?;
-    m.register_method("eth_syncing", |_, _, _| false)?;
+    m.register_method("eth_syncing", |_, h, _| -> RpcResult<_> {
+        Ok(match h.syncing() {
+            Some(info) => alloy_rpc_types_eth::SyncStatus::Info(Box::new(info)),
+            None => alloy_rpc_types_eth::SyncStatus::None,
+        })
+    })?;
     m.register_method("eth_accounts", |_, _, _| Vec::<Address>::new())?;
     m.register_method("eth_blockNumber", |_, h, _| -> RpcResult<U64> {
         let (n, _) = h.store().head().map_err(store)?.unwrap_or_default();

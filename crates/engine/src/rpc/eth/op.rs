@@ -123,8 +123,13 @@ impl EthChain for EngineHandle {
         db: DB,
         req: &CallRequest,
         gas_cap: u64,
+        stop: &dyn Fn() -> bool,
     ) -> Result<CallOutcome, ExecError> {
-        self.builder().simulate(header, db, req, gas_cap)
+        self.builder().simulate(header, db, req, gas_cap, stop)
+    }
+
+    fn syncing(&self) -> Option<alloy_rpc_types_eth::SyncInfo> {
+        self.sync_progress()
     }
 }
 
