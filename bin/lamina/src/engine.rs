@@ -50,6 +50,9 @@ pub(crate) struct EngineArgs {
     /// Most transactions in the pool.
     #[arg(long = "txpool.max-txs", default_value_t = 20_000)]
     txpool_max_txs: usize,
+    /// Most encoded bytes of all pooled transactions together.
+    #[arg(long = "txpool.max-bytes", default_value_t = 64 * 1024 * 1024)]
+    txpool_max_bytes: usize,
     /// Most transactions per sender in the pool.
     #[arg(long = "txpool.max-per-sender", default_value_t = 64)]
     txpool_max_per_sender: usize,
@@ -61,6 +64,10 @@ pub(crate) struct EngineArgs {
     txpool_min_tip: u128,
     #[command(flatten)]
     calls: crate::rpc_flags::CallFlags,
+    /// Forward `eth_sendRawTransaction` to the sequencer at this URL instead of pooling (an
+    /// engine whose rollup node is a verifier), as op-geth's flag.
+    #[arg(long = "rollup.sequencer-http")]
+    sequencer_http: Option<String>,
     /// Sequence blocks alone (a local dev L2, no rollup node needed).
     #[arg(long)]
     dev: bool,
@@ -96,12 +103,14 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         max_da_bytes: args.max_da_bytes,
         pool: PoolConfig {
             max_txs: args.txpool_max_txs,
+            max_bytes: args.txpool_max_bytes,
             max_per_sender: args.txpool_max_per_sender,
             price_bump_percent: args.txpool_price_bump,
             min_tip: args.txpool_min_tip,
             ..PoolConfig::default()
         },
         rpc_calls: args.calls.limits(),
+        sequencer_http: args.sequencer_http.clone(),
     };
     tokio::runtime::Runtime::new()?.block_on(async {
         let node = EngineNode::launch(config).await?;

@@ -39,6 +39,10 @@ pub(crate) struct NodeArgs {
     rollup_config: PathBuf,
     #[command(flatten)]
     calls: crate::rpc_flags::CallFlags,
+    /// Forward the txs sent to this node's L2 JSON-RPC to the sequencer at this URL instead
+    /// of pooling them (op-geth's flag; for a verifier, whose pool no block ever takes from).
+    #[arg(long = "rollup.sequencer-http")]
+    sequencer_http: Option<String>,
     /// The L2 genesis (op-geth format) of the in-process engine.
     #[arg(long, required_unless_present = "engine_url")]
     genesis: Option<PathBuf>,
@@ -113,6 +117,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
                 Some(SocketAddr::new(args.http_addr, args.http_port)),
             );
             engine.rpc_calls = args.calls.limits();
+            engine.sequencer_http = args.sequencer_http.clone();
             EngineChoice::InProcess(Box::new(engine))
         }
         _ => {

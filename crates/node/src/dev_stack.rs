@@ -144,6 +144,8 @@ struct NodeSpec {
     mode: Mode,
     /// Serve `admin_` on its node RPC.
     admin: bool,
+    /// Forward the txs it is sent to this sequencer (a verifier).
+    forward_to: Option<String>,
 }
 
 async fn l2_node<C: L1Chain + Clone + 'static>(
@@ -152,14 +154,15 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
     genesis_json: &str,
     spec: NodeSpec,
 ) -> Result<DevNode, DevStackError> {
-    let NodeSpec { datadir, http, rpc: rpc_addr, mode, admin } = spec;
-    let engine = EngineNode::launch(EngineNodeConfig::in_process(
+    let NodeSpec { datadir, http, rpc: rpc_addr, mode, admin, forward_to } = spec;
+    let mut engine_config = EngineNodeConfig::in_process(
         genesis_json.to_owned(),
         rollup.clone(),
         datadir.clone(),
         Some(http),
-    ))
-    .await?;
+    );
+    engine_config.sequencer_http = forward_to;
+    let engine = EngineNode::launch(engine_config).await?;
     let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
     let config = RollupNodeConfig {
         mode,
@@ -277,6 +280,7 @@ impl Roles {
                 rpc: config.sequencer_rpc,
                 mode: Mode::Sequencer,
                 admin: config.admin_rpc,
+                forward_to: None,
             },
         )
         .await?;
@@ -290,6 +294,13 @@ impl Roles {
                 rpc: config.verifier_rpc,
                 mode: Mode::Verifier,
                 admin: config.admin_rpc,
+                // A tx sent to the verifier reaches the only node that includes txs.
+                forward_to: sequencer
+                    .engine
+                    .servers
+                    .http
+                    .as_ref()
+                    .map(|(addr, _)| format!("http://{addr}")),
             },
         )
         .await?;

@@ -62,6 +62,9 @@ pub struct EngineNodeConfig {
     pub pool: PoolConfig,
     /// What one public `eth_call`/`eth_estimateGas` request may execute.
     pub rpc_calls: CallLimits,
+    /// Forward `eth_sendRawTransaction` to this sequencer's JSON-RPC instead of pooling (a
+    /// node that builds no blocks).
+    pub sequencer_http: Option<String>,
 }
 
 impl EngineNodeConfig {
@@ -86,6 +89,7 @@ impl EngineNodeConfig {
             max_da_bytes: None,
             pool: PoolConfig::default(),
             rpc_calls: CallLimits::default(),
+            sequencer_http: None,
         }
     }
 }
@@ -124,7 +128,12 @@ impl EngineNode {
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         let mut rpc_config = RpcConfig::new(config.http, config.auth, config.jwt);
         rpc_config.calls = config.rpc_calls;
-        let servers = rpc::start(handle.clone(), &rpc_config).await?;
+        let forward = config.sequencer_http.clone();
+        let servers = rpc::start_with(handle.clone(), &rpc_config, |m| match &forward {
+            Some(url) => crate::forward::forward_txs(m, url),
+            None => Ok(()),
+        })
+        .await?;
         let sequencer =
             config.dev_block_time.map(|every| tokio::spawn(sequence(handle.clone(), every)));
         Ok(Self { handle, servers, sequencer })

@@ -3,8 +3,11 @@
 //! Per sender, txs are kept by nonce. Those with consecutive nonces from the account's next
 //! nonce are *pending* (a block can take them); the rest are *queued* behind a gap. A tx with
 //! the same sender and nonce as a pooled one replaces it only if it raises both fee fields by
-//! the configured bump. When the pool is full, a new tx evicts the lowest-tip tx at the end
-//! of some sender's queue if it pays more, or is refused. Blocks take pending txs by
+//! the configured bump. A sender's pooled txs may not together cost more than its balance
+//! (so nobody queues what they cannot pay for), and after each new head the txs that the
+//! account can no longer pay for, or whose nonce it has used, are dropped. The pool is bounded
+//! in count, per sender, and in bytes: when full, a new tx evicts the lowest-tip tx at the end
+//! of another sender's queue if it pays more, or is refused. Blocks take pending txs by
 //! effective tip, each sender's in nonce order ([`BestTxs`]).
 
 mod best;
@@ -16,7 +19,7 @@ use std::{
 };
 
 use alloy_consensus::Transaction;
-use alloy_primitives::{Address, B256, Bytes, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 pub use best::BestTxs;
 use op_alloy_consensus::OpTxEnvelope;
 pub use validate::{PoolEnv, PoolError};
@@ -28,6 +31,8 @@ use crate::StateView;
 pub struct PoolConfig {
     /// Txs in the pool, pending and queued together.
     pub max_txs: usize,
+    /// Encoded bytes of all pooled txs together.
+    pub max_bytes: usize,
     /// Txs of one sender.
     pub max_per_sender: usize,
     /// How far ahead of the account's nonce a tx may be.
@@ -44,6 +49,8 @@ impl Default for PoolConfig {
     fn default() -> Self {
         Self {
             max_txs: 20_000,
+            // A few hundred blocks' worth of calldata; op-geth's slots bound it near here.
+            max_bytes: 64 * 1024 * 1024,
             max_per_sender: 64,
             max_nonce_gap: 64,
             // op-geth's limit: 4 × 32 KiB slots.
@@ -65,6 +72,8 @@ pub struct PooledTx {
     pub tx: OpTxEnvelope,
     /// Its EIP-2718 bytes.
     pub raw: Bytes,
+    /// The most it can cost its sender (value + gas × fee cap + L1 and operator fees).
+    pub cost: U256,
 }
 
 impl PooledTx {
@@ -87,6 +96,8 @@ pub struct PoolStatus {
     pub pending: usize,
     /// Txs behind a nonce gap.
     pub queued: usize,
+    /// Encoded bytes of all pooled txs.
+    pub bytes: usize,
 }
 
 /// One sender's txs and its account nonce in the head state.
@@ -109,6 +120,8 @@ pub struct TxPool {
     config: PoolConfig,
     by_hash: HashMap<B256, Arc<PooledTx>>,
     senders: HashMap<Address, Sender>,
+    /// Encoded bytes of every pooled tx.
+    bytes: usize,
 }
 
 impl TxPool {
@@ -126,13 +139,29 @@ impl TxPool {
         }
         let c = &self.config;
         let valid = validate::validate(raw, env, view, c.max_tx_size, c.min_tip, c.max_nonce_gap)?;
-        let tx = Arc::new(PooledTx { hash, sender: valid.sender, tx: valid.tx, raw: valid.raw });
+        let tx = Arc::new(PooledTx {
+            hash,
+            sender: valid.sender,
+            tx: valid.tx,
+            raw: valid.raw,
+            cost: valid.cost,
+        });
         let nonce = tx.nonce();
         let bump = 100 + self.config.price_bump_percent;
         // Txs the account has since used up no longer belong here.
         self.set_next_nonce(tx.sender, valid.state_nonce);
         let sender = self.senders.entry(tx.sender).or_default();
         sender.next_nonce = valid.state_nonce;
+        // Everything the sender has pooled must be payable together: one account cannot fill
+        // the pool with txs only the first of which it can pay for.
+        let others: U256 =
+            sender.txs.iter().filter(|(n, _)| **n != nonce).map(|(_, t)| t.cost).sum();
+        if others + tx.cost > valid.balance {
+            return Err(PoolError::InsufficientFunds {
+                balance: valid.balance,
+                cost: others + tx.cost,
+            });
+        }
         if let Some(old) = sender.txs.get(&nonce) {
             let pays_more = |new: u128, old: u128| new * 100 >= old * bump;
             let old_tip = old.tx.max_priority_fee_per_gas().unwrap_or(old.tx.max_fee_per_gas());
@@ -142,34 +171,57 @@ impl TxPool {
             {
                 return Err(PoolError::ReplacementUnderpriced);
             }
-            let old_hash = old.hash;
+            let (old_hash, old_len) = (old.hash, old.raw.len());
+            self.make_room(&tx, env.base_fee, 0, tx.raw.len().saturating_sub(old_len))?;
+            let sender = self.senders.entry(tx.sender).or_default();
             self.by_hash.remove(&old_hash);
             sender.txs.insert(nonce, tx.clone());
             self.by_hash.insert(tx.hash, tx.clone());
+            self.bytes = self.bytes - old_len + tx.raw.len();
             tracing::debug!(target: "lamina::pool", hash = %tx.hash, replaced = %old_hash, "replaced");
             return Ok(tx.hash);
         }
         if sender.txs.len() >= self.config.max_per_sender {
             return Err(PoolError::SenderFull(tx.sender));
         }
-        if self.by_hash.len() >= self.config.max_txs {
-            self.evict_for(&tx, env.base_fee)?;
-        }
+        self.make_room(&tx, env.base_fee, 1, tx.raw.len())?;
         let sender = self.senders.entry(tx.sender).or_default();
         sender.txs.insert(nonce, tx.clone());
         self.by_hash.insert(tx.hash, tx.clone());
+        self.bytes += tx.raw.len();
         tracing::debug!(target: "lamina::pool", hash = %tx.hash, sender = %tx.sender, nonce, "added");
         Ok(tx.hash)
     }
 
-    /// Makes room for `new` by dropping the lowest-paying tx among the last of each sender's
-    /// queue (dropping a last tx never opens a nonce gap), if `new` pays more.
+    /// Evicts other senders' txs until `txs` more txs and `bytes` more bytes fit within the
+    /// count and byte bounds, or refuses `new` (which then changes nothing it has not evicted).
+    fn make_room(
+        &mut self,
+        new: &PooledTx,
+        base_fee: u64,
+        txs: usize,
+        bytes: usize,
+    ) -> Result<(), PoolError> {
+        if bytes > self.config.max_bytes {
+            return Err(PoolError::PoolFull);
+        }
+        while self.by_hash.len() + txs > self.config.max_txs
+            || self.bytes + bytes > self.config.max_bytes
+        {
+            self.evict_for(new, base_fee)?;
+        }
+        Ok(())
+    }
+
+    /// Makes room for `new` by dropping the lowest-paying tx among the last of each other
+    /// sender's queue (dropping a last tx never opens a nonce gap), if `new` pays more.
     fn evict_for(&mut self, new: &PooledTx, base_fee: u64) -> Result<(), PoolError> {
         let tip = |t: &PooledTx| t.effective_tip(base_fee).unwrap_or(0);
         let victim = self
             .senders
-            .values()
-            .filter_map(|s| s.txs.values().next_back())
+            .iter()
+            .filter(|(address, _)| **address != new.sender)
+            .filter_map(|(_, s)| s.txs.values().next_back())
             .min_by_key(|t| tip(t))
             .cloned();
         match victim {
@@ -184,6 +236,7 @@ impl TxPool {
 
     fn remove(&mut self, hash: &B256) -> Option<Arc<PooledTx>> {
         let tx = self.by_hash.remove(hash)?;
+        self.bytes -= tx.raw.len();
         if let Some(s) = self.senders.get_mut(&tx.sender) {
             s.txs.remove(&tx.nonce());
             if s.txs.is_empty() {
@@ -194,15 +247,34 @@ impl TxPool {
     }
 
     /// After the head changed (a block, or a rewind): re-reads every pooled sender's nonce
-    /// from `view` and drops the txs it has used.
+    /// and balance from `view`, drops the txs whose nonce it has used, and drops, from the
+    /// first one the balance no longer covers (counting its earlier txs), every tx it can no
+    /// longer pay for.
     pub fn on_new_head(&mut self, view: &StateView) -> Result<(), PoolError> {
         let senders: Vec<Address> = self.senders.keys().copied().collect();
         for address in senders {
-            let next = view
+            let (next, balance) = view
                 .account(&address)
                 .map_err(|e| PoolError::State(e.to_string()))?
-                .map_or(0, |a| a.nonce);
+                .map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
             self.set_next_nonce(address, next);
+            let Some(s) = self.senders.get(&address) else { continue };
+            let mut spent = U256::ZERO;
+            let unpayable: Vec<B256> = s
+                .txs
+                .values()
+                .skip_while(|t| {
+                    spent += t.cost;
+                    spent <= balance
+                })
+                .map(|t| t.hash)
+                .collect();
+            if !unpayable.is_empty() {
+                tracing::debug!(target: "lamina::pool", %address, dropped = unpayable.len(), "unpayable");
+            }
+            for h in unpayable {
+                self.remove(&h);
+            }
         }
         Ok(())
     }
@@ -231,7 +303,7 @@ impl TxPool {
     /// Pending and queued counts.
     pub fn status(&self) -> PoolStatus {
         let pending: usize = self.senders.values().map(Sender::pending).sum();
-        PoolStatus { pending, queued: self.by_hash.len() - pending }
+        PoolStatus { pending, queued: self.by_hash.len() - pending, bytes: self.bytes }
     }
 
     /// The pending txs, best first, for a block with `base_fee`.

@@ -91,7 +91,8 @@ pub enum PoolError {
         /// The tx's.
         nonce: u64,
     },
-    /// The balance does not cover value + gas × fee cap + the L1 data fee.
+    /// The balance does not cover value + gas × fee cap + the L1 data fee (of this tx and of
+    /// the sender's other pooled txs).
     #[error("insufficient funds for gas * price + value + l1 fee: balance {balance}, cost {cost}")]
     InsufficientFunds {
         /// The sender's balance.
@@ -143,6 +144,10 @@ pub struct ValidTx {
     pub raw: Bytes,
     /// The sender's next nonce in the head state.
     pub state_nonce: u64,
+    /// The sender's balance in the head state.
+    pub balance: U256,
+    /// The most the tx can cost: value + gas × fee cap + its L1 and operator fees.
+    pub cost: U256,
 }
 
 /// Checks `raw` against the head state `view` for the next block described by `env`.
@@ -214,5 +219,5 @@ pub fn validate(
     if balance < cost {
         return Err(PoolError::InsufficientFunds { balance, cost });
     }
-    Ok(ValidTx { sender, tx, raw: raw.clone(), state_nonce: next })
+    Ok(ValidTx { sender, tx, raw: raw.clone(), state_nonce: next, balance, cost })
 }

@@ -110,9 +110,24 @@ pub async fn serve<C: Send + Sync + 'static>(
 
 /// Starts the configured servers on the current tokio runtime.
 pub async fn start(handle: EngineHandle, config: &RpcConfig) -> std::io::Result<RpcServers> {
+    start_with(handle, config, |_| Ok::<(), std::convert::Infallible>(())).await
+}
+
+/// Like [`start`], with `customize` applied to each server's `eth_` module before it is
+/// served (a verifier node replaces `eth_sendRawTransaction` with forwarding).
+pub async fn start_with<E: std::fmt::Display>(
+    handle: EngineHandle,
+    config: &RpcConfig,
+    customize: impl Fn(&mut RpcModule<EngineHandle>) -> Result<(), E>,
+) -> std::io::Result<RpcServers> {
+    let eth = |handle: EngineHandle| -> std::io::Result<RpcModule<EngineHandle>> {
+        let mut m = eth::module(handle);
+        customize(&mut m).map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(m)
+    };
     let mut servers = RpcServers { http: None, auth: None };
     if let Some(addr) = config.http {
-        servers.http = Some(serve(eth::module(handle.clone()), addr, config).await?);
+        servers.http = Some(serve(eth(handle.clone())?, addr, config).await?);
     }
     if let Some(addr) = config.auth {
         let server = Server::builder()
@@ -127,7 +142,7 @@ pub async fn start(handle: EngineHandle, config: &RpcConfig) -> std::io::Result<
             .await?;
         let local = server.local_addr()?;
         let mut module = engine_api::module(handle.clone());
-        module.merge(eth::module(handle)).map_err(|e| std::io::Error::other(e.to_string()))?;
+        module.merge(eth(handle)?).map_err(|e| std::io::Error::other(e.to_string()))?;
         servers.auth = Some((local, server.start(module)));
         tracing::info!(target: "lamina::rpc", %local, "Engine API listening (JWT)");
     }

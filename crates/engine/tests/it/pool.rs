@@ -249,33 +249,33 @@ fn a_full_pool_evicts_the_cheapest_tail_or_refuses() {
 fn blocks_take_pool_txs_within_gas_and_da_limits_and_skip_invalid_senders() {
     let (_dir, mut chain) = setup();
     let mut pool = TxPool::new(PoolConfig::default());
-    // key 0: a chain of 3 txs; key 1: nonce 0 drains the account, so its nonce 1 fails at
-    // execution and nonce 2 must be skipped with it; key 2: one tx paying the most.
+    // key 0: a chain of 3 txs; key 1: three txs of 1 ETH, admitted while it holds 1000 ETH;
+    // key 2: one tx paying the most.
     for n in 0..3 {
         add(&mut pool, &chain, &transfer(&key(0), n, GWEI)).unwrap();
     }
-    // Each is valid at admission (against the head balance); the drain happens in the block.
-    add(&mut pool, &chain, &sign(&key(1), 0, 2 * GWEI, 100 * GWEI, 999 * ETH + ETH / 2, 21_000))
-        .unwrap();
-    for n in 1..3 {
+    for n in 0..3 {
         add(&mut pool, &chain, &sign(&key(1), n, 2 * GWEI, 100 * GWEI, ETH, 21_000)).unwrap();
     }
     add(&mut pool, &chain, &transfer(&key(2), 0, 3 * GWEI)).unwrap();
+    // Before the next block, key 1 spends its nonce 0 elsewhere (another node's block) and
+    // drains itself: the pool has not seen that head yet, so its nonce 0 no longer executes
+    // and its nonces 1 and 2 must be skipped with it.
+    let to = TxKind::Call(Address::with_last_byte(0x77));
+    let drain = chain.tx(&key(1), to, 999 * ETH + ETH / 2, Bytes::new(), 21_000);
+    chain.produce(vec![drain]);
 
     let block = build(&mut chain, &pool, 30_000_000, None);
     let senders: Vec<_> = block.iter().map(|t| (t.sender, t.nonce())).collect();
     let (k0, k1, k2) = (key(0).address(), key(1).address(), key(2).address());
     assert_eq!(senders[0], (k2, 0));
-    assert!(senders.contains(&(k1, 0)));
-    assert!(
-        !senders.iter().any(|(s, n)| *s == k1 && *n > 0),
-        "key 1's later nonces are skipped: {senders:?}"
-    );
+    assert!(!senders.iter().any(|(s, _)| *s == k1), "key 1 is skipped: {senders:?}");
     assert_eq!(senders.iter().filter(|(s, _)| *s == k0).count(), 3);
-    // Included txs leave the pool once the block is the head.
+    // Included txs leave the pool once the block is the head, and so do key 1's: one used
+    // nonce, two it can no longer pay for.
     pool.on_new_head(&chain.store.state().unwrap()).unwrap();
     assert_eq!(pool.pending_nonce(&k0), None);
-    assert!(pool.pending_nonce(&k1).is_some(), "key 1's txs wait (they may become valid)");
+    assert_eq!(pool.pending_nonce(&k1), None, "key 1's unpayable txs are dropped");
 
     // Gas: room for two transfers after the L1-info deposit. DA: room for about one.
     for n in 0..4 {
@@ -362,4 +362,89 @@ fn build_from_pool(
         chain.head_hash = block.hash;
     }
     (taken, block.header.gas_used)
+}
+
+/// A sender cannot queue more than it can pay for: its pooled txs' costs (value + gas × fee
+/// cap) count together against its balance. A replacement counts instead of the tx it
+/// replaces.
+#[test]
+fn a_sender_cannot_pool_txs_it_cannot_pay_for() {
+    let (_dir, chain) = setup();
+    let mut pool = TxPool::new(PoolConfig::default());
+    // Key 8 holds 0.001 ETH; each tx may cost 21 000 × 10 gwei + 1 wei = 0.00021 ETH.
+    let poor = key(8);
+    let cheap = |nonce, cap| sign(&poor, nonce, GWEI, cap, 1, 21_000);
+    for n in 0..4 {
+        add(&mut pool, &chain, &cheap(n, 10 * GWEI)).unwrap();
+    }
+    let err = add(&mut pool, &chain, &cheap(4, 10 * GWEI)).unwrap_err();
+    assert!(matches!(err, PoolError::InsufficientFunds { .. }), "{err}");
+    assert_eq!(pool.status().pending, 4, "nothing changed");
+    // Replacing nonce 0 at 11 gwei: 0.000231 + 3 × 0.00021 ETH still fits.
+    add(&mut pool, &chain, &sign(&poor, 0, 2 * GWEI, 11 * GWEI, 1, 21_000)).unwrap();
+    assert_eq!(pool.status().pending, 4);
+}
+
+/// After a block, txs whose sender can no longer pay for them (its balance fell) are dropped,
+/// not kept to clog the pool, together with the ones behind them.
+#[test]
+fn txs_that_became_unpayable_are_dropped_on_a_new_head() {
+    let (_dir, mut chain) = setup();
+    let mut pool = TxPool::new(PoolConfig::default());
+    let k = key(7);
+    // Nonces 1-3 wait behind nonce 0; each moves 100 ETH.
+    for n in 1..4 {
+        add(&mut pool, &chain, &sign(&k, n, GWEI, 10 * GWEI, 100 * ETH, 21_000)).unwrap();
+    }
+    let other = key(6);
+    add(&mut pool, &chain, &transfer(&other, 0, GWEI)).unwrap();
+    assert_eq!((pool.status().pending, pool.status().queued), (1, 3));
+    // Nonce 0, mined elsewhere: 950 ETH out, 50 ETH left, so 1-3 can never all be paid.
+    let drain =
+        chain.tx(&k, TxKind::Call(Address::with_last_byte(0x77)), 950 * ETH, Bytes::new(), 21_000);
+    chain.produce(vec![drain]);
+    pool.on_new_head(&chain.store.state().unwrap()).unwrap();
+    assert_eq!(pool.pending_nonce(&k.address()), None, "every tx of the drained sender is gone");
+    assert_eq!((pool.status().pending, pool.status().queued), (1, 0), "the other sender's stays");
+}
+
+/// Under a flood of large txs from many senders, the pool's bytes stay within its bound: a
+/// newcomer that pays more evicts the cheapest, one that pays less is refused.
+#[test]
+fn the_pool_stays_within_its_byte_bound_under_a_flood() {
+    let (_dir, chain) = setup();
+    let max_bytes = 200_000;
+    let mut pool = TxPool::new(PoolConfig { max_bytes, ..Default::default() });
+    let big = |from: &PrivateKeySigner, nonce: u64, tip: u128| {
+        let tx = TxEip1559 {
+            chain_id: CHAIN_ID,
+            nonce,
+            gas_limit: 2_000_000,
+            max_fee_per_gas: 100 * GWEI,
+            max_priority_fee_per_gas: tip,
+            to: TxKind::Call(Address::with_last_byte(0x99)),
+            input: vec![0xab; 30_000].into(),
+            ..Default::default()
+        };
+        let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
+        Bytes::from(OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718())
+    };
+    let mut admitted = 0;
+    for i in 0..8 {
+        for nonce in 0..6 {
+            match add(&mut pool, &chain, &big(&key(i), nonce, GWEI + u128::from(i) * GWEI)) {
+                Ok(_) => admitted += 1,
+                Err(PoolError::PoolFull) => {}
+                Err(e) => panic!("{e}"),
+            }
+            let status = pool.status();
+            assert!(status.bytes <= max_bytes, "{} bytes pooled", status.bytes);
+        }
+    }
+    assert!(admitted > 6, "newcomers that paid more got in by eviction");
+    let status = pool.status();
+    assert!(status.bytes > max_bytes - 31_000, "the pool is full, not empty: {}", status.bytes);
+    // The richest sender (key 7) holds txs; the poorest (key 0) was evicted.
+    assert!(pool.pending_nonce(&key(7).address()).is_some());
+    assert_eq!(pool.pending_nonce(&key(0).address()), None);
 }

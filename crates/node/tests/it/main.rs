@@ -5,6 +5,7 @@
 
 mod batcher;
 mod fixture;
+mod forward;
 mod proposer;
 mod remote;
 mod rollup;
