@@ -529,6 +529,17 @@ async fn an_endless_call_stops_at_the_timeout_and_a_batch_shares_one_budget() {
     let (n, r) = r.await.unwrap();
     assert_eq!(r["result"], "0x", "{r}");
     n.servers.stop().await;
+
+    // A gas cap of 100 000: the endless call runs out of gas long before any timeout.
+    let n = start_with(rpc::budget::CallLimits { gas_cap: 100_000, ..Default::default() }).await;
+    let r = tokio::task::spawn_blocking(move || {
+        let r = call(n.http, "eth_call", json!([{"data": HASH_FOREVER}]));
+        (n, r)
+    });
+    let (n, r) = r.await.unwrap();
+    let message = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("execution halted") && message.contains("OutOfGas"), "{r}");
+    n.servers.stop().await;
 }
 
 /// Reverts are worded as geth words them: `Error(string)` gives its reason, `Panic(uint256)` its

@@ -5,16 +5,16 @@
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
-use lamina_derive::{Pipeline, Step, memory::MemoryL2};
+use lamina_derive::{DerivedAttributes, Pipeline, Step, memory::MemoryL2};
 use lamina_l1::{
-    chain::{CacheSizes, CachedL1, DeriveL1, L1Chain},
+    chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, L1Header},
     contracts::{OptimismPortal, SystemConfig},
-    deploy::{self, DeployConfig},
+    deploy::{self, DeployConfig, Deployment},
     dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
 use lamina_protocol::{
-    BlockId,
+    BlockId, RollupConfig,
     batch::SingleBatch,
     block::L2BlockInfo,
     channel::{BatchFormat, ChannelOut, CompressionConfig},
@@ -23,7 +23,7 @@ use lamina_protocol::{
     frame::{ChannelId, encode_batcher_data},
 };
 
-fn key(i: usize) -> PrivateKeySigner {
+pub(crate) fn key(i: usize) -> PrivateKeySigner {
     PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1).unwrap()
 }
 
@@ -40,21 +40,79 @@ async fn send(l1: &DevL1, who: usize, to: Address, input: Vec<u8>, value: U256) 
     assert!(r.status(), "tx to {to} succeeded");
 }
 
+/// The dev L1 (mining at the wall clock, so its genesis is now and L2 blocks are derived up to
+/// the L1 head's time) with the dev chain deployed; the rollup config with a 4-block
+/// sequencing window (deposit-only blocks come soon without batches) and its start block.
+pub(crate) async fn deployed_now(
+    dir: &std::path::Path,
+) -> (DevL1, Deployment, RollupConfig, L1Header) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let l1 = DevL1::open(dir, DevL1Config::default(), &DevL1Genesis::dev(now.as_secs())).unwrap();
+    let mgr = TxManager::new(l1.clone(), key(0), TxManagerConfig::dev()).await.unwrap();
+    let d = deploy::deploy_to_dir(&mgr, &DeployConfig::dev(), &dir.join("chain")).await.unwrap();
+    let mut cfg = d.rollup.clone();
+    cfg.seq_window_size = 4;
+    let start = l1.header_by_hash(cfg.genesis.l1.hash).await.unwrap().unwrap();
+    (l1, d, cfg, start)
+}
+
+/// A fresh L2 at the chain's genesis and a pipeline reading `source` from `start`.
+pub(crate) fn pipeline<C: L1Chain>(
+    cfg: &RollupConfig,
+    start: &L1Header,
+    source: DeriveL1<C>,
+) -> (MemoryL2, Pipeline<DeriveL1<C>, DeriveL1<C>, MemoryL2>) {
+    let genesis = L2BlockInfo {
+        hash: cfg.genesis.l2.hash,
+        number: cfg.genesis.l2.number,
+        timestamp: cfg.genesis.l2_time,
+        l1_origin: BlockId { number: start.number, hash: start.hash() },
+        ..Default::default()
+    };
+    let l2 = MemoryL2::new(genesis, cfg.genesis.system_config.clone());
+    let mut p = Pipeline::new(cfg.clone(), source.clone(), source, l2.clone());
+    p.reset(start.clone(), cfg.genesis.system_config.clone());
+    (l2, p)
+}
+
+/// Steps `p` until it waits for L1, applying and collecting every block's attributes.
+pub(crate) async fn derive_until_idle<C: L1Chain>(
+    p: &mut Pipeline<DeriveL1<C>, DeriveL1<C>, MemoryL2>,
+    l2: &MemoryL2,
+    derived: &mut Vec<DerivedAttributes>,
+) {
+    for steps in 0.. {
+        assert!(steps < 10_000, "derivation never went idle");
+        match p.step(&l2.head()).await.unwrap() {
+            Step::Attributes(a) => {
+                l2.apply(&a);
+                derived.push(*a);
+            }
+            Step::Idle => return,
+            Step::Progress | Step::AdvancedOrigin(_) => {}
+        }
+    }
+}
+
+/// The mints of the user deposits in `derived`, in order.
+pub(crate) fn deposit_mints(derived: &[DerivedAttributes]) -> Vec<u128> {
+    deposits(derived).iter().map(|d| d.mint).collect()
+}
+
+fn deposits(derived: &[DerivedAttributes]) -> Vec<TxDeposit> {
+    derived
+        .iter()
+        .flat_map(|a| a.transactions().iter().skip(1))
+        .filter(|t| t[0] == DEPOSIT_TX_TYPE)
+        .map(|t| TxDeposit::decode_2718(t).unwrap())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn derives_deposits_config_updates_and_batches_from_the_dev_l1() {
     let dir = tempfile::tempdir().unwrap();
-    // The dev L1 mines at the wall clock, so its genesis is now: L2 blocks are derived up to
-    // the L1 head's time.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    let l1 =
-        DevL1::open(dir.path(), DevL1Config::default(), &DevL1Genesis::dev(now.as_secs())).unwrap();
-    let mgr = TxManager::new(l1.clone(), key(0), TxManagerConfig::dev()).await.unwrap();
-    let d =
-        deploy::deploy_to_dir(&mgr, &DeployConfig::dev(), &dir.path().join("chain")).await.unwrap();
-    let mut cfg = d.rollup.clone();
-    cfg.seq_window_size = 4;
+    let (l1, d, cfg, start) = deployed_now(dir.path()).await;
     let at = d.addresses;
-    let start = l1.header_by_hash(cfg.genesis.l1.hash).await.unwrap().unwrap();
 
     // A batch for L2 block 1 from the batcher account (dev account 1), a deposit from a user,
     // and a gas-limit change by the owner.
@@ -89,38 +147,14 @@ async fn derives_deposits_config_updates_and_batches_from_the_dev_l1() {
         l1.mine().unwrap();
     }
 
-    let genesis = L2BlockInfo {
-        hash: cfg.genesis.l2.hash,
-        number: cfg.genesis.l2.number,
-        timestamp: cfg.genesis.l2_time,
-        l1_origin: BlockId { number: start.number, hash: start.hash() },
-        ..Default::default()
-    };
-    let l2 = MemoryL2::new(genesis, cfg.genesis.system_config.clone());
     let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
-    let mut p = Pipeline::new(cfg.clone(), source.clone(), source, l2.clone());
-    p.reset(start, cfg.genesis.system_config.clone());
+    let (l2, mut p) = pipeline(&cfg, &start, source);
     let mut derived = Vec::new();
-    for steps in 0.. {
-        assert!(steps < 10_000, "derivation never went idle");
-        match p.step(&l2.head()).await.unwrap() {
-            Step::Attributes(a) => {
-                l2.apply(&a);
-                derived.push(*a);
-            }
-            Step::Idle => break,
-            Step::Progress | Step::AdvancedOrigin(_) => {}
-        }
-    }
+    derive_until_idle(&mut p, &l2, &mut derived).await;
     assert!(derived.len() > 2, "the batch, then deposit-only blocks once the window expired");
     assert_eq!(derived[0].transactions()[1..], batch.transactions[..], "block 1 is the batch");
 
-    let deposits: Vec<TxDeposit> = derived
-        .iter()
-        .flat_map(|a| a.transactions().iter().skip(1))
-        .filter(|t| t[0] == DEPOSIT_TX_TYPE)
-        .map(|t| TxDeposit::decode_2718(t).unwrap())
-        .collect();
+    let deposits = deposits(&derived);
     assert_eq!(deposits.len(), 1, "the user's deposit, once");
     assert_eq!((deposits[0].from, deposits[0].mint), (user, 5));
     let with_deposit = derived

@@ -9,23 +9,20 @@ use std::sync::{
 };
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
-use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
-use lamina_derive::{Pipeline, Severity, Step, memory::MemoryL2};
+use lamina_derive::{Severity, Step};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, L1Error, RpcL1},
     contracts::OptimismPortal,
-    deploy::{self, DeployConfig},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
-};
-use lamina_protocol::{
-    BlockId, block::L2BlockInfo, constants::DEPOSIT_TX_TYPE, deposit::TxDeposit,
 };
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
-use crate::l1_chain::serve_dev_l1;
+use crate::{
+    derive::{deployed_now, deposit_mints, derive_until_idle, key, pipeline},
+    l1_chain::serve_dev_l1,
+};
 
 /// What the proxy forges while `lying` is set.
 #[derive(Clone, Copy)]
@@ -139,23 +136,10 @@ async fn proxy(
     (url, forged)
 }
 
-fn key(i: usize) -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_receipt_or_tx_list_is_refused_and_derivation_waits() {
     let dir = tempfile::tempdir().unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    let l1 =
-        DevL1::open(dir.path(), DevL1Config::default(), &DevL1Genesis::dev(now.as_secs())).unwrap();
-    let mgr = TxManager::new(l1.clone(), key(0), TxManagerConfig::dev()).await.unwrap();
-    let d =
-        deploy::deploy_to_dir(&mgr, &DeployConfig::dev(), &dir.path().join("chain")).await.unwrap();
-    let mut cfg = d.rollup.clone();
-    // Deposit-only blocks once 4 L1 blocks pass without batches.
-    cfg.seq_window_size = 4;
-    let start = l1.header_by_hash(cfg.genesis.l1.hash).await.unwrap().unwrap();
+    let (l1, d, cfg, start) = deployed_now(dir.path()).await;
     // A user's deposit of 5 wei, in its own L1 block.
     let user = TxManager::new(l1.clone(), key(5), TxManagerConfig::dev()).await.unwrap();
     let deposit = OptimismPortal::depositTransactionCall {
@@ -197,17 +181,8 @@ async fn a_forged_receipt_or_tx_list_is_refused_and_derivation_waits() {
     let err = rpc.receipts(deposit_block).await.unwrap_err();
     assert!(matches!(err, L1Error::Inconsistent { .. }), "{err}");
 
-    let genesis = L2BlockInfo {
-        hash: cfg.genesis.l2.hash,
-        number: cfg.genesis.l2.number,
-        timestamp: cfg.genesis.l2_time,
-        l1_origin: BlockId { number: start.number, hash: start.hash() },
-        ..Default::default()
-    };
-    let l2 = MemoryL2::new(genesis, cfg.genesis.system_config.clone());
     let source = DeriveL1::new(CachedL1::new(rpc, CacheSizes::default()));
-    let mut p = Pipeline::new(cfg.clone(), source.clone(), source, l2.clone());
-    p.reset(start, cfg.genesis.system_config.clone());
+    let (l2, mut p) = pipeline(&cfg, &start, source);
     let mut derived = Vec::new();
     let mut refusals = 0;
     for steps in 0.. {
@@ -229,32 +204,53 @@ async fn a_forged_receipt_or_tx_list_is_refused_and_derivation_waits() {
         }
     }
     assert!(forged.load(Ordering::SeqCst) >= 3, "every read was forged and refused");
-    let mints = |derived: &[lamina_derive::DerivedAttributes]| -> Vec<u128> {
-        derived
-            .iter()
-            .flat_map(|a| a.transactions().iter().skip(1))
-            .filter(|t| t[0] == DEPOSIT_TX_TYPE)
-            .map(|t| TxDeposit::decode_2718(t).unwrap().mint)
-            .collect()
-    };
-    assert!(mints(&derived).is_empty(), "nothing derived from the forged block");
+    assert!(deposit_mints(&derived).is_empty(), "nothing derived from the forged block");
     let origin = p.origin().unwrap().number;
     assert!(origin < deposit_number, "derivation stopped at {origin}, before {deposit_number}");
     let stuck_at = l2.head();
 
     // The endpoint tells the truth again: the real deposit (5 wei) is derived.
     lying.store(false, Ordering::SeqCst);
-    for steps in 0.. {
-        assert!(steps < 10_000, "derivation never went idle");
-        match p.step(&l2.head()).await.unwrap() {
-            Step::Attributes(a) => {
-                l2.apply(&a);
-                derived.push(*a);
-            }
-            Step::Idle => break,
-            _ => {}
-        }
-    }
+    derive_until_idle(&mut p, &l2, &mut derived).await;
     assert!(l2.head().number >= stuck_at.number);
-    assert_eq!(mints(&derived), vec![5]);
+    assert_eq!(deposit_mints(&derived), vec![5]);
+}
+
+/// A beacon node that answers without end (or announces a body of 64 MiB) is cut off at the
+/// client's bound instead of being buffered: blobs come in responses of a few MB at most.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_beacon_response_is_refused_at_its_bound() {
+    for announce in [true, false] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let beacon = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let head = if announce {
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 67108864\r\n\r\n"
+            } else {
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+            };
+            if socket.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = vec![b' '; 1 << 20];
+            for _ in 0..64 {
+                if socket.write_all(&chunk).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let url: url::Url = "http://127.0.0.1:1".parse().unwrap();
+        let rpc = RpcL1::new(
+            &lamina_l1::chain::RpcL1Config::new(url).with_beacon(beacon.parse().unwrap()),
+        );
+        let header = alloy_consensus::Sealed::new_unchecked(
+            alloy_consensus::Header { timestamp: 1_700_000_012, ..Default::default() },
+            alloy_primitives::B256::ZERO,
+        );
+        let err = rpc.blobs(&header, &[alloy_primitives::B256::repeat_byte(1)]).await.unwrap_err();
+        assert!(err.to_string().contains("over 33554432 bytes"), "{err}");
+    }
 }
