@@ -218,6 +218,11 @@ fn a_deposit_griefer_pays_the_market_price_and_users_still_get_in() {
     // The user paid the market price too: 100k L2 gas at 2.125 gwei = 212.5k L1 gas.
     assert!(user.gas_used >= 212_500 && user.gas_used < 212_500 + 60_000, "{}", user.gas_used);
     assert!(user.gas_used > plain.gas_used);
+    eprintln!(
+        "deposit market: 21k-gas deposit at 1 gwei {} L1 gas; 20M grab {} L1 gas; \
+         100k-gas deposit at 2.125 gwei {} L1 gas",
+        plain.gas_used, grief.gas_used, user.gas_used
+    );
 }
 
 /// After a long quiet spell the price decays to the floor (one 1/8 step per empty block), and
