@@ -8,11 +8,11 @@ use std::{path::PathBuf, time::Instant};
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
 use eyre::{WrapErr, eyre};
+use lamina_l1::accounts::DEV_ACCOUNTS;
 use lamina_l1::{
     chain::L1Chain,
     chain::RpcL1,
     deploy::{self, DEV_L1_CHAIN_IDS, DeployConfig},
-    dev::DEV_ACCOUNTS,
     txmgr::{TxManager, TxManagerConfig},
 };
 

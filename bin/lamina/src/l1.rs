@@ -10,7 +10,7 @@ use std::{
 
 use clap::Args;
 use eyre::eyre;
-use lamina_l1::dev::{DEV_ACCOUNTS, DevL1Config, DevL1Genesis, Mining};
+use lamina_devl1::{DEV_ACCOUNTS, DevL1Config, DevL1Genesis, Mining};
 use lamina_node::{DevL1Node, DevL1NodeConfig};
 
 /// Flags of `lamina l1`.

@@ -2,11 +2,9 @@
 //!
 //! - [`contracts`]: our L1 contracts (OptimismPortal, L2OutputOracle, SystemConfig,
 //!   Multicall3) as compiled artifacts with their `sol!` bindings.
-//! - [`dev`]: `DevL1`, the embedded Ethereum chain `lamina dev` and the tests run on (Prague
-//!   blocks, persistent, instant/interval/manual mining, safe/finalized depths, reorgs).
-//!
-//! - [`chain`]: the `L1Chain` port, with `RpcL1` (any JSON-RPC node, blobs from a beacon API)
-//!   and `DevL1` adapters.
+//! - [`chain`]: the `L1Chain` port, with `RpcL1` (any JSON-RPC node, blobs from a beacon API);
+//!   the embedded dev chain that also implements it is `lamina-devl1`.
+//! - [`accounts`]: anvil's well-known dev accounts (the deployer refuses them off dev chains).
 //! - [`deploy`]: the deployer (contracts through CREATE2, `rollup.json`, `genesis.json`,
 //!   `addresses.json`).
 //! - [`bridge`]: a user's deposits and withdrawals (status, proof, finalization), as
@@ -16,9 +14,9 @@
 //!
 //! This is the only crate that knows L1 contract ABIs (architecture invariant 2).
 
+pub mod accounts;
 pub mod bridge;
 pub mod chain;
 pub mod contracts;
 pub mod deploy;
-pub mod dev;
 pub mod txmgr;

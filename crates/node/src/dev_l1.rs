@@ -5,8 +5,8 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use jsonrpsee::server::{Server, ServerHandle};
+use lamina_devl1::{BeaconLayer, DevL1, DevL1Config, DevL1Genesis, Mining};
 use lamina_engine::rpc::{self, RpcConfig};
-use lamina_l1::dev::{BeaconLayer, DevL1, DevL1Config, DevL1Genesis, Mining};
 use tokio::task::JoinHandle;
 
 use crate::NodeError;

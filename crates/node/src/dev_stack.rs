@@ -15,11 +15,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use alloy_rpc_types_engine::JwtSecret;
 use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::server::ServerHandle;
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining};
 use lamina_engine::rpc::{RpcConfig, serve};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, RpcL1},
     deploy::{self, DeployConfig, Deployment},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
     txmgr::{TxManager, TxManagerConfig},
 };
 use lamina_protocol::RollupConfig;

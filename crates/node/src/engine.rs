@@ -30,7 +30,7 @@ pub enum NodeError {
     Engine(#[from] EngineError),
     /// The dev L1 could not open its chain.
     #[error(transparent)]
-    DevL1(#[from] lamina_l1::dev::DevL1Error),
+    DevL1(#[from] lamina_devl1::DevL1Error),
     /// A server could not bind.
     #[error("rpc: {0}")]
     Rpc(#[from] std::io::Error),

@@ -9,11 +9,8 @@ use alloy_consensus::Transaction as _;
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
-use lamina_l1::{
-    chain::L1Chain,
-    contracts::Artifact,
-    dev::{DEV_ACCOUNTS, DevL1},
-};
+use lamina_devl1::{DEV_ACCOUNTS, DevL1};
+use lamina_l1::{chain::L1Chain, contracts::Artifact};
 use lamina_node::{EngineHandle, dev_stack::DevStack};
 
 use super::{

@@ -10,10 +10,10 @@ use std::{
 
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis};
 use lamina_l1::{
     chain::{L1Chain, RpcL1},
     deploy::{self, DeployConfig},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxManager, TxManagerConfig},
 };
 use lamina_node::{DevL1Node, DevL1NodeConfig};

@@ -10,10 +10,10 @@ use std::{path::Path, time::Instant};
 use alloy_primitives::{TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1},
     deploy::{self, DeployConfig},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
 use lamina_node::{

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use alloy_primitives::keccak256;
 use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
-use lamina_l1::{deploy::DeployConfig, dev::DEV_ACCOUNTS};
+use lamina_devl1::DEV_ACCOUNTS;
+use lamina_l1::deploy::DeployConfig;
 use lamina_node::{
     EngineHandle,
     batcher::DaMode,

@@ -12,7 +12,7 @@ use std::{
 use alloy_primitives::{Address, Bytes, U256};
 use clap::Args;
 use eyre::WrapErr;
-use lamina_l1::dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining};
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining};
 use lamina_node::{DevL1Node, DevL1NodeConfig};
 use serde_json::json;
 

@@ -12,13 +12,14 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 /// Allowed lamina → lamina edges (normal and build dependencies), from ARCHITECTURE.md.
 fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
-        ("lamina", &["lamina-node", "lamina-l1", "lamina-protocol"][..]),
+        ("lamina", &["lamina-node", "lamina-l1", "lamina-devl1", "lamina-protocol"][..]),
         (
             "lamina-testing",
             &[
                 "lamina-node",
                 "lamina-engine",
                 "lamina-l1",
+                "lamina-devl1",
                 "lamina-derive",
                 "lamina-evm",
                 "lamina-protocol",
@@ -30,6 +31,7 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
             &[
                 "lamina-engine",
                 "lamina-l1",
+                "lamina-devl1",
                 "lamina-derive",
                 "lamina-evm",
                 "lamina-protocol",
@@ -37,7 +39,8 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
             ][..],
         ),
         ("lamina-engine", &["lamina-evm", "lamina-protocol"][..]),
-        ("lamina-l1", &["lamina-derive", "lamina-engine", "lamina-evm", "lamina-protocol"][..]),
+        ("lamina-l1", &["lamina-derive", "lamina-evm", "lamina-protocol"][..]),
+        ("lamina-devl1", &["lamina-l1", "lamina-engine", "lamina-evm", "lamina-protocol"][..]),
         ("lamina-proof", &["lamina-derive", "lamina-evm", "lamina-protocol"][..]),
         ("lamina-derive", &["lamina-protocol"][..]),
         ("lamina-evm", &["lamina-protocol"][..]),
@@ -89,6 +92,57 @@ fn crate_dependencies_follow_the_layers() {
         }
     }
     assert!(violations.is_empty(), "architecture violations:\n{}", violations.join("\n"));
+}
+
+/// Crates a crate may never reach through its normal dependencies, however indirectly.
+fn forbidden_reach() -> Vec<(&'static str, &'static [&'static str])> {
+    // What the pure crates must build without: the proof program runs them with no OS.
+    const NO_IO: &[&str] = &["tokio", "redb", "hyper", "reqwest", "jsonrpsee", "libp2p"];
+    let mut rules: Vec<(&'static str, &'static [&'static str])> =
+        PURE.iter().map(|p| (*p, NO_IO)).collect();
+    // The engine never sees L1; the L1 client is no execution client.
+    rules.push(("lamina-engine", &["lamina-l1", "lamina-devl1", "lamina-derive"]));
+    rules.push(("lamina-l1", &["lamina-engine", "lamina-devl1", "redb"]));
+    rules
+}
+
+/// The crates `krate` builds with when built alone (normal and build dependencies, its own
+/// default features): what `cargo tree -p` resolves, not the workspace's unified graph, where
+/// another member's features can add dependencies this crate never asks for.
+fn built_alone(krate: &str) -> BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["tree", "-p", krate, "-e", "normal,build", "--prefix", "none", "-f", "{p}"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo tree -p {krate}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn transitive_dependencies_keep_the_layers_and_the_pure_crates_io_free() {
+    let meta =
+        MetadataCommand::new().manifest_path(root().join("Cargo.toml")).no_deps().exec().unwrap();
+    let members: BTreeSet<String> =
+        meta.workspace_packages().iter().map(|p| p.name.to_string()).collect();
+    let mut violations = Vec::new();
+    // Planned crates (lamina-proof) are checked once they exist.
+    for (krate, forbidden) in forbidden_reach().into_iter().filter(|(k, _)| members.contains(*k)) {
+        let reached = built_alone(krate);
+        for name in forbidden.iter().filter(|f| reached.contains(**f)) {
+            violations.push(format!("{krate} reaches {name}"));
+        }
+    }
+    assert!(violations.is_empty(), "transitive violations:\n{}", violations.join("\n"));
 }
 
 #[test]

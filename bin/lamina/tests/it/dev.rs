@@ -291,7 +291,7 @@ fn lamina_dev_survives_kill_9_while_batching() {
         &std::fs::read_to_string(dir.path().join("chain/rollup.json")).unwrap(),
     )
     .unwrap();
-    let batcher = lamina_l1::dev::DEV_ACCOUNTS[1].0;
+    let batcher = lamina_l1::accounts::DEV_ACCOUNTS[1].0;
     // Blobs come from the dev L1's beacon API on its own port.
     let beacon: url::Url = dev.beacon.as_deref().expect("a beacon port").parse().unwrap();
     let l1 = lamina_l1::chain::RpcL1::new(

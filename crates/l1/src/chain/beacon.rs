@@ -13,8 +13,8 @@ use alloy_primitives::B256;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
+use super::blob::boxed_blob;
 use super::{BoxedBlob, L1Error, L1Header};
-use crate::dev::boxed_blob;
 
 /// How the node names the block of an L1 header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -48,9 +48,9 @@ pub enum L1Error {
     /// Blobs were asked of an L1 client without a beacon API.
     #[error("no beacon API configured (blobs need one: --l1.beacon)")]
     NoBeacon,
-    /// The in-process dev L1 failed or refused.
+    /// An in-process chain (the dev L1) failed or refused.
     #[error(transparent)]
-    Dev(#[from] crate::dev::DevL1Error),
+    Local(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl L1Error {

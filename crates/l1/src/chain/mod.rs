@@ -2,15 +2,15 @@
 //! tag, number or hash, a block's txs (batcher data) and receipts (deposits, config updates),
 //! logs, account reads and calls, fee levels, tx submission and receipts, and the blobs of
 //! blob txs (a beacon API's, or the dev L1's own). Two adapters:
-//! [`RpcL1`] for any Ethereum JSON-RPC node and [`DevL1`](crate::dev::DevL1) in process; one
+//! [`RpcL1`] for any Ethereum JSON-RPC node here, and `DevL1` in process in `lamina-devl1`; one
 //! test suite checks both behave the same. [`CachedL1`] wraps either and keeps what a hash
 //! fixes (headers, a block's txs and receipts, blobs), for derivation's repeated reads, and
 //! [`DeriveL1`] presents any of them as the derivation pipeline's L1 and blob sources.
 
 mod beacon;
+mod blob;
 mod cached;
 mod derive_ports;
-mod dev;
 mod error;
 mod rpc;
 
@@ -22,7 +22,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_eth::{Filter, Log, TransactionReceipt, TransactionRequest};
 use lamina_protocol::block::L1BlockInfo;
 
-pub use crate::dev::BoxedBlob;
+pub use blob::{BoxedBlob, boxed_blob};
 pub use cached::{CacheSizes, CachedL1};
 pub use derive_ports::DeriveL1;
 pub use error::L1Error;

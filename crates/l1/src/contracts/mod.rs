@@ -8,6 +8,11 @@ mod convert;
 pub use bindings::*;
 pub use lamina_evm::contracts::Artifact;
 
+/// Where Multicall3 lives on every chain that has it (viem and other clients look for it
+/// there).
+pub const MULTICALL3: alloy_primitives::Address =
+    alloy_primitives::address!("cA11bde05977b3631167028862bE2a173976CA11");
+
 const SOURCES: &[(&str, &str)] = &[
     ("L2OutputOracle", include_str!("../../../../contracts/artifacts/L2OutputOracle.json")),
     ("OptimismPortal", include_str!("../../../../contracts/artifacts/OptimismPortal.json")),

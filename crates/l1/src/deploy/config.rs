@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256, address};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::dev::DEV_ACCOUNTS;
+use crate::accounts::DEV_ACCOUNTS;
 
 /// A chain to deploy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

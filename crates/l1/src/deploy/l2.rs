@@ -14,7 +14,7 @@ use lamina_protocol::{
 use serde_json::{Map, Value, json};
 
 use super::{Addresses, DeployConfig, DeployError};
-use crate::{chain::L1Header, dev::DEV_ACCOUNTS};
+use crate::{accounts::DEV_ACCOUNTS, chain::L1Header};
 
 /// Fork times: the L2 genesis time plus each configured offset.
 fn hardforks(c: &DeployConfig, time: u64) -> HardforkSchedule {

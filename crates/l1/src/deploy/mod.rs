@@ -26,8 +26,7 @@ pub use config::{
 
 use crate::{
     chain::{L1Chain, L1Error, L1Header},
-    contracts::{self, L2OutputOracle, Multicall3, ResourceConfig, SystemConfig},
-    dev::MULTICALL3,
+    contracts::{self, L2OutputOracle, MULTICALL3, Multicall3, ResourceConfig, SystemConfig},
     txmgr::{TxCandidate, TxError, TxManager},
 };
 

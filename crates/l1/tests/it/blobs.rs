@@ -14,10 +14,8 @@ use alloy_eips::{
 use alloy_primitives::{Address, B256, Bytes, address};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use lamina_l1::{
-    chain::{L1Chain, RpcL1, RpcL1Config},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Error, DevL1Genesis, Mining},
-};
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Error, DevL1Genesis, Mining};
+use lamina_l1::chain::{L1Chain, RpcL1, RpcL1Config};
 use serde_json::Value;
 
 use crate::l1_chain::{serve_dev_l1, sidecar};
@@ -218,7 +216,7 @@ async fn rpc_l1_falls_back_to_blob_sidecars() {
         .set_http_middleware(
             tower::ServiceBuilder::new()
                 .layer(NoFuluBlobs)
-                .layer(lamina_l1::dev::BeaconLayer::new(l1.clone())),
+                .layer(lamina_devl1::BeaconLayer::new(l1.clone())),
         )
         .build("127.0.0.1:0")
         .await

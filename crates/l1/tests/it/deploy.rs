@@ -9,12 +9,12 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis};
 use lamina_evm::genesis::{FeeVaultConfig, L2Genesis};
 use lamina_l1::{
     chain::{L1Chain, RpcL1},
     contracts::{L2OutputOracle, OptimismPortal, SystemConfig},
     deploy::{self, DeployConfig, DeployError, create2},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
 use lamina_protocol::RollupConfig;

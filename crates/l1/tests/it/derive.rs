@@ -6,11 +6,11 @@ use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
 use lamina_derive::{DerivedAttributes, Pipeline, Step, memory::MemoryL2};
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, L1Header},
     contracts::{OptimismPortal, SystemConfig},
     deploy::{self, DeployConfig, Deployment},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
 use lamina_protocol::{

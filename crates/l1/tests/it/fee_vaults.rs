@@ -9,6 +9,7 @@ use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, sol};
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis};
 use lamina_engine::{DevSequencer, EngineConfig, EngineHandle, StoreOptions, pool::PoolConfig};
 use lamina_evm::{
     PoolLimits,
@@ -16,7 +17,6 @@ use lamina_evm::{
 };
 use lamina_l1::{
     deploy::{self, DeployConfig, WithdrawalNetwork},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxManager, TxManagerConfig},
 };
 use lamina_protocol::{

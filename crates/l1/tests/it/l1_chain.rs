@@ -27,11 +27,9 @@ use alloy_rpc_types_eth::{Filter, TransactionRequest};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use jsonrpsee::server::Server;
+use lamina_devl1::{BeaconLayer, DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining};
 use lamina_engine::rpc::{self, RpcConfig};
-use lamina_l1::{
-    chain::{CacheSizes, CachedL1, L1Chain, L1Error, RpcL1, RpcL1Config},
-    dev::{BeaconLayer, DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
-};
+use lamina_l1::chain::{CacheSizes, CachedL1, L1Chain, L1Error, RpcL1, RpcL1Config};
 
 const CHAIN_ID: u64 = 900;
 const SINK: Address = address!("000000000000000000000000000000000000d00d");

@@ -9,7 +9,6 @@ mod blobs;
 mod deploy;
 mod deposits;
 mod derive;
-mod dev_l1;
 mod evm;
 mod fee_vaults;
 mod fixture;

@@ -9,9 +9,9 @@ use alloy_consensus::Transaction;
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256, TxKind, U256, address};
 use alloy_signer_local::PrivateKeySigner;
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining};
 use lamina_l1::{
     chain::{L1Chain, RpcL1},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis, Mining},
     txmgr::{TxCandidate, TxError, TxManager, TxManagerConfig},
 };
 

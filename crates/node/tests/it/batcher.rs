@@ -17,7 +17,7 @@ async fn batcher(
     r: &Rollup,
     engine: &EngineHandle,
     config: BatcherConfig,
-) -> Batcher<lamina_l1::dev::DevL1, EngineHandle> {
+) -> Batcher<lamina_devl1::DevL1, EngineHandle> {
     batcher_with(r, engine, config, TxManagerConfig::dev()).await
 }
 
@@ -26,7 +26,7 @@ async fn batcher_with(
     engine: &EngineHandle,
     config: BatcherConfig,
     tx: TxManagerConfig,
-) -> Batcher<lamina_l1::dev::DevL1, EngineHandle> {
+) -> Batcher<lamina_devl1::DevL1, EngineHandle> {
     let txmgr = TxManager::new(r.l1.clone(), key(1), tx).await.unwrap();
     Batcher::new(engine.clone(), txmgr, config).await.unwrap()
 }

@@ -9,10 +9,10 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
+use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1},
     deploy::{self, Addresses, DeployConfig},
-    dev::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
 use lamina_node::{

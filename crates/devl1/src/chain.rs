@@ -13,11 +13,18 @@ use lamina_engine::{
 };
 use revm::DatabaseRef;
 
-use super::{L1Chain, L1Error, L1Fees, L1Header};
-use crate::dev::{BoxedBlob, DevL1};
+use lamina_l1::chain::{BoxedBlob, L1Chain, L1Error, L1Fees, L1Header};
+
+use crate::{DevL1, DevL1Error};
+
+impl From<DevL1Error> for L1Error {
+    fn from(e: DevL1Error) -> Self {
+        Self::Local(Box::new(e))
+    }
+}
 
 fn store(e: StoreError) -> L1Error {
-    L1Error::Dev(e.into())
+    DevL1Error::from(e).into()
 }
 
 fn rpc(e: ErrorObjectOwned) -> L1Error {

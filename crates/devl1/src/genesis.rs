@@ -5,13 +5,10 @@
 use std::collections::BTreeMap;
 
 use alloy_consensus::Header;
-use alloy_primitives::{Address, U256, address};
+use alloy_primitives::{Address, U256};
 use lamina_engine::GenesisAccount;
 
-use crate::contracts;
-
-/// Where Multicall3 lives on every chain that has it.
-pub const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
+use lamina_l1::contracts::{self, MULTICALL3};
 
 /// What block 0 of a dev L1 holds.
 #[derive(Debug, Clone)]
@@ -38,9 +35,9 @@ impl DevL1Genesis {
             );
         }
         alloc.insert(
-            crate::deploy::create2::CREATE2_FACTORY,
+            lamina_l1::deploy::create2::CREATE2_FACTORY,
             GenesisAccount {
-                code: crate::deploy::create2::FACTORY_CODE.into(),
+                code: lamina_l1::deploy::create2::FACTORY_CODE.into(),
                 ..Default::default()
             },
         );

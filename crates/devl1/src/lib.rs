@@ -1,3 +1,5 @@
+//! # lamina-devl1
+//!
 //! `DevL1`: an Ethereum chain in process, for `lamina dev` and for tests. Prague blocks come
 //! from lamina-evm's `EthBlockBuilder`; chain and state live in lamina-engine's persistent
 //! `Store` (so the dev L1 has state roots, proofs, restarts and undo, like the L2). Blocks are
@@ -5,9 +7,9 @@
 //! finalized trail the head at fixed depths; `reorg` replaces the newest blocks, as tests of
 //! reorg handling need.
 
-mod accounts;
 mod beacon;
 mod blobs;
+mod chain;
 mod error;
 mod genesis;
 mod mempool;
@@ -38,13 +40,12 @@ use lamina_engine::{
 use lamina_evm::eth::{EthAttributes, EthBlockBuilder};
 use revm::database::WrapDatabaseRef;
 
-pub use accounts::DEV_ACCOUNTS;
 pub use beacon::{BeaconLayer, SECONDS_PER_SLOT};
 use blobs::BlobStore;
-pub(crate) use blobs::boxed_blob;
-pub use blobs::{BoxedBlob, StoredBlob};
+pub use blobs::StoredBlob;
 pub use error::DevL1Error;
-pub use genesis::{DevL1Genesis, MULTICALL3};
+pub use genesis::DevL1Genesis;
+pub use lamina_l1::{accounts::DEV_ACCOUNTS, chain::BoxedBlob, contracts::MULTICALL3};
 use mempool::Mempool;
 
 /// When the dev L1 mines.

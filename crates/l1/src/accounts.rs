@@ -1,6 +1,6 @@
 //! anvil's ten well-known dev accounts (its test mnemonic's first ten keys): funded by the
 //! dev L1's default genesis and printed by `lamina dev`, so tools and tutorials written for
-//! anvil work unchanged. Never use them on a real chain.
+//! anvil work unchanged. Their keys are public: the deployer refuses them off dev chains.
 
 use alloy_primitives::{Address, B256, address, b256};
 

@@ -14,10 +14,9 @@ use alloy_eips::eip4844::{BYTES_PER_BLOB, BlobTransactionSidecar, Bytes48, kzg_t
 use alloy_primitives::B256;
 use redb::{Database, ReadableDatabase, TableDefinition};
 
-use super::DevL1Error;
+use lamina_l1::chain::{BoxedBlob, boxed_blob};
 
-/// A blob on the heap.
-pub type BoxedBlob = Box<[u8; BYTES_PER_BLOB]>;
+use super::DevL1Error;
 
 /// Block hash → its blob records.
 const BLOBS: TableDefinition<'_, &[u8; 32], &[u8]> = TableDefinition::new("blobs");
@@ -44,11 +43,6 @@ impl StoredBlob {
     pub fn versioned_hash(&self) -> B256 {
         kzg_to_versioned_hash(self.commitment.as_slice())
     }
-}
-
-/// A blob copied to the heap without passing through the stack.
-pub(crate) fn boxed_blob(bytes: &[u8]) -> Option<BoxedBlob> {
-    Box::<[u8]>::from(bytes).try_into().ok()
 }
 
 /// The blob store.

@@ -7,10 +7,8 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolConstructor};
-use lamina_l1::{
-    contracts::{self, L2OutputOracle, OptimismPortal, ResourceConfig, SystemConfig},
-    dev::{DevL1, DevL1Config, DevL1Error, DevL1Genesis, Mining},
-};
+use lamina_devl1::{DevL1, DevL1Config, DevL1Error, DevL1Genesis, MULTICALL3, Mining};
+use lamina_l1::contracts::{self, L2OutputOracle, OptimismPortal, ResourceConfig, SystemConfig};
 use lamina_protocol::deposit::decode_deposit_log;
 
 const ETH: u64 = 1_000_000_000_000_000_000;
@@ -342,7 +340,7 @@ fn our_contracts_run_on_the_dev_l1() {
     );
     assert_eq!(balance(&l1, portal), U256::from(ETH));
     // Multicall3 is at its canonical address from genesis.
-    let multicall = l1.store().head_account(&lamina_l1::dev::MULTICALL3).unwrap().unwrap();
+    let multicall = l1.store().head_account(&MULTICALL3).unwrap().unwrap();
     let code = contracts::artifact("Multicall3").unwrap().deployed_bytecode;
     assert_eq!(multicall.code_hash, alloy_primitives::keccak256(&code));
 }
