@@ -1,4 +1,4 @@
-//! Holocene's batch stages (digest §4.8, "[Holocene]"): batches must arrive in order. A span
+//! Holocene's batch stages (digest §4.8, the Holocene rules): batches must arrive in order. A span
 //! batch passes its prefix checks and is then streamed as singular batches, each judged by the
 //! singular rules; the first invalid one drops the rest of the span and its channel. Nothing is
 //! buffered for later.

@@ -2,7 +2,7 @@
 //!
 //! Nodes are hashed as Ethereum requires (nodes under 32 bytes are inlined in their parent), but
 //! stored under increasing [`NodeId`]s, each parent recording its children's ids
-//! ([`node`]). A block's new nodes therefore land together at the end of the node table: the
+//! (`node`). A block's new nodes therefore land together at the end of the node table: the
 //! write cost of a block is proportional to what it touched and does not scatter over the
 //! table as hash keys would (measured: the dominant cost of a commit at 10⁶ accounts).
 //! Every load checks the node's hash against its parent's reference.

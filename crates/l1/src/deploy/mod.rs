@@ -2,7 +2,7 @@
 //! and the files its nodes and tools start from. Contracts go through the CREATE2 factory
 //! ([`create2`]) with the config in their init code, so a re-run with the same config and
 //! start block finds them in place and only sends what is missing. Every tx goes through the
-//! [`TxManager`](crate::txmgr::TxManager); the three creations (the SystemConfig creates the portal) are sent together.
+//! [`TxManager`]; the three creations (the SystemConfig creates the portal) are sent together.
 //!
 //! [`deploy_to_dir`] is what `lamina deploy` runs: it pins the L1 start block in
 //! `deploy-state.json` before the first tx (so an interrupted or repeated run deploys to the

@@ -4,7 +4,7 @@
 //! when the L1 block its batch came from is finalized.
 //!
 //! Progress lives in the engine's store (its safe and finalized heads), so a restarted verifier
-//! resumes from a [`reset`](super::reset) point instead of from genesis.
+//! resumes from a [`reset`] point instead of from genesis.
 
 use std::{collections::VecDeque, sync::Arc};
 

@@ -52,7 +52,7 @@ fn next_fee<C: EthChain>(h: &C) -> RpcResult<u64> {
     h.next_base_fee(&head(h)?)
 }
 
-/// The median tip of recent user txs, at least [`MIN_SUGGESTED_TIP`].
+/// The median tip of recent user txs, at least `MIN_SUGGESTED_TIP`.
 pub fn suggested_tip<C: EthChain>(h: &C) -> RpcResult<u128> {
     let (head, _) = h.store().head().map_err(store)?.unwrap_or_default();
     let mut tips = Vec::new();
