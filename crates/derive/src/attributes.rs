@@ -79,7 +79,7 @@ pub async fn build<L1: L1Source, L2: L2Source>(
         )));
     }
     let mut txs = Vec::new();
-    let seq_num;
+    let seq_num = parent.child_seq_num(epoch.number);
     if epoch.number == parent.l1_origin.number {
         if epoch.hash != parent.l1_origin.hash {
             return Err(PipelineError::Inconsistent(format!(
@@ -87,7 +87,6 @@ pub async fn build<L1: L1Source, L2: L2Source>(
                 epoch.number, epoch.hash, parent.l1_origin.hash
             )));
         }
-        seq_num = parent.seq_num + 1;
     } else {
         if header.parent_hash != parent.l1_origin.hash {
             return Err(PipelineError::Inconsistent(format!(
@@ -104,7 +103,6 @@ pub async fn build<L1: L1Source, L2: L2Source>(
             &receipts,
         );
         let deposits = l1_logs::deposits(cfg, epoch.hash, &receipts)?;
-        seq_num = 0;
         txs.reserve(deposits.len() + 1);
         txs.extend(deposits);
     }

@@ -234,16 +234,8 @@ impl MemoryL2 {
         for tx in &txs {
             preimage.extend_from_slice(keccak256(tx).as_slice());
         }
-        let seq_num =
-            if attrs.l1_origin.number == parent.l1_origin.number { parent.seq_num + 1 } else { 0 };
-        let info = L2BlockInfo {
-            hash: keccak256(&preimage),
-            number: parent.number + 1,
-            parent_hash: parent.hash,
-            timestamp: attrs.attributes.payload_attributes.timestamp,
-            l1_origin: attrs.l1_origin,
-            seq_num,
-        };
+        let timestamp = attrs.attributes.payload_attributes.timestamp;
+        let info = parent.child(keccak256(&preimage), timestamp, attrs.l1_origin);
         blocks.push(L2Block { info, txs, system_config });
         info
     }

@@ -4,36 +4,26 @@
 
 use alloy_consensus::{Block, BlockBody, Transaction as _};
 use alloy_primitives::{B256, Bytes, FixedBytes, U256};
-use lamina_evm::{BlockAttributes, ExecutedBlock, OpForks, header::decode_holocene_extra_data};
+use lamina_evm::{
+    BlockAttributes, ExecutedBlock, OpForks, attributes::AttributesError,
+    header::decode_holocene_extra_data,
+};
 use lamina_protocol::Hardfork;
 use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
 
 use super::EngineError;
 
-/// The executor's attributes from the Engine API's. Checks what the wire format leaves open:
-/// the rollup's required `gasLimit`, no L1 withdrawals, no Jovian fields (not supported yet).
+/// The executor's attributes from the Engine API's (`lamina_evm`'s one conversion), its
+/// refusals in the Engine API's terms.
 pub(crate) fn block_attributes(
     attrs: &OpPayloadAttributes,
 ) -> Result<BlockAttributes, EngineError> {
-    let invalid = |m: &str| Err(EngineError::InvalidPayloadAttributes(m.to_owned()));
-    let p = &attrs.payload_attributes;
-    let Some(gas_limit) = attrs.gas_limit else { return invalid("gasLimit is required") };
-    if p.withdrawals.as_ref().is_some_and(|w| !w.is_empty()) {
-        return invalid("withdrawals must be empty on L2");
-    }
-    if attrs.min_base_fee.is_some() {
-        return Err(EngineError::UnsupportedFork("minBaseFee (Jovian) is not supported".into()));
-    }
-    Ok(BlockAttributes {
-        timestamp: p.timestamp,
-        prev_randao: p.prev_randao,
-        suggested_fee_recipient: p.suggested_fee_recipient,
-        parent_beacon_block_root: p.parent_beacon_block_root,
-        gas_limit,
-        eip1559_params: attrs.eip_1559_params.map(|b| FixedBytes(b.0)),
-        transactions: attrs.transactions.clone().unwrap_or_default(),
-        no_tx_pool: attrs.no_tx_pool.unwrap_or_default(),
+    BlockAttributes::try_from(attrs).map_err(|e| match e {
+        AttributesError::Unsupported(what) => {
+            EngineError::UnsupportedFork(format!("{what} is not supported"))
+        }
+        other => EngineError::InvalidPayloadAttributes(other.to_string()),
     })
 }
 

@@ -9,8 +9,7 @@ use alloy_primitives::Bytes;
 use lamina_derive::{L2Source, SourceError};
 use lamina_engine::EngineHandle;
 use lamina_protocol::{
-    BlockId, Hardfork, SystemConfig, block::L2BlockInfo, block_config::system_config_of_block,
-    deposit::TxDeposit, l1_info::L1BlockInfoTx,
+    Hardfork, SystemConfig, block::L2BlockInfo, block_config::system_config_of_block,
 };
 
 use super::{RollupError, port::ExecutionEngine};
@@ -45,32 +44,8 @@ impl<E: ExecutionEngine> EngineL2<E> {
 
     /// The block info of `header` (canonical block `number`, first tx `first`).
     fn info_of(&self, header: &Header, txs: &[Bytes]) -> Result<L2BlockInfo, RollupError> {
-        let number = header.number;
-        let hash = header.hash_slow();
-        let cfg = self.engine.rollup();
-        if number == cfg.genesis.l2.number {
-            return Ok(L2BlockInfo {
-                hash,
-                number,
-                parent_hash: header.parent_hash,
-                timestamp: header.timestamp,
-                l1_origin: cfg.genesis.l1,
-                seq_num: 0,
-            });
-        }
-        let first = txs.first().ok_or_else(|| invalid(number, "no L1-info tx"))?;
-        let deposit =
-            TxDeposit::decode_2718(first).map_err(|e| invalid(number, format!("first tx: {e}")))?;
-        let l1 = L1BlockInfoTx::decode_calldata(&deposit.input)
-            .map_err(|e| invalid(number, format!("L1-info tx: {e}")))?;
-        Ok(L2BlockInfo {
-            hash,
-            number,
-            parent_hash: header.parent_hash,
-            timestamp: header.timestamp,
-            l1_origin: BlockId { number: l1.number(), hash: l1.block_hash() },
-            seq_num: l1.sequence_number(),
-        })
+        L2BlockInfo::of_block(self.engine.rollup(), header, txs.first().map(|t| t.as_ref()))
+            .map_err(|e| invalid(header.number, e))
     }
 
     /// The block info of canonical block `number`.

@@ -85,18 +85,8 @@ impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
         attrs.no_tx_pool = Some(!with_txs);
         match drive::build_block(self.l2.engine(), head.hash, attrs, false).await? {
             Built::Head(b) => {
-                let info = L2BlockInfo {
-                    hash: b.hash,
-                    number: b.number,
-                    parent_hash: head.hash,
-                    timestamp: ts,
-                    l1_origin: BlockId { number: origin.number, hash: origin.hash() },
-                    seq_num: if origin.number == head.l1_origin.number {
-                        head.seq_num + 1
-                    } else {
-                        0
-                    },
-                };
+                let info =
+                    head.child(b.hash, ts, BlockId { number: origin.number, hash: origin.hash() });
                 tracing::info!(
                     target: "lamina::sequencer",
                     number = info.number,
