@@ -33,11 +33,9 @@ use alloy_eips::{
     eip7840::BlobParams,
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use lamina_engine::{
-    Store, StoreOptions,
-    store::{BlockRef, Forkchoice},
-};
+use lamina_engine::{Store, StoreOptions, store::Forkchoice};
 use lamina_evm::eth::{EthAttributes, EthBlockBuilder};
+use lamina_protocol::BlockId;
 use revm::database::WrapDatabaseRef;
 
 pub use beacon::{BeaconLayer, SECONDS_PER_SLOT};
@@ -205,7 +203,7 @@ impl DevL1 {
 
     /// Mines a block if the clock has passed the head's timestamp — and, unless `empty`, only
     /// if txs are pending; `None` if it did not. Never mines a block ahead of the clock.
-    pub fn mine_due(&self, empty: bool) -> Result<Option<BlockRef>, DevL1Error> {
+    pub fn mine_due(&self, empty: bool) -> Result<Option<BlockId>, DevL1Error> {
         let mut state = self.lock();
         self.mine_if_due(&mut state, empty)
     }
@@ -214,7 +212,7 @@ impl DevL1 {
         &self,
         state: &mut DevState,
         empty: bool,
-    ) -> Result<Option<BlockRef>, DevL1Error> {
+    ) -> Result<Option<BlockId>, DevL1Error> {
         if !empty && state.pool.len() == 0 {
             return Ok(None);
         }
@@ -229,13 +227,13 @@ impl DevL1 {
     }
 
     /// Mines a block now (one second after the head if the clock is behind it).
-    pub fn mine(&self) -> Result<BlockRef, DevL1Error> {
+    pub fn mine(&self) -> Result<BlockId, DevL1Error> {
         self.mine_at(now())
     }
 
     /// Mines a block at `timestamp` (or one second after the head if that is later), holding
     /// every pending tx that executes, in arrival order per sender.
-    pub fn mine_at(&self, timestamp: u64) -> Result<BlockRef, DevL1Error> {
+    pub fn mine_at(&self, timestamp: u64) -> Result<BlockId, DevL1Error> {
         let mut state = self.lock();
         self.mine_locked(&mut state, timestamp)
     }
@@ -246,7 +244,7 @@ impl DevL1 {
     /// head. Finalized blocks cannot be replaced. A tx that does not decode stops the reorg
     /// before it starts; one the rewound state refuses (its nonce) is left out, and that
     /// refusal is returned once the new blocks are mined.
-    pub fn reorg(&self, depth: u64, txs: &[Bytes]) -> Result<BlockRef, DevL1Error> {
+    pub fn reorg(&self, depth: u64, txs: &[Bytes]) -> Result<BlockId, DevL1Error> {
         let mut state = self.lock();
         let store = &self.inner.store;
         let fc = store.forkchoice()?;
@@ -367,7 +365,7 @@ impl DevL1 {
         Ok(hash)
     }
 
-    fn mine_locked(&self, state: &mut DevState, timestamp: u64) -> Result<BlockRef, DevL1Error> {
+    fn mine_locked(&self, state: &mut DevState, timestamp: u64) -> Result<BlockId, DevL1Error> {
         let store = &self.inner.store;
         let cfg = &self.inner.config;
         let (number, parent_hash) = store.head()?.ok_or(lamina_engine::StoreError::NoGenesis)?;
@@ -413,12 +411,12 @@ impl DevL1 {
             state.sidecars.retain(|hash, _| pool.get(hash).is_some());
         }
 
-        let head = BlockRef { number: block.header.number, hash: block.hash };
-        let at_depth = |depth: u64| -> Result<BlockRef, DevL1Error> {
+        let head = BlockId { number: block.header.number, hash: block.hash };
+        let at_depth = |depth: u64| -> Result<BlockId, DevL1Error> {
             let n = head.number.saturating_sub(depth);
             let hash =
                 store.canonical_hash(n)?.ok_or(lamina_engine::StoreError::UnknownBlock(n))?;
-            Ok(BlockRef { number: n, hash })
+            Ok(BlockId { number: n, hash })
         };
         let finalized = at_depth(cfg.finalized_depth.max(cfg.safe_depth))?;
         let previous = store.forkchoice()?.finalized;

@@ -19,7 +19,8 @@ use super::{
     BlockEvent, Blocks, Candidate, ChainEvent, EngineError, EngineHandle, Job, PayloadVersion,
     convert, lock,
 };
-use crate::store::{BlockRef, StoreError};
+use crate::store::StoreError;
+use lamina_protocol::BlockId;
 
 /// Blocks a head change took off the canonical chain: their events and their raw txs.
 type Removed = Vec<(Arc<BlockEvent>, Vec<Bytes>)>;
@@ -203,10 +204,10 @@ impl EngineHandle {
     fn move_safe_and_finalized(&self, state: &ForkchoiceState) -> Result<(), EngineError> {
         let store = &self.inner.store;
         let current = store.forkchoice()?;
-        let resolve = |hash: B256, name: &str, keep: BlockRef| match convert::non_zero(hash) {
+        let resolve = |hash: B256, name: &str, keep: BlockId| match convert::non_zero(hash) {
             None => Ok(keep),
             Some(h) => match store.block_number(&h)? {
-                Some(number) => Ok(BlockRef { number, hash: h }),
+                Some(number) => Ok(BlockId { number, hash: h }),
                 None => Err(EngineError::InvalidForkchoiceState(format!(
                     "{name} block {h} is not canonical"
                 ))),

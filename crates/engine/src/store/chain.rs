@@ -4,6 +4,7 @@
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Decodable;
+use lamina_protocol::BlockId;
 use redb::ReadableDatabase;
 
 use super::{
@@ -11,42 +12,34 @@ use super::{
     tables::{BODIES, FINALIZED, HASHES, HEAD, HEADERS, META, RECEIPTS, REVERTS, SAFE, TX_INDEX},
 };
 
-/// A canonical block's number and hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BlockRef {
-    /// Block number.
-    pub number: u64,
-    /// Block hash.
-    pub hash: B256,
+/// A stored block reference: `be_u64(number) ‖ hash`.
+pub(crate) fn encode_block_id(id: &BlockId) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    out[..8].copy_from_slice(&id.number.to_be_bytes());
+    out[8..].copy_from_slice(id.hash.as_slice());
+    out
 }
 
-impl BlockRef {
-    pub(crate) fn encode(&self) -> [u8; 40] {
-        let mut out = [0u8; 40];
-        out[..8].copy_from_slice(&self.number.to_be_bytes());
-        out[8..].copy_from_slice(self.hash.as_slice());
-        out
+/// Reads what [`encode_block_id`] wrote.
+pub(crate) fn decode_block_id(v: &[u8]) -> Result<BlockId, StoreError> {
+    let bad = || StoreError::Corrupt("block reference".into());
+    let number: [u8; 8] = v.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(bad)?;
+    if v.len() != 40 {
+        return Err(bad());
     }
-
-    pub(crate) fn decode(v: &[u8]) -> Result<Self, StoreError> {
-        let bad = || StoreError::Corrupt("block reference".into());
-        let number: [u8; 8] = v.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(bad)?;
-        if v.len() != 40 {
-            return Err(bad());
-        }
-        Ok(Self { number: u64::from_be_bytes(number), hash: B256::from_slice(&v[8..]) })
-    }
+    Ok(BlockId { number: u64::from_be_bytes(number), hash: B256::from_slice(&v[8..]) })
 }
 
-/// The three heads of the L2 chain.
+/// The three heads of the L2 chain (every service's view of them: the rollup node reads the
+/// same type through its engine port).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Forkchoice {
     /// The newest block (unsafe: not yet derived from L1).
-    pub head: BlockRef,
+    pub head: BlockId,
     /// The newest block derived from L1.
-    pub safe: BlockRef,
+    pub safe: BlockId,
     /// The newest block derived from finalized L1 data.
-    pub finalized: BlockRef,
+    pub finalized: BlockId,
 }
 
 /// Where a transaction sits in the canonical chain.
@@ -63,14 +56,14 @@ impl Store {
     pub fn forkchoice(&self) -> Result<Forkchoice, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
         let meta = txn.open_table(META).map_err(dberr)?;
-        let read = |key: &str| -> Result<Option<BlockRef>, StoreError> {
-            meta.get(key).map_err(dberr)?.map(|v| BlockRef::decode(v.value())).transpose()
+        let read = |key: &str| -> Result<Option<BlockId>, StoreError> {
+            meta.get(key).map_err(dberr)?.map(|v| decode_block_id(v.value())).transpose()
         };
         let head = read(HEAD)?.ok_or(StoreError::NoGenesis)?;
         let genesis = {
             let headers = txn.open_table(HEADERS).map_err(dberr)?;
             let raw = headers.get(0).map_err(dberr)?.ok_or(StoreError::NoGenesis)?;
-            BlockRef { number: 0, hash: alloy_primitives::keccak256(raw.value()) }
+            BlockId { number: 0, hash: alloy_primitives::keccak256(raw.value()) }
         };
         Ok(Forkchoice {
             head,
@@ -84,8 +77,8 @@ impl Store {
     /// finalized blocks are dropped: they can no longer be undone.
     pub fn set_safe_and_finalized(
         &self,
-        safe: BlockRef,
-        finalized: BlockRef,
+        safe: BlockId,
+        finalized: BlockId,
     ) -> Result<(), StoreError> {
         let fc = self.forkchoice()?;
         for r in [safe, finalized] {
@@ -102,8 +95,8 @@ impl Store {
         let txn = self.db.begin_write().map_err(dberr)?;
         {
             let mut meta = txn.open_table(META).map_err(dberr)?;
-            meta.insert(SAFE, safe.encode().as_slice()).map_err(dberr)?;
-            meta.insert(FINALIZED, finalized.encode().as_slice()).map_err(dberr)?;
+            meta.insert(SAFE, encode_block_id(&safe).as_slice()).map_err(dberr)?;
+            meta.insert(FINALIZED, encode_block_id(&finalized).as_slice()).map_err(dberr)?;
             txn.open_table(REVERTS)
                 .map_err(dberr)?
                 .retain_in(..=finalized.number, |_, _| false)

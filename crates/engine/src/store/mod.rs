@@ -26,7 +26,7 @@ use alloy_consensus::Header;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
 use alloy_rlp::Decodable;
-pub use chain::{BlockRef, Forkchoice, TxLocation};
+pub use chain::{Forkchoice, TxLocation};
 use lamina_evm::ExecutedBlock;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use revm::{
@@ -128,7 +128,7 @@ pub use lamina_evm::genesis::GenesisAccount;
 fn read_head(txn: &redb::ReadTransaction) -> Result<Option<(u64, B256)>, StoreError> {
     let meta = txn.open_table(META).map_err(dberr)?;
     let Some(v) = meta.get(HEAD).map_err(dberr)? else { return Ok(None) };
-    let head = BlockRef::decode(v.value())?;
+    let head = chain::decode_block_id(v.value())?;
     Ok(Some((head.number, head.hash)))
 }
 

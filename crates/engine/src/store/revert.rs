@@ -8,11 +8,13 @@
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_rlp::Decodable;
-use lamina_protocol::codec::Cursor;
+use lamina_protocol::{BlockId, codec::Cursor};
 use redb::ReadableTable;
 
 use super::{
-    AccountRecord, BlockRef, Store, StoreError, dberr,
+    AccountRecord, Store, StoreError,
+    chain::encode_block_id,
+    dberr,
     tables::{
         ACCOUNTS, BODIES, HASHES, HEAD, HEADERS, META, NEXT_NODE_ID, NODES, RECEIPTS, REVERTS,
         STALE, STATE_ROOTS, STORAGE, TX_INDEX, storage_key,
@@ -215,7 +217,7 @@ impl Store {
                 .map_err(dberr)?
                 .map(|h| keccak256(h.value()))
                 .ok_or(StoreError::UnknownBlock(number))?;
-            let head = BlockRef { number, hash }.encode();
+            let head = encode_block_id(&BlockId { number, hash });
             meta.insert(HEAD, head.as_slice()).map_err(dberr)?;
             if fc.safe.number > number {
                 meta.insert(super::tables::SAFE, head.as_slice()).map_err(dberr)?;

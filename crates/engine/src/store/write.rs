@@ -7,10 +7,13 @@ use std::collections::HashSet;
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes, U256, keccak256};
 use alloy_rlp::Encodable;
+use lamina_protocol::BlockId;
 use redb::ReadableTable;
 
 use super::{
-    AccountRecord, BlockRef, Retention, StateUpdate, Store, StoreError, dberr,
+    AccountRecord, Retention, StateUpdate, Store, StoreError,
+    chain::encode_block_id,
+    dberr,
     revert::Revert,
     tables::{
         ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NEXT_NODE_ID, NODES, RECEIPTS,
@@ -38,8 +41,8 @@ impl Store {
             }
             meta.insert(NEXT_NODE_ID, update.nodes.next_id.to_be_bytes().as_slice())
                 .map_err(dberr)?;
-            let head = BlockRef { number: header.number, hash };
-            meta.insert(HEAD, head.encode().as_slice()).map_err(dberr)?;
+            let head = BlockId { number: header.number, hash };
+            meta.insert(HEAD, encode_block_id(&head).as_slice()).map_err(dberr)?;
         }
         {
             let mut nodes = txn.open_table(NODES).map_err(dberr)?;

@@ -8,9 +8,9 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, keccak256};
 use lamina_engine::{
     StoreError,
-    store::{BlockRef, Retention, StoreOptions},
+    store::{Retention, StoreOptions},
 };
-use lamina_protocol::HardforkSchedule;
+use lamina_protocol::{BlockId, HardforkSchedule};
 use proptest::prelude::*;
 
 use crate::{
@@ -92,7 +92,7 @@ fn finality_bounds_reorgs_and_never_goes_back() {
     }
     let hashes: Vec<B256> =
         (0..=5).map(|n| chain.store.canonical_hash(n).unwrap().unwrap()).collect();
-    let at = |n: u64| BlockRef { number: n, hash: hashes[n as usize] };
+    let at = |n: u64| BlockId { number: n, hash: hashes[n as usize] };
     let fc = chain.store.forkchoice().unwrap();
     assert_eq!((fc.head.number, fc.safe.number, fc.finalized.number), (5, 0, 0));
 
@@ -102,7 +102,7 @@ fn finality_bounds_reorgs_and_never_goes_back() {
     // Out of order, unknown, or finality going back: refused, nothing changes.
     assert!(chain.store.set_safe_and_finalized(at(2), at(4)).is_err());
     assert!(chain.store.set_safe_and_finalized(at(4), at(1)).is_err());
-    let bogus = BlockRef { number: 3, hash: keccak256(b"not a block") };
+    let bogus = BlockId { number: 3, hash: keccak256(b"not a block") };
     assert!(matches!(
         chain.store.set_safe_and_finalized(bogus, at(2)),
         Err(StoreError::NotCanonical(_))

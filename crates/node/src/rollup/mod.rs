@@ -21,7 +21,7 @@ pub mod verifier;
 pub use error::RollupError;
 pub use l2::EngineL2;
 pub use launch::{EngineChoice, LaunchError, LaunchedNode, RollupLaunchConfig};
-pub use port::{EngineHeads, ExecutionEngine, Payload};
+pub use port::{ExecutionEngine, Payload};
 pub use remote::RemoteEngine;
 pub use sequencer::{Sequencer, SequencerConfig};
 pub use service::{Mode, RollupNode, RollupNodeConfig};

@@ -8,22 +8,12 @@ use std::future::Future;
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes};
 use alloy_rpc_types_engine::{ForkchoiceState, ForkchoiceUpdated, PayloadId, PayloadStatus};
+use lamina_engine::store::Forkchoice;
 use lamina_engine::{EngineHandle, PayloadVersion};
-use lamina_protocol::{BlockId, RollupConfig, predeploys::L2_TO_L1_MESSAGE_PASSER};
+use lamina_protocol::{RollupConfig, predeploys::L2_TO_L1_MESSAGE_PASSER};
 use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
 
 use super::RollupError;
-
-/// The engine's head, safe and finalized blocks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EngineHeads {
-    /// The unsafe head.
-    pub head: BlockId,
-    /// The safe head.
-    pub safe: BlockId,
-    /// The finalized head.
-    pub finalized: BlockId,
-}
 
 /// A built payload: what newPayload takes back, with the block's identity.
 #[derive(Debug, Clone)]
@@ -46,7 +36,7 @@ pub trait ExecutionEngine: Clone + Send + Sync + 'static {
     fn rollup(&self) -> &RollupConfig;
 
     /// Head, safe and finalized.
-    fn heads(&self) -> impl Future<Output = Result<EngineHeads, RollupError>> + Send;
+    fn heads(&self) -> impl Future<Output = Result<Forkchoice, RollupError>> + Send;
 
     /// Canonical block `number`: its header and txs (EIP-2718 bytes).
     fn block(
@@ -107,10 +97,8 @@ impl ExecutionEngine for EngineHandle {
         self.set_sync_progress(progress);
     }
 
-    async fn heads(&self) -> Result<EngineHeads, RollupError> {
-        let fc = self.store().forkchoice()?;
-        let id = |r: lamina_engine::store::BlockRef| BlockId { hash: r.hash, number: r.number };
-        Ok(EngineHeads { head: id(fc.head), safe: id(fc.safe), finalized: id(fc.finalized) })
+    async fn heads(&self) -> Result<Forkchoice, RollupError> {
+        Ok(self.store().forkchoice()?)
     }
 
     async fn block(&self, number: u64) -> Result<Option<(Header, Vec<Bytes>)>, RollupError> {

@@ -23,7 +23,7 @@ use jsonrpsee::{
     http_client::{HeaderMap, HeaderValue, HttpClient, HttpClientBuilder},
     rpc_params,
 };
-use lamina_engine::{EngineError, PayloadVersion};
+use lamina_engine::{EngineError, PayloadVersion, store::Forkchoice};
 use lamina_protocol::{BlockId, RollupConfig, predeploys::L2_TO_L1_MESSAGE_PASSER};
 use op_alloy_rpc_types_engine::{
     OpExecutionData, OpExecutionPayload, OpExecutionPayloadEnvelopeV3,
@@ -34,7 +34,7 @@ use serde_json::Value;
 
 use super::{
     RollupError,
-    port::{EngineHeads, ExecutionEngine, Payload},
+    port::{ExecutionEngine, Payload},
 };
 
 /// How long one token is used (engines accept ±60 s).
@@ -168,8 +168,8 @@ impl ExecutionEngine for RemoteEngine {
         &self.inner.rollup
     }
 
-    async fn heads(&self) -> Result<EngineHeads, RollupError> {
-        Ok(EngineHeads {
+    async fn heads(&self) -> Result<Forkchoice, RollupError> {
+        Ok(Forkchoice {
             head: self.head_at("latest").await?,
             safe: self.head_at("safe").await?,
             finalized: self.head_at("finalized").await?,
