@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use alloy_consensus::{Transaction as _, transaction::SignerRecoverable};
 use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
+use lamina_derive::stages::retrieval::{DataRef, batcher_data};
 use lamina_l1::chain::L1Chain;
 use lamina_protocol::{
     Hardfork, RollupConfig,
@@ -53,23 +53,31 @@ pub async fn posted_channels<C: L1Chain>(
     for n in from..=head {
         let Some(header) = chain.header(BlockNumberOrTag::Number(n)).await? else { break };
         let txs = chain.transactions(header.hash()).await?.unwrap_or_default();
-        for tx in txs {
-            if tx.to() != Some(cfg.batch_inbox_address) || tx.recover_signer().ok() != Some(batcher)
-            {
-                continue;
-            }
-            // Data we cannot read is not ours to resume from.
-            let mut frames = Vec::new();
-            match tx.blob_versioned_hashes() {
-                Some(hashes) if !hashes.is_empty() => {
-                    for blob in chain.blobs(&header, hashes).await? {
-                        let Ok(data) = decode_blob(blob.as_slice()) else { continue };
-                        frames.extend(parse_batcher_data(&data).unwrap_or_default());
-                    }
+        // Exactly what derivation reads as this batcher's data (derive's retrieval rules).
+        let ecotone = cfg.is_active(Hardfork::Ecotone, header.timestamp);
+        let refs = batcher_data(&txs, cfg.batch_inbox_address, batcher, ecotone);
+        let hashes: Vec<B256> = refs
+            .iter()
+            .filter_map(|r| match r {
+                DataRef::Blob(h) => Some(*h),
+                DataRef::Calldata(_) => None,
+            })
+            .collect();
+        let mut blobs: HashMap<B256, Vec<u8>> = HashMap::new();
+        if !hashes.is_empty() {
+            for (hash, blob) in hashes.iter().zip(chain.blobs(&header, &hashes).await?) {
+                // Data we cannot read is not ours to resume from.
+                if let Ok(data) = decode_blob(blob.as_slice()) {
+                    blobs.insert(*hash, data);
                 }
-                _ => frames = parse_batcher_data(tx.input()).unwrap_or_default(),
             }
-            for frame in frames {
+        }
+        for data in refs {
+            let bytes = match &data {
+                DataRef::Calldata(input) => input.as_ref(),
+                DataRef::Blob(h) => blobs.get(h).map(Vec::as_slice).unwrap_or_default(),
+            };
+            for frame in parse_batcher_data(bytes).unwrap_or_default() {
                 let id = frame.channel_id;
                 let seen = done.contains(&id)
                     || open.get(&id).is_some_and(|f| f.contains_key(&frame.number));
