@@ -12,16 +12,7 @@
 
 use alloy_primitives::B256;
 
-/// What the driver does with an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    /// Wait or retry.
-    Temporary,
-    /// Reset the pipeline to a point both chains agree on.
-    Reset,
-    /// Stop.
-    Critical,
-}
+pub use lamina_protocol::Severity;
 
 /// A port's failure, with the severity the adapter judged it to have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -16,6 +16,8 @@
 //! | [`output_root`], [`withdrawal`] | output roots v0, withdrawal hashes and slots |
 //! | [`system_config`] | `ConfigUpdate` logs |
 //! | [`predeploys`], [`constants`] | addresses and constants |
+//! | [`block`], [`block_config`] | block references, an L2 block's info and system config from the block |
+//! | [`severity`] | how bad an error is for the loop that meets it |
 //!
 //! ## Design
 //! - **No IO, no clock, no async.** Time and heads are arguments; this crate is pure so the
@@ -85,6 +87,7 @@ pub mod hardfork;
 pub mod l1_info;
 pub mod output_root;
 pub mod predeploys;
+pub mod severity;
 pub mod system_config;
 pub mod withdrawal;
 
@@ -92,3 +95,4 @@ pub use block::{BlockId, L1BlockInfo, L2BlockInfo};
 pub use codec::{DecodeError, DecodeErrorKind};
 pub use config::{RollupConfig, SystemConfig};
 pub use hardfork::{Hardfork, HardforkSchedule};
+pub use severity::Severity;

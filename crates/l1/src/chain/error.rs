@@ -54,6 +54,15 @@ pub enum L1Error {
 }
 
 impl L1Error {
+    /// How bad it is for a loop: temporary when retrying may help, critical otherwise.
+    pub const fn severity(&self) -> lamina_protocol::Severity {
+        if self.is_temporary() {
+            lamina_protocol::Severity::Temporary
+        } else {
+            lamina_protocol::Severity::Critical
+        }
+    }
+
     /// Whether trying again later may succeed (the loop waits and retries; anything else is
     /// reported).
     pub const fn is_temporary(&self) -> bool {
