@@ -48,9 +48,10 @@ pub(crate) fn run(args: &DeployArgs) -> eyre::Result<()> {
         if args.dev {
             println!("{}", serde_json::to_string_pretty(&DeployConfig::dev())?);
         } else {
-            println!("{}", serde_json::to_string_pretty(&DeployConfig::template())?);
+            let template = DeployConfig::template();
+            println!("{}", serde_json::to_string_pretty(&template)?);
             eprintln!("Set l2ChainID, l1ChainID and every role before deploying:");
-            for (key, what) in DeployConfig::ROLES {
+            for (key, what, _) in template.roles() {
                 eprintln!("  {key:<28} {what}");
             }
         }

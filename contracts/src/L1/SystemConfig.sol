@@ -86,7 +86,9 @@ contract SystemConfig is IResourceConfigSource {
         optimismPortal = address(new OptimismPortal(L2OutputOracle(_l2OutputOracle), this));
         _setBatcherHash(_batcherHash);
         _setGasConfigEcotone(_basefeeScalar, _blobbasefeeScalar);
-        _setResourceConfig(_config);
+        // The market's config first: the gas limit is checked against it.
+        checkResourceConfig(_config);
+        _resourceConfig = _config;
         _setGasLimit(_gasLimit);
         _setUnsafeBlockSigner(_unsafeBlockSigner);
     }
@@ -125,7 +127,11 @@ contract SystemConfig is IResourceConfigSource {
     /// @notice Changes the deposit market's parameters; the L2 gas limit must still hold a
     ///         block's worth of deposits.
     function setResourceConfig(ResourceConfig memory _config) external onlyOwner {
-        _setResourceConfig(_config);
+        checkResourceConfig(_config);
+        require(
+            uint256(_config.maxResourceLimit) + _config.systemTxMaxGas <= gasLimit, "SystemConfig: gas limit too low"
+        );
+        _resourceConfig = _config;
     }
 
     function setBatcherHash(bytes32 _batcherHash) external onlyOwner {
@@ -192,18 +198,6 @@ contract SystemConfig is IResourceConfigSource {
         require(_gasLimit <= MAXIMUM_GAS_LIMIT, "SystemConfig: gas limit too high");
         gasLimit = _gasLimit;
         emit ConfigUpdate(VERSION, UpdateType.GAS_LIMIT, abi.encode(_gasLimit));
-    }
-
-    function _setResourceConfig(ResourceConfig memory _config) internal {
-        checkResourceConfig(_config);
-        // Before the constructor sets the gas limit it is 0; the constructor checks it next.
-        if (gasLimit != 0) {
-            require(
-                uint256(_config.maxResourceLimit) + _config.systemTxMaxGas <= gasLimit,
-                "SystemConfig: gas limit too low"
-            );
-        }
-        _resourceConfig = _config;
     }
 
     function _setUnsafeBlockSigner(address _unsafeBlockSigner) internal {

@@ -329,19 +329,6 @@ impl DeployConfig {
         }
     }
 
-    /// What each role of [`template`](Self::template) is, by its key.
-    pub const ROLES: [(&'static str, &'static str); 9] = [
-        ("finalSystemOwner", "owns the SystemConfig: changes the batcher, gas limit and fees"),
-        ("batchSenderAddress", "the batcher's account: only its txs to the inbox are batches"),
-        ("l2OutputOracleProposer", "the proposer's account: the only one that posts outputs"),
-        ("l2OutputOracleChallenger", "may delete outputs (a multisig or the challenger's key)"),
-        ("p2pSequencerAddress", "signs unsafe blocks gossiped to other nodes"),
-        ("baseFeeVaultRecipient", "receives the L2 base fees"),
-        ("l1FeeVaultRecipient", "receives the L1 data fees paid on L2"),
-        ("sequencerFeeVaultRecipient", "receives the priority fees"),
-        ("operatorFeeVaultRecipient", "receives the operator fees (Isthmus)"),
-    ];
-
     /// Whether this is a dev chain ([`DEV_L2_CHAIN_IDS`]), where dev keys and short periods
     /// are allowed.
     pub fn is_dev_chain(&self) -> bool {
@@ -380,18 +367,50 @@ impl DeployConfig {
         }
     }
 
-    /// Every role and recipient address, by its key.
-    fn role_addresses(&self) -> [(&'static str, Address); 9] {
+    /// Every role and recipient: its key, what it is, and its address here.
+    pub fn roles(&self) -> [(&'static str, &'static str, Address); 9] {
         [
-            ("finalSystemOwner", self.final_system_owner),
-            ("batchSenderAddress", self.batch_sender_address),
-            ("l2OutputOracleProposer", self.l2_output_oracle_proposer),
-            ("l2OutputOracleChallenger", self.l2_output_oracle_challenger),
-            ("p2pSequencerAddress", self.p2p_sequencer_address),
-            ("baseFeeVaultRecipient", self.base_fee_vault_recipient),
-            ("l1FeeVaultRecipient", self.l1_fee_vault_recipient),
-            ("sequencerFeeVaultRecipient", self.sequencer_fee_vault_recipient),
-            ("operatorFeeVaultRecipient", self.operator_fee_vault_recipient),
+            (
+                "finalSystemOwner",
+                "owns the SystemConfig: changes the batcher, gas limit and fees",
+                self.final_system_owner,
+            ),
+            (
+                "batchSenderAddress",
+                "the batcher's account: only its txs to the inbox are batches",
+                self.batch_sender_address,
+            ),
+            (
+                "l2OutputOracleProposer",
+                "the proposer's account: the only one that posts outputs",
+                self.l2_output_oracle_proposer,
+            ),
+            (
+                "l2OutputOracleChallenger",
+                "may delete outputs (a multisig or the challenger's key)",
+                self.l2_output_oracle_challenger,
+            ),
+            (
+                "p2pSequencerAddress",
+                "signs unsafe blocks gossiped to other nodes",
+                self.p2p_sequencer_address,
+            ),
+            ("baseFeeVaultRecipient", "receives the L2 base fees", self.base_fee_vault_recipient),
+            (
+                "l1FeeVaultRecipient",
+                "receives the L1 data fees paid on L2",
+                self.l1_fee_vault_recipient,
+            ),
+            (
+                "sequencerFeeVaultRecipient",
+                "receives the priority fees",
+                self.sequencer_fee_vault_recipient,
+            ),
+            (
+                "operatorFeeVaultRecipient",
+                "receives the operator fees (Isthmus)",
+                self.operator_fee_vault_recipient,
+            ),
         ]
     }
 
@@ -480,7 +499,7 @@ impl DeployConfig {
     /// What a chain that is not a dev chain must not inherit from the dev template.
     fn validate_production(&self) -> Result<(), DeployConfigError> {
         let bad = |field, reason| Err(DeployConfigError::Invalid { field, reason });
-        for (field, address) in self.role_addresses() {
+        for (field, _, address) in self.roles() {
             if address.is_zero() {
                 return bad(field, "must be set (the zero address nobody controls)");
             }
@@ -561,7 +580,7 @@ mod tests {
         t.l2_chain_id = 10;
         let e = refusal(&t);
         assert!(e.contains("finalSystemOwner") && e.contains("must be set"), "{e}");
-        for (key, _) in DeployConfig::ROLES {
+        for (key, _, _) in t.roles() {
             assert!(serde_json::to_string(&t).unwrap().contains(key), "{key}");
         }
         DeployConfig { finalization_period_seconds: 0, ..DeployConfig::dev() }.validate().unwrap();

@@ -46,10 +46,7 @@ pub fn call<C: EthChain>(
     id: Option<BlockId>,
     budget: &CallBudget,
 ) -> RpcResult<Bytes> {
-    if budget.expired() {
-        return Err(server(budget.timeout_message()));
-    }
-    let (req, header, view) = prepare(h, tx, id)?;
+    let (req, header, view) = prepare(h, tx, id, budget)?;
     let stop = || budget.expired();
     let out = h
         .simulate(&header, WrapDatabaseRef(&view), &req, budget.limits.gas_cap, &stop)
@@ -69,19 +66,21 @@ pub fn estimate_gas<C: EthChain>(
     id: Option<BlockId>,
     budget: &CallBudget,
 ) -> RpcResult<u64> {
-    if budget.expired() {
-        return Err(server(budget.timeout_message()));
-    }
-    let (req, header, view) = prepare(h, tx, id)?;
+    let (req, header, view) = prepare(h, tx, id, budget)?;
     estimate(h, &header, &view, req, budget)
 }
 
-/// The request as the executor takes it, with the block it runs on and that block's state.
+/// The request as the executor takes it, with the block it runs on and that block's state;
+/// nothing is prepared once `budget` is spent (a batch's later calls).
 fn prepare<C: EthChain>(
     h: &C,
     tx: TransactionRequest,
     id: Option<BlockId>,
+    budget: &CallBudget,
 ) -> RpcResult<(CallRequest, alloy_consensus::Header, StateView)> {
+    if budget.expired() {
+        return Err(server(budget.timeout_message()));
+    }
     if !C::BLOBS && tx.blob_versioned_hashes.as_ref().is_some_and(|b| !b.is_empty()) {
         return Err(invalid_params("blob transactions are not supported on this chain"));
     }
