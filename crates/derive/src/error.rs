@@ -12,7 +12,7 @@
 
 use alloy_primitives::B256;
 
-pub use lamina_protocol::Severity;
+pub use lamina_protocol::{Classify, Severity};
 
 /// A port's failure, with the severity the adapter judged it to have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,17 +26,6 @@ pub enum SourceError {
     /// The source answered with something that cannot be right.
     #[error("invalid source data: {0}")]
     Invalid(String),
-}
-
-impl SourceError {
-    /// The severity for the pipeline.
-    pub const fn severity(&self) -> Severity {
-        match self {
-            Self::Unavailable(_) => Severity::Temporary,
-            Self::NotFound(_) => Severity::Reset,
-            Self::Invalid(_) => Severity::Critical,
-        }
-    }
 }
 
 /// Why a pipeline step did not produce payload attributes.
@@ -80,9 +69,18 @@ pub enum PipelineError {
     Unsupported(String),
 }
 
-impl PipelineError {
-    /// The severity for the driver.
-    pub const fn severity(&self) -> Severity {
+impl Classify for SourceError {
+    fn severity(&self) -> Severity {
+        match self {
+            Self::Unavailable(_) => Severity::Temporary,
+            Self::NotFound(_) => Severity::Reset,
+            Self::Invalid(_) => Severity::Critical,
+        }
+    }
+}
+
+impl Classify for PipelineError {
+    fn severity(&self) -> Severity {
         match self {
             Self::Eof | Self::NotEnoughData => Severity::Temporary,
             Self::Source(e) => e.severity(),

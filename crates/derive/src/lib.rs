@@ -46,6 +46,6 @@ pub mod stages;
 pub mod testing;
 
 pub use attributes::DerivedAttributes;
-pub use error::{PipelineError, Severity, SourceError};
+pub use error::{Classify, PipelineError, Severity, SourceError};
 pub use pipeline::{Pipeline, PipelineStats, Step};
 pub use ports::{BlobSource, L1Source, L2Source};

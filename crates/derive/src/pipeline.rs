@@ -19,6 +19,7 @@ use lamina_protocol::{
     frame::Frame,
 };
 
+use crate::error::{Classify, Severity};
 use crate::{
     attributes::{self, DerivedAttributes},
     batch::{
@@ -279,7 +280,7 @@ impl<L1: L1Source, B: BlobSource, L2: L2Source> Pipeline<L1, B, L2> {
         let mut attributes = match built {
             Ok(a) => a,
             Err(e) => {
-                if e.severity() == crate::error::Severity::Temporary {
+                if e.severity() == Severity::Temporary {
                     self.chosen = Some(chosen);
                 }
                 return Err(e);

@@ -33,9 +33,10 @@ use alloy_eips::{
     eip7840::BlobParams,
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use lamina_engine::{Store, StoreOptions, store::Forkchoice};
+use lamina_engine::{Store, StoreOptions};
 use lamina_evm::eth::{EthAttributes, EthBlockBuilder};
 use lamina_protocol::BlockId;
+use lamina_protocol::block::Forkchoice;
 use revm::database::WrapDatabaseRef;
 
 pub use beacon::{BeaconLayer, SECONDS_PER_SLOT};

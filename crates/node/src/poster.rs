@@ -5,21 +5,18 @@
 
 use std::{fmt::Display, future::Future, time::Duration};
 
-use lamina_derive::Severity;
 use lamina_l1::chain::L1Chain;
+use lamina_protocol::{Classify, Severity};
 
 use crate::{batcher::Batcher, proposer::Proposer, rollup::ExecutionEngine};
 
 /// A role that posts to L1 one step at a time.
 pub trait Poster: Send {
     /// What a failed step says.
-    type Error: Display + Send;
+    type Error: Display + Send + Classify;
 
     /// One step; `true` when something was posted.
     fn post(&mut self) -> impl Future<Output = Result<bool, Self::Error>> + Send;
-
-    /// What the loop does about `e`.
-    fn severity(e: &Self::Error) -> Severity;
 }
 
 impl<C: L1Chain, E: ExecutionEngine> Poster for Batcher<C, E> {
@@ -27,10 +24,6 @@ impl<C: L1Chain, E: ExecutionEngine> Poster for Batcher<C, E> {
 
     async fn post(&mut self) -> Result<bool, Self::Error> {
         Ok(self.step().await?.is_some())
-    }
-
-    fn severity(e: &Self::Error) -> Severity {
-        e.severity()
     }
 }
 
@@ -40,10 +33,6 @@ impl<C: L1Chain, E: ExecutionEngine> Poster for Proposer<C, E> {
     async fn post(&mut self) -> Result<bool, Self::Error> {
         Ok(self.step().await?.is_some())
     }
-
-    fn severity(e: &Self::Error) -> Severity {
-        e.severity()
-    }
 }
 
 /// Runs `poster` for ever (abort the task, or drop the future, to stop it).
@@ -52,7 +41,7 @@ pub async fn run<P: Poster>(mut poster: P, name: &'static str, idle: Duration) {
         let pause = match poster.post().await {
             Ok(true) => continue,
             Ok(false) => idle,
-            Err(e) if P::severity(&e) == Severity::Critical => {
+            Err(e) if e.severity() == Severity::Critical => {
                 tracing::error!(target: "lamina::poster", role = name, %e, "step failed");
                 idle * 10
             }

@@ -7,12 +7,12 @@ use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256, TxKind, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
-use lamina_derive::Severity;
 use lamina_l1::{
     chain::{L1Chain, L1Error},
     contracts::L2OutputOracle,
     txmgr::{TxCandidate, TxError, TxManager},
 };
+use lamina_protocol::{Classify, Severity};
 
 use crate::rollup::{ExecutionEngine, RollupError, rpc::output_at};
 
@@ -43,20 +43,6 @@ pub enum ProposerError {
     /// The proposal was included but reverted.
     #[error("proposal tx {0} reverted")]
     Reverted(B256),
-}
-
-impl ProposerError {
-    /// What the proposer's loop does about it.
-    pub fn severity(&self) -> Severity {
-        match self {
-            Self::L2(e) => e.severity(),
-            Self::L1(e) if e.is_temporary() => Severity::Temporary,
-            Self::Tx(e) if e.is_temporary() => Severity::Temporary,
-            // A reverted proposal is usually a race with another proposer or a reorg: retry.
-            Self::Reverted(_) => Severity::Temporary,
-            Self::L1(_) | Self::Tx(_) | Self::Oracle(_) => Severity::Critical,
-        }
-    }
 }
 
 /// One proposal made.
@@ -138,5 +124,18 @@ impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
         }
         tracing::info!(target: "lamina::proposer", l2_block = next, %root, "output proposed");
         Ok(Some(Proposed { l2_block: next, output_root: root }))
+    }
+}
+
+impl Classify for ProposerError {
+    fn severity(&self) -> Severity {
+        match self {
+            Self::L2(e) => e.severity(),
+            Self::L1(e) if e.is_temporary() => Severity::Temporary,
+            Self::Tx(e) if e.is_temporary() => Severity::Temporary,
+            // A reverted proposal is usually a race with another proposer or a reorg: retry.
+            Self::Reverted(_) => Severity::Temporary,
+            Self::L1(_) | Self::Tx(_) | Self::Oracle(_) => Severity::Critical,
+        }
     }
 }

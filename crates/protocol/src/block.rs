@@ -20,6 +20,18 @@ pub struct BlockId {
     pub number: u64,
 }
 
+/// The three heads of an L2 chain: the engine persists them, the rollup node reads them
+/// through its engine port, and derivation's reset search starts from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Forkchoice {
+    /// The newest block (unsafe: not yet derived from L1).
+    pub head: BlockId,
+    /// The newest block derived from L1.
+    pub safe: BlockId,
+    /// The newest block derived from finalized L1 data.
+    pub finalized: BlockId,
+}
+
 /// What derivation needs to know of an L1 block.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct L1BlockInfo {

@@ -95,4 +95,4 @@ pub use block::{BlockId, L1BlockInfo, L2BlockInfo};
 pub use codec::{DecodeError, DecodeErrorKind};
 pub use config::{RollupConfig, SystemConfig};
 pub use hardfork::{Hardfork, HardforkSchedule};
-pub use severity::Severity;
+pub use severity::{Classify, Severity};

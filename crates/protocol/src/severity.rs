@@ -12,3 +12,10 @@ pub enum Severity {
     /// A rule that cannot be skipped is broken: stop and tell the operator.
     Critical,
 }
+
+/// An error that knows its [`Severity`]: what a generic loop (the pure driver over any
+/// executor, a poster over any L1) needs to decide without knowing the error's type.
+pub trait Classify {
+    /// What the loop that meets this error does about it.
+    fn severity(&self) -> Severity;
+}

@@ -3,7 +3,7 @@
 //! say.
 
 use alloy_primitives::{Address, Bytes};
-use lamina_derive::{PipelineError, Severity};
+use lamina_derive::{Classify, PipelineError, Severity};
 use lamina_protocol::constants::DEPOSIT_TX_TYPE;
 
 use lamina_derive::testing::{Chain, Rules, Verifier, verify};

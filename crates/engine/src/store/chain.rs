@@ -4,7 +4,7 @@
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Decodable;
-use lamina_protocol::BlockId;
+use lamina_protocol::{BlockId, block::Forkchoice};
 use redb::ReadableDatabase;
 
 use super::{
@@ -28,18 +28,6 @@ pub(crate) fn decode_block_id(v: &[u8]) -> Result<BlockId, StoreError> {
         return Err(bad());
     }
     Ok(BlockId { number: u64::from_be_bytes(number), hash: B256::from_slice(&v[8..]) })
-}
-
-/// The three heads of the L2 chain (every service's view of them: the rollup node reads the
-/// same type through its engine port).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Forkchoice {
-    /// The newest block (unsafe: not yet derived from L1).
-    pub head: BlockId,
-    /// The newest block derived from L1.
-    pub safe: BlockId,
-    /// The newest block derived from finalized L1 data.
-    pub finalized: BlockId,
 }
 
 /// Where a transaction sits in the canonical chain.

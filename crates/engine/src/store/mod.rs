@@ -26,7 +26,7 @@ use alloy_consensus::Header;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
 use alloy_rlp::Decodable;
-pub use chain::{Forkchoice, TxLocation};
+pub use chain::TxLocation;
 use lamina_evm::ExecutedBlock;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use revm::{

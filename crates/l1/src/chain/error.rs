@@ -1,5 +1,7 @@
 //! Why an L1 read or write failed, with the severity a loop decides by.
 
+use lamina_protocol::{Classify, Severity};
+
 /// An L1 failure.
 #[derive(Debug, thiserror::Error)]
 pub enum L1Error {
@@ -54,20 +56,17 @@ pub enum L1Error {
 }
 
 impl L1Error {
-    /// How bad it is for a loop: temporary when retrying may help, critical otherwise.
-    pub const fn severity(&self) -> lamina_protocol::Severity {
-        if self.is_temporary() {
-            lamina_protocol::Severity::Temporary
-        } else {
-            lamina_protocol::Severity::Critical
-        }
-    }
-
     /// Whether trying again later may succeed (the loop waits and retries; anything else is
     /// reported).
     pub const fn is_temporary(&self) -> bool {
         // A beacon node may lag its execution node by a slot; a pruned blob stays missing,
         // and says so in the retried error.
         matches!(self, Self::Unavailable(_) | Self::MissingBlobs { .. } | Self::Inconsistent { .. })
+    }
+}
+
+impl Classify for L1Error {
+    fn severity(&self) -> Severity {
+        if self.is_temporary() { Severity::Temporary } else { Severity::Critical }
     }
 }

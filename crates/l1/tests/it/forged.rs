@@ -10,7 +10,7 @@ use std::sync::{
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_sol_types::SolCall;
-use lamina_derive::{Severity, Step};
+use lamina_derive::{Classify, Severity, Step};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, L1Error, RpcL1},
     contracts::OptimismPortal,

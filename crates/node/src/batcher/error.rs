@@ -1,9 +1,9 @@
 //! Why a batcher step failed.
 
 use alloy_primitives::B256;
-use lamina_derive::Severity;
 use lamina_l1::{chain::L1Error, txmgr::TxError};
 use lamina_protocol::channel::ChannelOutError;
+use lamina_protocol::{Classify, Severity};
 
 use crate::rollup::RollupError;
 
@@ -34,9 +34,8 @@ pub enum BatcherError {
     Internal(&'static str),
 }
 
-impl BatcherError {
-    /// What the batcher's loop does about it.
-    pub fn severity(&self) -> Severity {
+impl Classify for BatcherError {
+    fn severity(&self) -> Severity {
         match self {
             Self::L2(e) => e.severity(),
             Self::L1(e) if e.is_temporary() => Severity::Temporary,

@@ -1,9 +1,10 @@
 //! Why a rollup-node loop step failed, with the severity its driver acts on: wait and retry,
 //! reset derivation, or stop.
 
-use lamina_derive::{PipelineError, Severity, SourceError};
+use lamina_derive::{PipelineError, SourceError};
 use lamina_engine::{EngineError, StoreError};
 use lamina_l1::chain::L1Error;
+use lamina_protocol::{Classify, Severity};
 
 /// A verifier or sequencer failure.
 #[derive(Debug, thiserror::Error)]
@@ -42,9 +43,8 @@ impl From<StoreError> for RollupError {
     }
 }
 
-impl RollupError {
-    /// What the driving loop does about it.
-    pub fn severity(&self) -> Severity {
+impl Classify for RollupError {
+    fn severity(&self) -> Severity {
         match self {
             Self::Pipeline(e) => e.severity(),
             Self::Source(e) => e.severity(),

@@ -8,8 +8,8 @@ use std::future::Future;
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes};
 use alloy_rpc_types_engine::{ForkchoiceState, ForkchoiceUpdated, PayloadId, PayloadStatus};
-use lamina_engine::store::Forkchoice;
 use lamina_engine::{EngineHandle, PayloadVersion};
+use lamina_protocol::block::Forkchoice;
 use lamina_protocol::{RollupConfig, predeploys::L2_TO_L1_MESSAGE_PASSER};
 use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
 

@@ -23,7 +23,8 @@ use jsonrpsee::{
     http_client::{HeaderMap, HeaderValue, HttpClient, HttpClientBuilder},
     rpc_params,
 };
-use lamina_engine::{EngineError, PayloadVersion, store::Forkchoice};
+use lamina_engine::{EngineError, PayloadVersion};
+use lamina_protocol::block::Forkchoice;
 use lamina_protocol::{BlockId, RollupConfig, predeploys::L2_TO_L1_MESSAGE_PASSER};
 use op_alloy_rpc_types_engine::{
     OpExecutionData, OpExecutionPayload, OpExecutionPayloadEnvelopeV3,

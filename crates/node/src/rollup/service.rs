@@ -16,10 +16,9 @@ use std::{
 };
 
 use alloy_eips::BlockNumberOrTag;
-use lamina_derive::Severity;
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
-use lamina_protocol::Hardfork;
+use lamina_protocol::{Classify, Hardfork, Severity};
 use tokio::{sync::watch, task::JoinHandle};
 
 use super::{

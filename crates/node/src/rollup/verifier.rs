@@ -9,7 +9,7 @@
 use std::{collections::VecDeque, sync::Arc};
 
 use alloy_eips::BlockNumberOrTag;
-use lamina_derive::{DerivedAttributes, Pipeline, Severity, Step};
+use lamina_derive::{Classify, DerivedAttributes, Pipeline, Severity, Step};
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
 use lamina_protocol::{BlockId, Hardfork, block::L2BlockInfo};

@@ -3,7 +3,7 @@
 //! what is already on L1; blobs (several frames to a tx) or calldata as the DA mode, the
 //! prices and the fee caps say.
 
-use lamina_derive::Severity;
+use lamina_derive::{Classify, Severity};
 use lamina_l1::txmgr::{TxManager, TxManagerConfig};
 use lamina_node::{
     EngineHandle,
