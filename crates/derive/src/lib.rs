@@ -12,6 +12,7 @@
 //! | [`pipeline`] | the stages composed; `step`, `reset`, `flush_channel` |
 //! | [`stages`] | retrieval, frame queue, channel bank (pre-Holocene), channel assembler (Holocene) |
 //! | [`batch`] | validity rules, the L1 window, the batch queue and Holocene's stream |
+//! | [`driver`] | the one derivation loop: pipeline → executor port → safe block; Holocene's invalid-block rules; the reset point |
 //! | [`attributes`] | payload attributes: L1-info tx, deposits, header fields |
 //! | [`l1_logs`] | deposits and system-config updates from L1 receipts |
 //! | [`l1_blob_fee`] | the L1 blob base fee by L1 fork |
@@ -35,6 +36,7 @@
 
 pub mod attributes;
 pub mod batch;
+pub mod driver;
 pub mod error;
 pub mod l1_blob_fee;
 pub mod l1_logs;

@@ -218,25 +218,31 @@ impl MemoryL2 {
     /// Appends a block on the head for `attrs` (which must build on the head) and returns it.
     /// Its hash commits to the parent, timestamp, origin and every tx.
     pub fn apply(&self, attrs: &DerivedAttributes) -> L2BlockInfo {
+        let parent = self.head();
+        let mut preimage = Vec::with_capacity(128 + 32 * attrs.transactions().len());
+        preimage.extend_from_slice(parent.hash.as_slice());
+        preimage.extend_from_slice(&attrs.attributes.payload_attributes.timestamp.to_be_bytes());
+        preimage.extend_from_slice(attrs.l1_origin.hash.as_slice());
+        for tx in attrs.transactions() {
+            preimage.extend_from_slice(keccak256(tx).as_slice());
+        }
+        self.record(attrs, keccak256(&preimage))
+    }
+
+    /// Appends the block `attrs` made, whose hash an executor computed as `hash`, on the head
+    /// (which `attrs` must build on) and returns it.
+    pub fn record(&self, attrs: &DerivedAttributes, hash: B256) -> L2BlockInfo {
         let mut blocks = write(&self.blocks);
         let (parent, parent_config) = match blocks.last() {
             Some(b) => (b.info, b.system_config.clone()),
             None => (attrs.parent, SystemConfig::default()),
         };
-        let txs = attrs.transactions().to_vec();
         // What an engine's block would carry: recovered as from a real block, so a reset on
         // this chain sees what it would see on an engine's.
         let system_config = block_config(attrs).unwrap_or(parent_config);
-        let mut preimage = Vec::with_capacity(128 + 32 * txs.len());
-        preimage.extend_from_slice(parent.hash.as_slice());
-        preimage.extend_from_slice(&attrs.attributes.payload_attributes.timestamp.to_be_bytes());
-        preimage.extend_from_slice(attrs.l1_origin.hash.as_slice());
-        for tx in &txs {
-            preimage.extend_from_slice(keccak256(tx).as_slice());
-        }
         let timestamp = attrs.attributes.payload_attributes.timestamp;
-        let info = parent.child(keccak256(&preimage), timestamp, attrs.l1_origin);
-        blocks.push(L2Block { info, txs, system_config });
+        let info = parent.child(hash, timestamp, attrs.l1_origin);
+        blocks.push(L2Block { info, txs: attrs.transactions().to_vec(), system_config });
         info
     }
 
@@ -267,5 +273,18 @@ impl L2Source for MemoryL2 {
         self.get(number)
             .map(|b| b.system_config)
             .ok_or_else(|| SourceError::NotFound(format!("L2 block {number}")))
+    }
+}
+
+/// The fake executor of tests and benchmarks: every block is valid and is appended with
+/// [`MemoryL2::apply`]'s hash.
+impl crate::driver::Executor for MemoryL2 {
+    type Error = std::convert::Infallible;
+
+    async fn execute(
+        &mut self,
+        attrs: &DerivedAttributes,
+    ) -> Result<crate::driver::Execution, Self::Error> {
+        Ok(crate::driver::Execution::Built(self.apply(attrs).hash))
     }
 }

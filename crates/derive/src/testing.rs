@@ -9,7 +9,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{
-    DerivedAttributes, Pipeline, PipelineError, Step, attributes,
+    DerivedAttributes, Pipeline, PipelineError, attributes,
+    driver::{self, DriverError, DriverStep, Execution, Executor},
     l1_blob_fee::L1BlobSchedule,
     memory::{MemoryL1, MemoryL2},
 };
@@ -309,19 +310,34 @@ impl Verifier {
         Self { l2, pipeline, derived: Vec::new() }
     }
 
-    /// Steps until the pipeline waits for L1, applying every attributes.
+    /// Drives the pipeline until it waits for L1, executing every block on the in-memory
+    /// chain and recording its attributes.
     pub async fn sync(&mut self) -> Result<L2BlockInfo, PipelineError> {
+        let mut exec = Recording { l2: self.l2.clone(), derived: &mut self.derived };
         for _ in 0..100_000 {
-            match self.pipeline.step(&self.l2.head()).await? {
-                Step::Attributes(a) => {
-                    self.l2.apply(&a);
-                    self.derived.push(*a);
-                }
-                Step::Idle => return Ok(self.l2.head()),
-                Step::Progress | Step::AdvancedOrigin(_) => {}
+            match driver::step(&mut self.pipeline, &self.l2.head(), &mut exec).await {
+                Ok(DriverStep::Idle) => return Ok(self.l2.head()),
+                Ok(_) => {}
+                Err(DriverError::Pipeline(e)) => return Err(e),
+                Err(e) => panic!("the in-memory executor failed: {e}"),
             }
         }
         panic!("the pipeline never idled");
+    }
+}
+
+/// [`MemoryL2`] as the executor, keeping what it executed.
+struct Recording<'a> {
+    l2: MemoryL2,
+    derived: &'a mut Vec<DerivedAttributes>,
+}
+
+impl Executor for Recording<'_> {
+    type Error = std::convert::Infallible;
+
+    async fn execute(&mut self, attrs: &DerivedAttributes) -> Result<Execution, Self::Error> {
+        self.derived.push(attrs.clone());
+        self.l2.execute(attrs).await
     }
 }
 

@@ -19,3 +19,10 @@ pub trait Classify {
     /// What the loop that meets this error does about it.
     fn severity(&self) -> Severity;
 }
+
+/// A failure that cannot happen (an executor or source that never fails).
+impl Classify for core::convert::Infallible {
+    fn severity(&self) -> Severity {
+        match *self {}
+    }
+}

@@ -6,6 +6,7 @@
 // Test code: a panic is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
+mod driver;
 mod hostile;
 mod op_mainnet;
 mod synthetic;

@@ -13,17 +13,6 @@ use super::{
     port::{ExecutionEngine, Payload},
 };
 
-/// The heads a forkchoice update sets; `None` leaves safe or finalized where they are.
-#[derive(Debug, Clone, Copy)]
-pub struct Heads {
-    /// The new head.
-    pub head: B256,
-    /// The new safe block.
-    pub safe: Option<B256>,
-    /// The new finalized block.
-    pub finalized: Option<B256>,
-}
-
 /// How building a block went.
 #[derive(Debug)]
 pub enum Built {
@@ -46,20 +35,19 @@ fn fcu_version(engine: &impl ExecutionEngine, timestamp: u64) -> PayloadVersion 
     }
 }
 
-/// A forkchoice update without attributes.
-pub async fn forkchoice(engine: &impl ExecutionEngine, heads: Heads) -> Result<(), RollupError> {
-    let state = ForkchoiceState {
-        head_block_hash: heads.head,
-        safe_block_hash: heads.safe.unwrap_or_default(),
-        finalized_block_hash: heads.finalized.unwrap_or_default(),
-    };
+/// A forkchoice update without attributes; a zero safe or finalized hash leaves that head
+/// where it is.
+pub async fn forkchoice(
+    engine: &impl ExecutionEngine,
+    state: ForkchoiceState,
+) -> Result<(), RollupError> {
     let out = engine.forkchoice_updated(state, None, PayloadVersion::V3).await?;
     if out.payload_status.status.is_valid() {
         Ok(())
     } else {
         Err(RollupError::Engine(EngineError::InvalidForkchoiceState(format!(
             "head {} not accepted: {:?}",
-            heads.head, out.payload_status.status
+            state.head_block_hash, out.payload_status.status
         ))))
     }
 }

@@ -1,7 +1,10 @@
 //! Why a rollup-node loop step failed, with the severity its driver acts on: wait and retry,
 //! reset derivation, or stop.
 
-use lamina_derive::{PipelineError, SourceError};
+use lamina_derive::{
+    PipelineError, SourceError,
+    driver::{DriverError, ResetError},
+};
 use lamina_engine::{EngineError, StoreError};
 use lamina_l1::chain::L1Error;
 use lamina_protocol::{Classify, Severity};
@@ -28,6 +31,17 @@ pub enum RollupError {
     /// cannot read.
     #[error("engine refused: {0}")]
     EngineRefused(String),
+    /// No reset point could be found.
+    #[error("reset: {0}")]
+    Reset(#[from] ResetError),
+    /// Holocene: the deposits-only replacement of an invalid derived block was refused too.
+    #[error("the deposits-only block {number} is invalid too: {reason}")]
+    DepositsOnlyRejected {
+        /// The block number.
+        number: u64,
+        /// The engine's reason.
+        reason: String,
+    },
     /// The safe-head database failed.
     #[error(transparent)]
     SafeDb(#[from] super::safe_db::SafeDbError),
@@ -43,11 +57,24 @@ impl From<StoreError> for RollupError {
     }
 }
 
+impl From<DriverError<Self>> for RollupError {
+    fn from(e: DriverError<Self>) -> Self {
+        match e {
+            DriverError::Pipeline(e) => Self::Pipeline(e),
+            DriverError::Executor(e) => e,
+            DriverError::DepositsOnlyRejected { number, reason } => {
+                Self::DepositsOnlyRejected { number, reason }
+            }
+        }
+    }
+}
+
 impl Classify for RollupError {
     fn severity(&self) -> Severity {
         match self {
             Self::Pipeline(e) => e.severity(),
             Self::Source(e) => e.severity(),
+            Self::Reset(e) => e.severity(),
             Self::L1(e) if e.is_temporary() => Severity::Temporary,
             Self::L1(_) => Severity::Reset,
             Self::EngineUnreachable(_) => Severity::Temporary,
@@ -55,9 +82,11 @@ impl Classify for RollupError {
             Self::Engine(EngineError::InvalidForkchoiceState(_) | EngineError::UnknownPayload) => {
                 Severity::Reset
             }
-            Self::Engine(_) | Self::EngineRefused(_) | Self::Inconsistent(_) | Self::SafeDb(_) => {
-                Severity::Critical
-            }
+            Self::Engine(_)
+            | Self::EngineRefused(_)
+            | Self::Inconsistent(_)
+            | Self::SafeDb(_)
+            | Self::DepositsOnlyRejected { .. } => Severity::Critical,
         }
     }
 }

@@ -6,11 +6,11 @@
 pub mod consolidate;
 pub mod drive;
 mod error;
+pub mod executor;
 pub mod l2;
 pub mod launch;
 pub mod port;
 pub mod remote;
-pub mod reset;
 pub mod rpc;
 pub mod safe_db;
 pub mod sequencer;

@@ -13,6 +13,8 @@
 //! rebuilt from there.
 
 use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::B256;
+use alloy_rpc_types_engine::ForkchoiceState;
 use lamina_derive::{PipelineError, attributes, l1_blob_fee::L1BlobSchedule, ports::L1Header};
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
@@ -20,7 +22,7 @@ use lamina_protocol::{BlockId, block::L2BlockInfo};
 
 use super::{
     RollupError,
-    drive::{self, Built, Heads},
+    drive::{self, Built},
     l2::EngineL2,
     port::ExecutionEngine,
 };
@@ -124,9 +126,13 @@ impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
                 "L1 origin reorged out: rebuilding the unsafe chain"
             );
             let fc = self.l2.engine().heads().await?;
-            let safe = (fc.safe.number > head.number).then_some(head.hash);
-            let heads = Heads { head: head.hash, safe, finalized: None };
-            drive::forkchoice(self.l2.engine(), heads).await?;
+            let safe = if fc.safe.number > head.number { head.hash } else { B256::ZERO };
+            let fcu = ForkchoiceState {
+                head_block_hash: head.hash,
+                safe_block_hash: safe,
+                ..Default::default()
+            };
+            drive::forkchoice(self.l2.engine(), fcu).await?;
         }
         Ok(head)
     }

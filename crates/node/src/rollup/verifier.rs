@@ -9,18 +9,17 @@
 use std::{collections::VecDeque, sync::Arc};
 
 use alloy_eips::BlockNumberOrTag;
-use lamina_derive::{Classify, DerivedAttributes, Pipeline, Severity, Step};
+use alloy_rpc_types_engine::ForkchoiceState;
+use lamina_derive::{
+    Classify, Pipeline, Severity,
+    driver::{self, DriverStep, SafeBlock, SafeKind},
+};
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
-use lamina_protocol::{BlockId, Hardfork, block::L2BlockInfo};
+use lamina_protocol::{BlockId, block::L2BlockInfo};
 
 use super::{
-    RollupError,
-    consolidate::mismatch,
-    drive::{self, Built, Heads},
-    l2::EngineL2,
-    port::ExecutionEngine,
-    reset,
+    RollupError, drive, executor::EngineExecutor, l2::EngineL2, port::ExecutionEngine,
     safe_db::SafeDb,
 };
 
@@ -61,19 +60,6 @@ pub struct VerifierStats {
 
 /// The pipeline a verifier runs.
 pub type VerifierPipeline<C, E> = Pipeline<DeriveL1<C>, DeriveL1<C>, EngineL2<E>>;
-
-/// The info of the block with hash `hash` built from `a`.
-fn derived_info(a: &DerivedAttributes, hash: alloy_primitives::B256) -> L2BlockInfo {
-    let parent = &a.parent;
-    L2BlockInfo {
-        hash,
-        number: parent.number + 1,
-        parent_hash: parent.hash,
-        timestamp: a.attributes.payload_attributes.timestamp,
-        l1_origin: a.l1_origin,
-        seq_num: if a.l1_origin.number == parent.l1_origin.number { parent.seq_num + 1 } else { 0 },
-    }
-}
 
 /// A verifier over L1 chain `C` and engine `E`.
 #[derive(Debug)]
@@ -143,12 +129,12 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
         &self.pipeline
     }
 
-    /// Restarts derivation from the [reset point](reset): unsafe blocks whose L1 origin left
-    /// the chain are unwound, and the safe head moves back a channel timeout (the blocks above
-    /// it are consolidated again as their batches are read).
+    /// Restarts derivation from the [reset point](driver::reset): unsafe blocks whose L1
+    /// origin left the chain are unwound, and the safe head moves back a channel timeout (the
+    /// blocks above it are consolidated again as their batches are read).
     pub async fn reset(&mut self) -> Result<L2BlockInfo, RollupError> {
         let fc = self.engine().heads().await?;
-        let point = reset::find(&self.l2, self.l1.chain()).await?;
+        let point = driver::reset(&mut self.pipeline, &fc).await?;
         if point.unsafe_head.number < fc.head.number {
             tracing::warn!(
                 target: "lamina::verifier",
@@ -157,17 +143,17 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
                 "unsafe blocks on reorged-out L1 origins unwound"
             );
         }
-        drive::forkchoice(
-            self.engine(),
-            Heads { head: point.unsafe_head.hash, safe: Some(point.safe.hash), finalized: None },
-        )
-        .await?;
+        let fcu = ForkchoiceState {
+            head_block_hash: point.unsafe_head.hash,
+            safe_block_hash: point.safe.hash,
+            ..Default::default()
+        };
+        drive::forkchoice(self.engine(), fcu).await?;
         self.pending_final.clear();
         self.unrecorded = None;
         if let Some(db) = &self.safe_db {
             db.truncate_above(point.safe.number)?;
         }
-        self.pipeline.reset(point.base, point.system_config);
         self.stats.resets += 1;
         Ok(point.safe)
     }
@@ -186,15 +172,20 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
 
     async fn try_step(&mut self) -> Result<VerifierStep, RollupError> {
         let safe = self.safe_head().await?;
-        match self.pipeline.step(&safe).await? {
-            Step::Attributes(a) => self.apply(*a).await,
-            Step::Progress => Ok(VerifierStep::Progress),
-            Step::AdvancedOrigin(_) => {
+        let mut exec = EngineExecutor::new(self.l2.engine());
+        match driver::step(&mut self.pipeline, &safe, &mut exec).await? {
+            DriverStep::Safe(block) => Ok(self.safe(block)),
+            DriverStep::Dropped { .. } => {
+                self.stats.invalid += 1;
+                Ok(VerifierStep::Replaced(None))
+            }
+            DriverStep::Progress => Ok(VerifierStep::Progress),
+            DriverStep::AdvancedOrigin(_) => {
                 self.flush_safe_head()?;
                 self.finalize().await?;
                 Ok(VerifierStep::Progress)
             }
-            Step::Idle => {
+            DriverStep::Idle => {
                 self.flush_safe_head()?;
                 self.finalize().await?;
                 Ok(VerifierStep::Idle)
@@ -208,76 +199,24 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
         self.safe_head().await
     }
 
-    async fn apply(&mut self, a: DerivedAttributes) -> Result<VerifierStep, RollupError> {
-        let head = self.engine().heads().await?.head;
-        let number = a.parent.number + 1;
-        if head.number >= number
-            && let Some((header, txs)) = self.engine().block(number).await?
-        {
-            {
-                match mismatch(&header, &txs, &a.attributes, a.parent.hash) {
-                    None => {
-                        let hash = header.hash_slow();
-                        drive::forkchoice(
-                            self.engine(),
-                            Heads { head: head.hash, safe: Some(hash), finalized: None },
-                        )
-                        .await?;
-                        let info = derived_info(&a, hash);
-                        self.track(info, &a);
-                        self.stats.consolidated += 1;
-                        return Ok(VerifierStep::Consolidated(info));
-                    }
-                    Some(field) => tracing::info!(
-                        target: "lamina::verifier",
-                        number,
-                        field,
-                        "unsafe block differs from the derived one: replacing the unsafe chain"
-                    ),
-                }
-            }
-        }
-        match self.build_safe(&a).await? {
-            Ok(info) => {
+    /// Counts and tracks a block the driver made safe.
+    fn safe(&mut self, block: SafeBlock) -> VerifierStep {
+        self.track(block.info, block.derived_from.id(), block.derived_from.number);
+        let info = block.info;
+        match block.kind {
+            SafeKind::Built => {
                 self.stats.derived += 1;
-                tracing::debug!(target: "lamina::verifier", number, hash = %info.hash, "derived");
-                Ok(VerifierStep::Derived(info))
+                tracing::debug!(target: "lamina::verifier", number = info.number, hash = %info.hash, "derived");
+                VerifierStep::Derived(info)
             }
-            Err(why) => {
+            SafeKind::Consolidated => {
+                self.stats.consolidated += 1;
+                VerifierStep::Consolidated(info)
+            }
+            SafeKind::DepositsOnly => {
                 self.stats.invalid += 1;
-                let ts = a.attributes.payload_attributes.timestamp;
-                if !self.engine().rollup().is_active(Hardfork::Holocene, ts) {
-                    tracing::warn!(target: "lamina::verifier", number, why, "derived block invalid: dropped");
-                    return Ok(VerifierStep::Replaced(None));
-                }
-                // Holocene: the batch's txs are dropped, the deposits stay, and the rest of
-                // the channel goes with the batch (digest §4.11).
-                tracing::warn!(target: "lamina::verifier", number, why, "derived block invalid: deposits only");
-                self.pipeline.flush_channel();
-                match self.build_safe(&a.deposits_only()).await? {
-                    Ok(info) => Ok(VerifierStep::Replaced(Some(info))),
-                    Err(why) => Err(RollupError::Inconsistent(format!(
-                        "the deposits-only block {number} is invalid too: {why}"
-                    ))),
-                }
+                VerifierStep::Replaced(Some(info))
             }
-        }
-    }
-
-    /// Builds `a` on its parent as the new safe head; the engine's refusal is the inner `Err`.
-    async fn build_safe(
-        &mut self,
-        a: &DerivedAttributes,
-    ) -> Result<Result<L2BlockInfo, String>, RollupError> {
-        let mut attrs = a.attributes.clone();
-        attrs.no_tx_pool = Some(true);
-        match drive::build_block(self.engine(), a.parent.hash, attrs, true).await? {
-            Built::Head(payload) => {
-                let info = derived_info(a, payload.hash);
-                self.track(info, a);
-                Ok(Ok(info))
-            }
-            Built::Invalid(why) => Ok(Err(why)),
         }
     }
 
@@ -288,8 +227,7 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
         Ok(())
     }
 
-    fn track(&mut self, block: L2BlockInfo, a: &DerivedAttributes) {
-        let l1 = a.derived_from.id();
+    fn track(&mut self, block: L2BlockInfo, l1: BlockId, l1_number: u64) {
         if self.unrecorded.is_some_and(|(seen, _)| seen != l1)
             && let Err(e) = self.flush_safe_head()
         {
@@ -299,7 +237,7 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
         if self.pending_final.len() == MAX_PENDING_FINAL {
             self.pending_final.pop_front();
         }
-        self.pending_final.push_back((block, a.derived_from.number));
+        self.pending_final.push_back((block, l1_number));
     }
 
     /// Marks final the newest safe block whose batch came from a finalized L1 block.
@@ -322,8 +260,12 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
         }
         if let Some(b) = last {
             let head = self.engine().heads().await?.head.hash;
-            let heads = Heads { head, safe: None, finalized: Some(b.hash) };
-            drive::forkchoice(self.engine(), heads).await?;
+            let fcu = ForkchoiceState {
+                head_block_hash: head,
+                finalized_block_hash: b.hash,
+                ..Default::default()
+            };
+            drive::forkchoice(self.engine(), fcu).await?;
             tracing::debug!(target: "lamina::verifier", number = b.number, "finalized");
         }
         Ok(())

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod batcher;
+mod driver;
 mod fixture;
 mod forward;
 mod proposer;
