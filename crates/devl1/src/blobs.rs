@@ -53,7 +53,7 @@ pub(crate) struct BlobStore {
 
 impl BlobStore {
     pub(crate) fn open(path: &Path) -> Result<Self, DevL1Error> {
-        let db = Database::create(path).map_err(db_err)?;
+        let (db, _) = lamina_engine::store::open_database(path).map_err(db_err)?;
         let txn = db.begin_write().map_err(db_err)?;
         txn.open_table(BLOBS).map_err(db_err)?;
         txn.commit().map_err(db_err)?;

@@ -14,6 +14,7 @@
 //! window moves (each block records the nodes it made stale); block data is always kept.
 
 mod chain;
+mod open;
 mod revert;
 mod tables;
 pub mod update;
@@ -28,6 +29,7 @@ use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
 use alloy_rlp::Decodable;
 pub use chain::TxLocation;
 use lamina_evm::ExecutedBlock;
+pub use open::open_database;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use revm::{
     database::{BundleAccount, BundleState, states::StorageSlot},
@@ -157,7 +159,7 @@ impl Store {
         if options.retention == Retention::Recent(0) {
             return Err(StoreError::Corrupt("retention must keep at least the head state".into()));
         }
-        let db = Database::create(path).map_err(dberr)?;
+        let (db, _) = open_database(path.as_ref()).map_err(dberr)?;
         let txn = db.begin_write().map_err(dberr)?;
         {
             // Create every table up front so that readers never see a missing one.

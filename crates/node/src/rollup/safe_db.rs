@@ -61,7 +61,7 @@ pub struct SafeDb {
 impl SafeDb {
     /// Opens (or creates) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, SafeDbError> {
-        let db = Database::create(path).map_err(err)?;
+        let (db, _) = lamina_engine::store::open_database(path).map_err(err)?;
         let tx = db.begin_write().map_err(err)?;
         tx.open_table(SAFE_HEADS).map_err(err)?;
         tx.commit().map_err(err)?;
