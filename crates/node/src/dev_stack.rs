@@ -23,14 +23,17 @@ use lamina_l1::{
     txmgr::{TxManager, TxManagerConfig},
 };
 use lamina_protocol::RollupConfig;
-use tokio::task::JoinHandle;
 
 use crate::{
     DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError,
     batcher::{Batcher, BatcherConfig, DaMode},
     poster,
     proposer::{Proposer, ProposerConfig},
-    rollup::{Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
+    rollup::{
+        Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc,
+        service::STOP_GRACE,
+    },
+    tasks::Tasks,
 };
 
 /// Where `lamina dev` listens and how fast it runs.
@@ -133,7 +136,8 @@ pub struct DevStack {
     pub sequencer: DevNode,
     /// The independent verifier.
     pub verifier: DevNode,
-    tasks: Vec<JoinHandle<()>>,
+    /// The batcher, the proposer and the L1 miner.
+    tasks: Tasks,
 }
 
 /// One L2 node of the stack: where it keeps its data, where it listens, what it does.
@@ -204,12 +208,15 @@ impl DevStack {
                 })
                 .await?;
                 let chain = l1.l1.clone();
-                let mut roles =
+                let roles =
                     // The embedded L1 serves its blobs to the verifier: prices decide.
                     Roles::launch(chain.clone(), &config, TxManagerConfig::dev(), DaMode::Auto)
                         .await?;
                 chain.set_mining(Mining::Prompt);
-                roles.tasks.push(tokio::spawn(mine(chain, block_time)));
+                // Both nodes derive the moment a block is mined, not at their next poll.
+                let nodes =
+                    vec![roles.sequencer.node.inbox.clone(), roles.verifier.node.inbox.clone()];
+                roles.tasks.spawn("l1 miner", mine(chain, block_time, nodes));
                 let url = format!("http://{}", l1.http);
                 Ok(roles.into_stack(Some(l1), url))
             }
@@ -230,13 +237,11 @@ impl DevStack {
         }
     }
 
-    /// Stops every task and server.
+    /// Stops every task and server, and waits for them, so every store is closed on return.
     pub async fn stop(self) {
-        for t in self.tasks {
-            t.abort();
-        }
+        self.tasks.stop(STOP_GRACE).await;
         for node in [self.sequencer, self.verifier] {
-            node.node.stop();
+            node.node.stop().await;
             let _ = node.rpc.1.stop();
             node.rpc.1.stopped().await;
             node.engine.stop().await;
@@ -252,7 +257,7 @@ struct Roles {
     deployment: Deployment,
     sequencer: DevNode,
     verifier: DevNode,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Tasks,
 }
 
 impl Roles {
@@ -324,10 +329,9 @@ impl Roles {
             // withdrawal loop short, as op-proposer's --allow-non-finalized does on devnets.
             ProposerConfig { allow_non_finalized: true },
         );
-        let tasks = vec![
-            tokio::spawn(poster::run(batcher, "batcher", Duration::from_millis(250))),
-            tokio::spawn(poster::run(proposer, "proposer", Duration::from_millis(500))),
-        ];
+        let tasks = Tasks::new();
+        tasks.spawn("batcher", poster::run(batcher, "batcher", Duration::from_millis(250)));
+        tasks.spawn("proposer", poster::run(proposer, "proposer", Duration::from_millis(500)));
         Ok(Self { deployment, sequencer, verifier, tasks })
     }
 
@@ -344,8 +348,8 @@ fn dev_signer(i: usize) -> Result<PrivateKeySigner, DevStackError> {
 
 /// Mines the dev L1: pending txs as soon as the clock has passed the head's second (so L1
 /// time never runs ahead of the clock however many txs arrive), and a block at least every
-/// `every`, so L1 time moves on a quiet chain.
-async fn mine(l1: DevL1, every: Duration) {
+/// `every`, so L1 time moves on a quiet chain. Each new block is announced to `nodes`.
+async fn mine(l1: DevL1, every: Duration, nodes: Vec<Inbox>) {
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last = std::time::Instant::now();
@@ -353,7 +357,13 @@ async fn mine(l1: DevL1, every: Duration) {
         tick.tick().await;
         let empty = last.elapsed() >= every;
         match tokio::task::block_in_place(|| l1.mine_due(empty)) {
-            Ok(Some(_)) => last = std::time::Instant::now(),
+            Ok(Some(block)) => {
+                last = std::time::Instant::now();
+                for node in &nodes {
+                    // A full inbox means the node is busy; it reads L1 on its next round.
+                    let _ = node.offer(Input::L1Head(block.number));
+                }
+            }
             Ok(None) => {}
             Err(e) => tracing::error!(target: "lamina::dev", %e, "L1 block not mined"),
         }

@@ -97,3 +97,41 @@ pub async fn build_block(
     engine.forkchoice_updated(state, None, PayloadVersion::V3).await?;
     Ok(Built::Head(Box::new(built)))
 }
+
+/// What became of an unsafe payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// It is the new head.
+    Head(B256),
+    /// It does not build on the head (a gap, a fork, or a block already there): left out.
+    NotOnHead,
+    /// The engine found it invalid.
+    Invalid(String),
+}
+
+/// Inserts an unsafe block (newPayload) and makes it the head (forkchoiceUpdated) when it
+/// builds on the head; the safe and finalized heads stay.
+pub async fn insert_unsafe(
+    engine: &impl ExecutionEngine,
+    payload: &Payload,
+) -> Result<Inserted, RollupError> {
+    let head = engine.heads().await?.head;
+    if payload.data.payload.parent_hash() != head.hash {
+        return Ok(Inserted::NotOnHead);
+    }
+    let ts = payload.data.payload.timestamp();
+    let status =
+        engine.new_payload(payload, PayloadVersion::for_chain(engine.rollup(), ts)).await?;
+    match status.status {
+        PayloadStatusEnum::Valid | PayloadStatusEnum::Accepted => {}
+        PayloadStatusEnum::Invalid { validation_error } => {
+            return Ok(Inserted::Invalid(validation_error));
+        }
+        PayloadStatusEnum::Syncing => return Ok(Inserted::NotOnHead),
+    }
+    // The hash the engine checked, not the one the sender claims beside it.
+    let hash = payload.data.payload.block_hash();
+    let fcu = ForkchoiceState { head_block_hash: hash, ..ForkchoiceState::default() };
+    forkchoice(engine, fcu).await?;
+    Ok(Inserted::Head(hash))
+}

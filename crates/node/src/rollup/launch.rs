@@ -12,8 +12,10 @@ use lamina_protocol::RollupConfig;
 
 use super::{
     RollupError, RollupNode, RollupNodeConfig, port::ExecutionEngine, remote::RemoteEngine, rpc,
+    service::STOP_GRACE,
 };
 use crate::engine::{EngineNode, EngineNodeConfig, NodeError};
+use crate::tasks::Tasks;
 
 /// Which engine the node drives.
 #[derive(Debug, Clone)]
@@ -66,7 +68,7 @@ pub struct LaunchedNode {
     pub engine: Option<EngineNode>,
     /// The node RPC's address and handle.
     pub rpc: (SocketAddr, ServerHandle),
-    stop_node: Box<dyn FnOnce() + Send>,
+    node: Tasks,
 }
 
 impl std::fmt::Debug for LaunchedNode {
@@ -83,12 +85,12 @@ async fn start_node<E: ExecutionEngine>(
     config: RollupNodeConfig,
     rpc_addr: SocketAddr,
     admin: bool,
-) -> Result<((SocketAddr, ServerHandle), Box<dyn FnOnce() + Send>), LaunchError> {
+) -> Result<((SocketAddr, ServerHandle), Tasks), LaunchError> {
     let node = RollupNode::start(engine, l1, config).await?;
     let limits = RpcConfig::new(None, None, JwtSecret::random());
     let rpc = serve(rpc::module(&node, admin), rpc_addr, &limits).await?;
     tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");
-    Ok((rpc, Box::new(move || node.stop())))
+    Ok((rpc, node.tasks()))
 }
 
 impl LaunchedNode {
@@ -103,22 +105,22 @@ impl LaunchedNode {
                 }
                 let engine = EngineNode::launch(*engine_config).await?;
                 let handle = engine.handle.clone();
-                let (rpc, stop_node) =
+                let (rpc, node) =
                     start_node(handle, l1, node_config, config.rpc, config.admin).await?;
-                Ok(Self { engine: Some(engine), rpc, stop_node })
+                Ok(Self { engine: Some(engine), rpc, node })
             }
             EngineChoice::Remote { url, jwt, rollup } => {
                 let engine = RemoteEngine::new(&url, jwt, *rollup)?;
-                let (rpc, stop_node) =
+                let (rpc, node) =
                     start_node(engine, l1, node_config, config.rpc, config.admin).await?;
-                Ok(Self { engine: None, rpc, stop_node })
+                Ok(Self { engine: None, rpc, node })
             }
         }
     }
 
     /// Stops the node, its RPC and the in-process engine.
     pub async fn stop(self) {
-        (self.stop_node)();
+        self.node.stop(STOP_GRACE).await;
         let _ = self.rpc.1.stop();
         self.rpc.1.stopped().await;
         if let Some(engine) = self.engine {

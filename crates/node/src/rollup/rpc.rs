@@ -16,6 +16,7 @@ use tokio::sync::watch;
 
 use super::{
     EngineL2, RollupError,
+    input::{Inbox, Input},
     port::ExecutionEngine,
     safe_db::SafeDb,
     service::{Control, Mode, RollupNode},
@@ -55,6 +56,7 @@ struct Ctx<E> {
     safe_db: Option<Arc<SafeDb>>,
     status: watch::Receiver<SyncStatus>,
     control: Arc<Control>,
+    inbox: Inbox,
 }
 
 fn error(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
@@ -81,6 +83,7 @@ pub fn module<E: ExecutionEngine>(node: &RollupNode<E>, admin: bool) -> RpcModul
         safe_db: node.safe_db.clone(),
         status: node.status.clone(),
         control: node.control.clone(),
+        inbox: node.inbox.clone(),
     });
     let mut m = RpcModule::new(());
     let c = ctx.clone();
@@ -152,6 +155,8 @@ fn admin_methods<E: ExecutionEngine>(m: &mut RpcModule<()>, ctx: &Arc<Ctx<E>>) {
         if c.control.sequencer_active.swap(true, Ordering::SeqCst) {
             return Err(error(-32000, "sequencer already running"));
         }
+        // The switch is already on; waking the loop only saves it a poll interval.
+        let _ = c.inbox.offer(Input::SequencerToggled);
         Ok(())
     });
     log_err(r.map(|_| ()));
@@ -165,7 +170,7 @@ fn admin_methods<E: ExecutionEngine>(m: &mut RpcModule<()>, ctx: &Arc<Ctx<E>>) {
     log_err(r.map(|_| ()));
     let c = ctx.clone();
     let r = m.register_method("admin_resetDerivationPipeline", move |_, _, _| {
-        c.control.reset_requested.store(true, Ordering::SeqCst);
+        c.inbox.offer(Input::ResetDerivation).map_err(|e| error(-32000, e.to_string()))
     });
     log_err(r.map(|_| ()));
 }

@@ -24,8 +24,18 @@ use super::{
     RollupError,
     drive::{self, Built},
     l2::EngineL2,
-    port::ExecutionEngine,
+    port::{ExecutionEngine, Payload},
 };
+
+/// A block the sequencer built: its place in the chain, and the payload itself for whoever
+/// publishes it (gossip, another node's inbox).
+#[derive(Debug, Clone)]
+pub struct Sequenced {
+    /// The block.
+    pub info: L2BlockInfo,
+    /// Its payload, as newPayload takes it.
+    pub payload: Box<Payload>,
+}
 
 /// How the sequencer picks origins.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +79,7 @@ impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
     }
 
     /// Builds, checks and commits the next block; returns it.
-    pub async fn build_next(&mut self) -> Result<L2BlockInfo, RollupError> {
+    pub async fn build_next(&mut self) -> Result<Sequenced, RollupError> {
         let head = self.recover_origin().await?;
         let cfg = self.l2.engine().rollup().clone();
         let ts = head.timestamp + cfg.block_time;
@@ -97,7 +107,7 @@ impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
                     txs = b.tx_count,
                     "sequenced"
                 );
-                Ok(info)
+                Ok(Sequenced { info, payload: b })
             }
             Built::Invalid(why) => Err(RollupError::Inconsistent(format!(
                 "the engine refused the sequencer's own block: {why}"

@@ -3,6 +3,12 @@
 //! [`SyncStatus`] after each round. Sequencing and derivation share one task, so they never
 //! race on the engine; a round derives a bounded number of steps so blocks stay on time.
 //!
+//! Between rounds the task waits on one `select!`: its [`Inbox`] (peers' blocks, the
+//! operator's commands, new L1 heads), the next block's time or the poll interval, and the
+//! stop signal. An input is handled the moment it arrives, not at the next tick. Each block
+//! it sequences is published to subscribers ([`RollupNode::subscribe_blocks`]). Stopping lets
+//! the current step finish, then returns, so the engine's store closes cleanly.
+//!
 //! Failures never kill the loop: temporary ones wait a poll interval, resets are done by the
 //! verifier, critical ones are logged and retried after a longer pause (an operator can also
 //! reset derivation over `admin_resetDerivationPipeline`).
@@ -19,14 +25,18 @@ use alloy_eips::BlockNumberOrTag;
 use lamina_engine::EngineHandle;
 use lamina_l1::chain::{DeriveL1, L1Chain};
 use lamina_protocol::{Classify, Hardfork, Severity};
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_util::sync::CancellationToken;
 
 use super::{
     EngineL2, RollupError, Sequencer, SequencerConfig, Verifier, VerifierStep,
-    port::ExecutionEngine,
+    drive::{self, Inserted},
+    input::{Inbox, Input},
+    port::{ExecutionEngine, Payload},
     safe_db::SafeDb,
     status::{L1Ref, SyncStatus},
 };
+use crate::tasks::Tasks;
 
 /// Which role the node plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +80,15 @@ impl Default for RollupNodeConfig {
 pub struct Control {
     /// Whether the sequencer builds blocks.
     pub sequencer_active: AtomicBool,
-    /// Set by `admin_resetDerivationPipeline`; the loop resets and clears it.
-    pub reset_requested: AtomicBool,
     /// The mode.
     pub mode: Mode,
 }
+
+/// How long the node's loop may take to finish its step once told to stop.
+pub const STOP_GRACE: Duration = Duration::from_millis(1_500);
+
+/// Sequenced blocks kept for a slow subscriber before it starts missing them.
+const PUBLISHED_BACKLOG: usize = 64;
 
 /// A running rollup node.
 #[derive(Debug)]
@@ -87,7 +101,10 @@ pub struct RollupNode<E = EngineHandle> {
     pub control: Arc<Control>,
     /// The safe-head database, when kept.
     pub safe_db: Option<Arc<SafeDb>>,
-    task: JoinHandle<()>,
+    /// Where inputs go: blocks from peers, the operator's commands, new L1 heads.
+    pub inbox: Inbox,
+    published: broadcast::Sender<Arc<Payload>>,
+    tasks: Tasks,
 }
 
 /// Most derivation steps per round before the sequencer gets a turn.
@@ -131,13 +148,31 @@ impl<E: ExecutionEngine> RollupNode<E> {
             sequencer_active: AtomicBool::new(
                 config.mode == Mode::Sequencer && !config.sequencer_stopped,
             ),
-            reset_requested: AtomicBool::new(false),
             mode: config.mode,
         });
         let first = status(&engine, &l1, &verifier).await.unwrap_or_default();
         let (tx, status) = watch::channel(first);
-        let task = tokio::spawn(run(verifier, sequencer, l1, control.clone(), tx, config));
-        Ok(Self { engine, status, control, safe_db, task })
+        let (inbox, inputs) = Inbox::new();
+        let (published, _) = broadcast::channel(PUBLISHED_BACKLOG);
+        let node = Loop {
+            verifier,
+            sequencer,
+            l1,
+            control: control.clone(),
+            status: tx,
+            published: published.clone(),
+            config,
+            started_at: None,
+        };
+        let tasks = Tasks::new();
+        tasks.spawn_with(|token| node.run(inputs, token));
+        Ok(Self { engine, status, control, safe_db, inbox, published, tasks })
+    }
+
+    /// Every block this node sequences from now on (a subscriber that falls
+    /// `PUBLISHED_BACKLOG` blocks behind misses the oldest).
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<Arc<Payload>> {
+        self.published.subscribe()
     }
 
     /// The latest status.
@@ -145,72 +180,144 @@ impl<E: ExecutionEngine> RollupNode<E> {
         self.status.borrow().clone()
     }
 
-    /// Stops the loop.
-    pub fn stop(self) {
-        self.task.abort();
+    /// The node's task set (stopping it stops the node), for owners that keep no `RollupNode`.
+    pub fn tasks(&self) -> Tasks {
+        self.tasks.clone()
+    }
+
+    /// Stops the loop after its current step and waits for it (at most [`STOP_GRACE`]).
+    pub async fn stop(&self) {
+        self.tasks.stop(STOP_GRACE).await;
     }
 }
 
-async fn run<C: L1Chain + 'static, E: ExecutionEngine>(
-    mut verifier: Verifier<C, E>,
-    mut sequencer: Option<Sequencer<C, E>>,
+/// The node's loop and what it owns.
+struct Loop<C, E> {
+    verifier: Verifier<C, E>,
+    sequencer: Option<Sequencer<C, E>>,
     l1: DeriveL1<C>,
     control: Arc<Control>,
-    publish: watch::Sender<SyncStatus>,
+    status: watch::Sender<SyncStatus>,
+    published: broadcast::Sender<Arc<Payload>>,
     config: RollupNodeConfig,
-) {
-    // The unsafe head when the node last fell behind (`eth_syncing`'s startingBlock).
-    let mut started_at = None;
-    loop {
-        let mut pause = config.poll_interval;
-        if control.reset_requested.swap(false, Ordering::SeqCst)
-            && let Err(e) = verifier.reset().await
-        {
-            tracing::error!(target: "lamina::node", %e, "reset failed");
-        }
-        if let Some(seq) = sequencer.as_mut()
-            && control.sequencer_active.load(Ordering::SeqCst)
-        {
-            match seq.next_time().await {
-                Ok(t) if t <= now() => {
-                    if let Err(e) = seq.build_next().await {
-                        tracing::warn!(target: "lamina::sequencer", %e, "block not built");
-                    }
-                    // Behind the clock (a restart): build the next one right away.
-                    pause = Duration::ZERO;
+    /// The unsafe head when the node last fell behind (`eth_syncing`'s startingBlock).
+    started_at: Option<u64>,
+}
+
+impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
+    async fn run(mut self, mut inputs: mpsc::Receiver<Input>, stop: CancellationToken) {
+        while !stop.is_cancelled() {
+            let mut wait = self.sequence().await;
+            let busy = self.derive(&stop, &mut wait).await;
+            self.publish_status().await;
+            if busy || wait.is_zero() {
+                // More to do at once: take what has arrived, without waiting.
+                while let Ok(input) = inputs.try_recv() {
+                    self.handle(input).await;
                 }
-                Ok(t) => pause = pause.min(Duration::from_secs(t - now())),
-                Err(e) => tracing::error!(target: "lamina::sequencer", %e, "no head"),
+                continue;
+            }
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => {}
+                Some(input) = inputs.recv() => {
+                    self.handle(input).await;
+                    while let Ok(input) = inputs.try_recv() {
+                        self.handle(input).await;
+                    }
+                }
+                () = tokio::time::sleep(wait) => {}
             }
         }
-        let mut busy = false;
-        for _ in 0..STEPS_PER_ROUND {
-            match verifier.step().await {
-                Ok(VerifierStep::Idle) => {
-                    busy = false;
-                    break;
+        tracing::info!(target: "lamina::node", "rollup node stopped");
+    }
+
+    /// Builds the next block if it is due; returns how long until the next one (capped at
+    /// the poll interval).
+    async fn sequence(&mut self) -> Duration {
+        let poll = self.config.poll_interval;
+        let Some(seq) = self.sequencer.as_mut() else { return poll };
+        if !self.control.sequencer_active.load(Ordering::SeqCst) {
+            return poll;
+        }
+        match seq.next_time().await {
+            Ok(t) if t <= now() => {
+                match seq.build_next().await {
+                    // Nobody listening is fine: publishing is for whoever wants it.
+                    Ok(built) => drop(self.published.send(Arc::from(built.payload))),
+                    Err(e) => tracing::warn!(target: "lamina::sequencer", %e, "block not built"),
                 }
-                Ok(_) => busy = true,
+                // Behind the clock (a restart): build the next one right away.
+                Duration::ZERO
+            }
+            Ok(t) => poll.min(Duration::from_secs(t - now())),
+            Err(e) => {
+                tracing::error!(target: "lamina::sequencer", %e, "no head");
+                poll
+            }
+        }
+    }
+
+    /// Derives up to a round's worth of steps; `true` while there is more to derive. A
+    /// critical failure lengthens `wait`.
+    async fn derive(&mut self, stop: &CancellationToken, wait: &mut Duration) -> bool {
+        for _ in 0..STEPS_PER_ROUND {
+            if stop.is_cancelled() {
+                return false;
+            }
+            match self.verifier.step().await {
+                Ok(VerifierStep::Idle) => return false,
+                Ok(_) => {}
                 Err(e) => {
-                    busy = false;
                     match e.severity() {
                         Severity::Critical => {
                             tracing::error!(target: "lamina::node", %e, "derivation halted; retrying");
-                            pause = pause.max(Duration::from_secs(2));
+                            *wait = (*wait).max(Duration::from_secs(2));
                         }
                         _ => tracing::debug!(target: "lamina::node", %e, "derivation waits"),
                     }
-                    break;
+                    return false;
                 }
             }
         }
-        if let Ok(s) = status(verifier.engine(), &l1, &verifier).await {
-            let progress = sync_progress(&s, verifier.engine().rollup(), &mut started_at);
-            verifier.engine().report_sync(progress);
-            publish.send_replace(s);
+        true
+    }
+
+    async fn publish_status(&mut self) {
+        let engine = self.verifier.engine();
+        if let Ok(s) = status(engine, &self.l1, &self.verifier).await {
+            let progress = sync_progress(&s, engine.rollup(), &mut self.started_at);
+            engine.report_sync(progress);
+            self.status.send_replace(s);
         }
-        if !busy && !pause.is_zero() {
-            tokio::time::sleep(pause).await;
+    }
+
+    async fn handle(&mut self, input: Input) {
+        match input {
+            Input::UnsafePayload(payload) => {
+                let number = payload.number;
+                match drive::insert_unsafe(self.verifier.engine(), &payload).await {
+                    Ok(Inserted::Head(hash)) => {
+                        tracing::debug!(target: "lamina::node", number, %hash, "unsafe block inserted");
+                    }
+                    Ok(Inserted::NotOnHead) => {
+                        tracing::debug!(target: "lamina::node", number, "unsafe block not on the head: left for derivation");
+                    }
+                    Ok(Inserted::Invalid(why)) => {
+                        tracing::warn!(target: "lamina::node", number, why, "invalid unsafe block");
+                    }
+                    Err(e) => {
+                        tracing::warn!(target: "lamina::node", number, %e, "unsafe block not inserted")
+                    }
+                }
+            }
+            Input::ResetDerivation => {
+                if let Err(e) = self.verifier.reset().await {
+                    tracing::error!(target: "lamina::node", %e, "reset failed");
+                }
+            }
+            // The loop plans and derives right after any input.
+            Input::SequencerToggled | Input::L1Head(_) => {}
         }
     }
 }

@@ -37,9 +37,9 @@ async fn the_batcher_makes_the_sequencers_blocks_derivable() {
     let r = Rollup::new(dir.path()).await;
     let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     r.transfers(&a, 0..4);
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     for _ in 0..4 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
 
     // Age 0: every step posts what it has.
@@ -57,7 +57,7 @@ async fn the_batcher_makes_the_sequencers_blocks_derivable() {
     // More blocks, a second channel, the verifier follows.
     r.transfers(&a, 4..6);
     for _ in 0..3 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     let posted = b.step().await.unwrap().expect("a second channel");
     assert_eq!(posted.blocks, head.number - 2..=head.number);
@@ -75,7 +75,7 @@ async fn the_batcher_makes_the_sequencers_blocks_derivable() {
     assert_eq!(tiny.next_block(), head.number + 1, "what is on L1 is not posted again");
     assert!(tiny.step().await.unwrap().is_none(), "nothing new to post");
     for _ in 0..2 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     drop(tiny);
     // The sequencer's own verifier makes its blocks safe; a new batcher starts after them.
@@ -110,7 +110,7 @@ async fn blobs_or_calldata_as_the_mode_prices_and_caps_say() {
 
     // 200 kB that do not compress: two blobs' worth, sent in one tx of two blobs.
     r.noise(&a, 0..10, 20_000);
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     let mut b = batcher(&r, &a, post_now).await;
     let posted = b.step().await.unwrap().expect("a channel");
     assert_eq!(posted.da, DaMode::Blobs, "blob gas at the minimum is cheaper than calldata");
@@ -120,7 +120,7 @@ async fn blobs_or_calldata_as_the_mode_prices_and_caps_say() {
 
     // One blob per tx: the same amount takes two txs.
     r.noise(&a, 10..20, 20_000);
-    head = seq.build_next().await.unwrap();
+    head = seq.build_next().await.unwrap().info;
     drop(b);
     let mut b = batcher(&r, &a, BatcherConfig { max_blobs_per_tx: 1, ..post_now }).await;
     let posted = b.step().await.unwrap().expect("a channel");
@@ -129,7 +129,7 @@ async fn blobs_or_calldata_as_the_mode_prices_and_caps_say() {
 
     // Blob gas above its cap: auto falls back to calldata.
     r.transfers(&a, 0..3);
-    head = seq.build_next().await.unwrap();
+    head = seq.build_next().await.unwrap().info;
     drop(b);
     let no_blobs = TxManagerConfig { max_fee_per_blob_gas: 0, ..TxManagerConfig::dev() };
     let mut b = batcher_with(&r, &a, post_now, no_blobs.clone()).await;
@@ -137,7 +137,7 @@ async fn blobs_or_calldata_as_the_mode_prices_and_caps_say() {
     assert_eq!(v.sync().await.unwrap().hash, head.hash);
 
     // Calldata by choice, whatever blobs cost.
-    head = seq.build_next().await.unwrap();
+    head = seq.build_next().await.unwrap().info;
     drop(b);
     let mut b = batcher(&r, &a, BatcherConfig { da: DaMode::Calldata, ..post_now }).await;
     assert_eq!(b.step().await.unwrap().expect("a channel").da, DaMode::Calldata);
@@ -145,7 +145,7 @@ async fn blobs_or_calldata_as_the_mode_prices_and_caps_say() {
 
     // Both kinds above their caps: nothing is sent, the loop is told to wait, the blocks stay
     // queued; a batcher within its caps later posts them.
-    head = seq.build_next().await.unwrap();
+    head = seq.build_next().await.unwrap().info;
     drop(b);
     let broke = TxManagerConfig { max_fee_per_gas: 0, ..no_blobs };
     let mut b = batcher_with(&r, &a, post_now, broke).await;
@@ -179,13 +179,13 @@ async fn an_l1_reorg_of_a_posted_channel_makes_the_batcher_post_it_again() {
         BatcherConfig { max_channel_duration: 0, da: DaMode::Calldata, ..BatcherConfig::default() };
     let mut b = batcher(&r, &a, config).await;
     r.transfers(&a, 0..2);
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     let first = b.step().await.unwrap().expect("a channel");
     assert_eq!(v.sync().await.unwrap().hash, head.hash);
 
     // The next channel lands, then L1 drops the block holding it.
     r.transfers(&a, 2..4);
-    head = seq.build_next().await.unwrap();
+    head = seq.build_next().await.unwrap().info;
     let second = b.step().await.unwrap().expect("a second channel");
     assert_eq!(second.blocks, head.number..=head.number);
     r.l1.reorg(1, &[]).unwrap();
@@ -216,7 +216,7 @@ async fn a_growing_backlog_shrinks_the_sequencers_blocks_until_it_is_posted() {
         TxManagerConfig { max_fee_per_gas: 0, max_fee_per_blob_gas: 0, ..TxManagerConfig::dev() };
     let mut stuck = batcher_with(&r, &a, config, broke).await;
     r.transfers(&a, 0..8);
-    let full = seq.build_next().await.unwrap();
+    let full = seq.build_next().await.unwrap().info;
     assert_eq!(a.store().block_transactions(full.number).unwrap().unwrap().len(), 9, "unthrottled");
     assert!(stuck.step().await.is_err(), "nothing can be sent");
     assert_eq!(a.block_limits().max_da_bytes, Some(250), "the engine was told to shrink blocks");
@@ -224,7 +224,7 @@ async fn a_growing_backlog_shrinks_the_sequencers_blocks_until_it_is_posted() {
 
     // Throttled, a block takes only what fits 250 DA bytes: two transfers of the next eight.
     r.transfers(&a, 8..16);
-    let small = seq.build_next().await.unwrap();
+    let small = seq.build_next().await.unwrap().info;
     let taken = a.store().block_transactions(small.number).unwrap().unwrap().len() - 1;
     assert!((1..8).contains(&taken), "{taken} transfers in a throttled block");
     drop(stuck);
@@ -234,7 +234,7 @@ async fn a_growing_backlog_shrinks_the_sequencers_blocks_until_it_is_posted() {
     b.step().await.unwrap().expect("the backlog is posted");
     b.step().await.unwrap();
     assert_eq!(a.block_limits().max_da_bytes, None, "limits lifted");
-    let rest = seq.build_next().await.unwrap();
+    let rest = seq.build_next().await.unwrap().info;
     let taken_after = a.store().block_transactions(rest.number).unwrap().unwrap().len() - 1;
     assert_eq!(taken + taken_after, 8, "the rest fit in one block again");
 }

@@ -108,7 +108,7 @@ async fn the_pure_driver_with_an_in_memory_evm_reaches_the_node_verifiers_hashes
 
     // Transfers, a deposit, blocks past the deposit's epoch: all posted as one channel.
     r.transfers(&a, 0..3);
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     let deposit = OptimismPortal::depositTransactionCall {
         _to: Address::repeat_byte(0x44),
         _value: U256::from(5),
@@ -120,7 +120,7 @@ async fn the_pure_driver_with_an_in_memory_evm_reaches_the_node_verifiers_hashes
     let deposit_l1 = r.l1.header(BlockNumberOrTag::Latest).await.unwrap().unwrap().number;
     r.transfers(&a, 3..5);
     for _ in 0..40 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
         if head.l1_origin.number > deposit_l1 {
             break;
         }

@@ -6,6 +6,7 @@
 mod batcher;
 mod driver;
 mod fixture;
+mod inputs;
 mod forward;
 mod proposer;
 mod remote;

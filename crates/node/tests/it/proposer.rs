@@ -23,9 +23,9 @@ async fn outputs_of_safe_blocks_reach_the_oracle() {
     let mut r = Rollup::new(dir.path()).await;
     let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     r.transfers(&a, 0..3);
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     for _ in 0..11 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     let b = r.engine(&dir.path().join("verifier"));
     let oracle = r.addresses.l2_output_oracle;

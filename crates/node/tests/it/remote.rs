@@ -31,9 +31,9 @@ async fn a_verifier_drives_a_remote_engine_over_the_engine_api() {
     let dir = tempfile::tempdir().unwrap();
     let mut r = Rollup::new(dir.path()).await;
     let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     for _ in 0..4 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     r.post_batches(&a, 1, head.number).await;
 

@@ -20,7 +20,7 @@ async fn l1_head(r: &Rollup) -> u64 {
 /// Sequences until the head's L1 origin reaches `origin` (at most 40 blocks).
 async fn sequence_to_origin(seq: &mut Sequencer<Chain>, origin: u64) -> L2BlockInfo {
     for _ in 0..40 {
-        let b = seq.build_next().await.unwrap();
+        let b = seq.build_next().await.unwrap().info;
         if b.l1_origin.number >= origin {
             return b;
         }
@@ -50,7 +50,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
 
     // L2 txs in the pool, a deposit on L1, blocks up to the deposit's epoch and past it.
     r.transfers(&a, 0..3);
-    seq.build_next().await.unwrap();
+    seq.build_next().await.unwrap().info;
     let user = key(5);
     let deposit = OptimismPortal::depositTransactionCall {
         _to: Address::repeat_byte(0x44),
@@ -64,7 +64,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
     r.transfers(&a, 3..4);
     let mut head = sequence_to_origin(&mut seq, deposit_l1).await;
     for _ in 0..2 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     let n = head.number;
     let with_deposit = (1..=n).find(|b| deposits_from(&a, *b, user.address()) == 1).unwrap();
@@ -113,7 +113,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
     assert_eq!(v.safe_head().await.unwrap().number, n, "progress survived the restart");
     r.transfers(&a, 4..5);
     for _ in 0..3 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     let m = head.number;
     r.post_batches(&a, n + 1, m).await;
@@ -122,7 +122,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
 
     // An L1 reorg takes the next batch out: the safe head moves back; re-posted, it returns.
     for _ in 0..3 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     let k = head.number;
     r.post_batches(&a, m + 1, k).await;
@@ -152,7 +152,7 @@ async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
     }
 
     r.l1.reorg(1, &[]).unwrap();
-    let rebuilt = seq.build_next().await.unwrap();
+    let rebuilt = seq.build_next().await.unwrap().info;
     assert_eq!(rebuilt.number, first_on_it, "the blocks on the lost origin were unwound");
     assert_ne!(rebuilt.l1_origin, old_origin);
     let canonical = r.l1.header(BlockNumberOrTag::Number(rebuilt.l1_origin.number)).await;
@@ -161,7 +161,7 @@ async fn the_sequencer_rebuilds_on_a_reorged_l1_origin() {
     // Restart: the sequencer continues from the engine's head.
     drop((seq, l2, a));
     let (_a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
-    assert_eq!(seq.build_next().await.unwrap().number, rebuilt.number + 1);
+    assert_eq!(seq.build_next().await.unwrap().info.number, rebuilt.number + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,9 +171,9 @@ async fn hostile_batcher_data_never_changes_the_chain() {
     let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     let sender = key(6);
     r.transfers(&a, 0..1);
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     for _ in 0..3 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     let b = r.engine(&dir.path().join("verifier"));
     let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
@@ -256,9 +256,9 @@ async fn batches_in_blobs_derive_the_same_chain() {
     let mut r = Rollup::new(dir.path()).await;
     let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
     r.transfers(&a, 0..3);
-    let mut head = seq.build_next().await.unwrap();
+    let mut head = seq.build_next().await.unwrap().info;
     for _ in 0..3 {
-        head = seq.build_next().await.unwrap();
+        head = seq.build_next().await.unwrap().info;
     }
     r.post_batches_as_blob(&a, 1, head.number).await;
     let b = r.engine(&dir.path().join("verifier"));

@@ -128,5 +128,5 @@ async fn a_sequencer_node_serves_its_status_outputs_and_admin_switches() {
     assert!(plain.method("admin_stopSequencer").is_none());
     assert!(plain.method("optimism_syncStatus").is_some());
     let _ = server.stop();
-    node.stop();
+    node.stop().await;
 }
