@@ -50,7 +50,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
 
     // L2 txs in the pool, a deposit on L1, blocks up to the deposit's epoch and past it.
     r.transfers(&a, 0..3);
-    seq.build_next().await.unwrap().info;
+    seq.build_next().await.unwrap();
     let user = key(5);
     let deposit = OptimismPortal::depositTransactionCall {
         _to: Address::repeat_byte(0x44),
