@@ -113,7 +113,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         // derivation.
         admin_rpc: args.host.is_loopback(),
     };
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+    crate::shutdown::serve(async {
         let stack = DevStack::launch(config).await?;
         let rollup = &stack.deployment.rollup;
         let http = |e: &lamina_node::EngineNode| {
@@ -133,12 +133,14 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         println!("data: {}", datadir.display());
         println!("contracts: {}", datadir.join("chain/addresses.json").display());
         println!();
-        println!("Accounts (funded on L1 and L2; mnemonic \"test test test test test test test test test test test junk\"):");
+        println!(
+            "Accounts (funded on L1 and L2; mnemonic \"test test test test test test test test test test test junk\"):"
+        );
         for (i, (address, key)) in dev_accounts().enumerate() {
             println!("({i}) {address} {key}");
         }
-        tokio::signal::ctrl_c().await?;
-        tracing::info!(target: "lamina::dev", "shutting down");
+        let signal = crate::shutdown::signal().await?;
+        tracing::info!(target: "lamina::dev", signal, "shutting down");
         stack.stop().await;
         Ok(())
     })

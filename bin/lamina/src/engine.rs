@@ -112,7 +112,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         rpc_calls: args.calls.limits(),
         sequencer_http: args.sequencer_http.clone(),
     };
-    tokio::runtime::Runtime::new()?.block_on(async {
+    crate::shutdown::serve(async {
         let node = EngineNode::launch(config).await?;
         // One line per server on stdout, for scripts that start us on port 0.
         if let Some((addr, _)) = &node.servers.http {
@@ -121,8 +121,8 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         if let Some((addr, _)) = &node.servers.auth {
             println!("authrpc: {addr}");
         }
-        tokio::signal::ctrl_c().await?;
-        tracing::info!(target: "lamina::engine", "shutting down");
+        let signal = crate::shutdown::signal().await?;
+        tracing::info!(target: "lamina::engine", signal, "shutting down");
         node.stop().await;
         Ok(())
     })

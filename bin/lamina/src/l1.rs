@@ -60,7 +60,7 @@ pub(crate) fn run(args: &L1Args) -> eyre::Result<()> {
         genesis: DevL1Genesis::dev(now),
         beacon: None,
     };
-    tokio::runtime::Runtime::new()?.block_on(async {
+    crate::shutdown::serve(async {
         let node = DevL1Node::launch(config).await?;
         // The address first, on its own line, for scripts that start us on port 0.
         println!("http: {}", node.http);
@@ -70,8 +70,8 @@ pub(crate) fn run(args: &L1Args) -> eyre::Result<()> {
         for (i, (address, key)) in DEV_ACCOUNTS.iter().enumerate() {
             println!("  ({i}) {address} {key}");
         }
-        tokio::signal::ctrl_c().await?;
-        tracing::info!(target: "lamina::l1", "shutting down");
+        let signal = crate::shutdown::signal().await?;
+        tracing::info!(target: "lamina::l1", signal, "shutting down");
         node.stop().await;
         Ok(())
     })

@@ -17,6 +17,7 @@ mod l1;
 mod node;
 mod roles;
 mod rpc_flags;
+mod shutdown;
 
 /// Lamina: an OP Stack rollup in one binary.
 #[derive(Debug, Parser)]

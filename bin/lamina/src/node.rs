@@ -143,15 +143,15 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
         rpc: SocketAddr::new(args.rpc_addr, args.rpc_port),
         admin: args.enable_admin,
     };
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+    crate::shutdown::serve(async {
         let node = LaunchedNode::start(config).await?;
         // One line per server on stdout, for scripts that start us on port 0.
         if let Some((addr, _)) = node.engine.as_ref().and_then(|e| e.servers.http.as_ref()) {
             println!("http: {addr}");
         }
         println!("rpc: {}", node.rpc.0);
-        tokio::signal::ctrl_c().await?;
-        tracing::info!(target: "lamina::node", "shutting down");
+        let signal = crate::shutdown::signal().await?;
+        tracing::info!(target: "lamina::node", signal, "shutting down");
         node.stop().await;
         Ok(())
     })

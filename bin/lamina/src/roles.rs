@@ -133,7 +133,7 @@ async fn parts(args: &RoleArgs) -> eyre::Result<Parts> {
 }
 
 pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+    crate::shutdown::serve(async {
         let p = parts(&args.role).await?;
         let config = BatcherConfig {
             max_channel_duration: args.max_channel_duration,
@@ -149,20 +149,20 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
         let batcher = Batcher::new(p.engine, p.txmgr, config).await?;
         println!("batching from L2 block {}", batcher.next_block());
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            r = crate::shutdown::signal() => r.map(|_| ()).map_err(Into::into),
             () = poster::run(batcher, "batcher", p.poll) => Ok(()),
         }
     })
 }
 
 pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async {
+    crate::shutdown::serve(async {
         let p = parts(&args.role).await?;
         let config = ProposerConfig { allow_non_finalized: args.allow_non_finalized };
         let proposer = Proposer::new(p.engine, p.txmgr, args.oracle, config);
         println!("next output: L2 block {}", proposer.next_block().await?);
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            r = crate::shutdown::signal() => r.map(|_| ()).map_err(Into::into),
             () = poster::run(proposer, "proposer", p.poll) => Ok(()),
         }
     })

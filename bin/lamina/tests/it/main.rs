@@ -13,3 +13,4 @@ mod dev;
 mod l1;
 mod node;
 mod roles;
+mod shutdown;

@@ -6,8 +6,8 @@
 mod batcher;
 mod driver;
 mod fixture;
-mod inputs;
 mod forward;
+mod inputs;
 mod proposer;
 mod remote;
 mod rollup;
