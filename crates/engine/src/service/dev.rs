@@ -1,10 +1,16 @@
 //! A stand-in sequencer for running the engine on its own (`lamina engine --dev`): each step
-//! builds the next block from the pool on a fixed, synthetic L1 origin, through the same Engine
-//! API operations a rollup node uses (forkchoiceUpdated with attributes, getPayload,
-//! newPayload, forkchoiceUpdated), and marks it safe and finalized, as a local dev chain would.
+//! builds the next block from the pool on a fixed, synthetic L1 origin, through the Engine API
+//! sequence a rollup node uses ([`build::build_block`](super::build::build_block)), and marks
+//! it safe and finalized, as a local dev chain would.
+
+use std::{
+    future::Future,
+    pin::pin,
+    task::{Context, Poll, Waker},
+};
 
 use alloy_primitives::{B64, B256, Bytes, U256};
-use alloy_rpc_types_engine::{ForkchoiceState, PayloadAttributes};
+use alloy_rpc_types_engine::PayloadAttributes;
 use lamina_protocol::{
     Hardfork,
     l1_info::{L1BlockInfoTx, L1OriginFields},
@@ -12,7 +18,10 @@ use lamina_protocol::{
 };
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 
-use super::{EngineError, EngineHandle, PayloadVersion};
+use super::{
+    EngineError, EngineHandle,
+    build::{Built, Mark, build_block},
+};
 use crate::store::StoreError;
 
 /// The dev chain's L1 origin: block 0 with a 1 gwei base fee.
@@ -75,31 +84,20 @@ impl DevSequencer {
             eip_1559_params: forks.is_active(Hardfork::Holocene, ts).then_some(B64::ZERO),
             min_base_fee: None,
         };
-        let fcu_version = if ecotone { PayloadVersion::V3 } else { PayloadVersion::V2 };
-        let keep = ForkchoiceState {
-            head_block_hash: head_hash,
-            safe_block_hash: B256::ZERO,
-            finalized_block_hash: B256::ZERO,
-        };
-        let id = h
-            .forkchoice_updated(keep, Some(attrs), fcu_version)?
-            .payload_id
-            .ok_or_else(|| EngineError::InvalidForkchoiceState("no payload id".into()))?;
-        let version = PayloadVersion::for_chain(cfg, ts);
-        let built = h.get_payload(id, version)?;
-        let status = h.new_payload(built.execution_data(), version)?;
-        if !status.status.is_valid() {
-            return Err(EngineError::InvalidPayloadAttributes(format!(
-                "own block rejected: {:?}",
-                status.status
-            )));
+        match complete(build_block(h, head_hash, attrs, Mark::Final))? {
+            Built::Head(built) => Ok((built.block.header.number, built.hash)),
+            Built::Invalid(why) => {
+                Err(EngineError::InvalidPayloadAttributes(format!("own block rejected: {why}")))
+            }
         }
-        let all = ForkchoiceState {
-            head_block_hash: built.hash,
-            safe_block_hash: built.hash,
-            finalized_block_hash: built.hash,
-        };
-        h.forkchoice_updated(all, None, fcu_version)?;
-        Ok((built.block.header.number, built.hash))
+    }
+}
+
+/// Runs `fut` to completion on this thread. The engine's Engine API calls are synchronous, so
+/// a build over the [`EngineHandle`] never waits.
+fn complete<T>(fut: impl Future<Output = Result<T, EngineError>>) -> Result<T, EngineError> {
+    match pin!(fut).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(out) => out,
+        Poll::Pending => Err(EngineError::InvalidParams("the local engine waited".into())),
     }
 }

@@ -8,6 +8,7 @@
 //! store directly (redb gives each a consistent snapshot) and pool admission takes only the
 //! pool's lock, so RPC reads never wait for block building.
 
+pub mod build;
 mod convert;
 mod dev;
 mod error;

@@ -1,39 +1,24 @@
-//! Driving an engine the way a rollup node drives any engine: forkchoiceUpdated (with
-//! attributes) → getPayload → newPayload → forkchoiceUpdated. Shared by the verifier (derived
-//! attributes) and the sequencer (attributes plus pool txs).
+//! Driving an engine the way a rollup node drives any engine, over its [`ExecutionEngine`]
+//! port: building a block with the Engine API's one sequence (shared with the dev sequencer),
+//! plain forkchoice updates, and inserting an unsafe block. Used by the verifier (derived
+//! attributes), the sequencer (attributes plus pool txs) and the node's inbox (peers' blocks).
 
 use alloy_primitives::B256;
-use alloy_rpc_types_engine::{ForkchoiceState, PayloadStatusEnum};
-use lamina_engine::{EngineError, PayloadVersion};
-use lamina_protocol::Hardfork;
+use alloy_rpc_types_engine::{
+    ForkchoiceState, ForkchoiceUpdated, PayloadId, PayloadStatus, PayloadStatusEnum,
+};
+pub use lamina_engine::service::build::Built;
+use lamina_engine::{
+    EngineError, PayloadVersion,
+    service::build::{self, EngineApi, Mark},
+};
+use lamina_protocol::RollupConfig;
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 
 use super::{
     RollupError,
     port::{ExecutionEngine, Payload},
 };
-
-/// How building a block went.
-#[derive(Debug)]
-pub enum Built {
-    /// The block is the new head.
-    Head(Box<Payload>),
-    /// The engine refused the attributes or the payload they made (a bad batch): nothing
-    /// changed but a possible rewind of the unsafe chain to the parent.
-    Invalid(String),
-}
-
-/// The forkchoiceUpdated version for attributes at `timestamp`.
-fn fcu_version(engine: &impl ExecutionEngine, timestamp: u64) -> PayloadVersion {
-    let cfg = engine.rollup();
-    if cfg.is_active(Hardfork::Ecotone, timestamp) {
-        PayloadVersion::V3
-    } else if cfg.is_active(Hardfork::Canyon, timestamp) {
-        PayloadVersion::V2
-    } else {
-        PayloadVersion::V1
-    }
-}
 
 /// A forkchoice update without attributes; a zero safe or finalized hash leaves that head
 /// where it is.
@@ -52,50 +37,65 @@ pub async fn forkchoice(
     }
 }
 
-/// Builds the block `attrs` describe on `parent` (rewinding the unsafe chain to it if needed),
-/// checks it through newPayload and makes it the head; `safe` also makes it safe.
+/// Builds the block `attrs` describe on `parent` through `engine` with the Engine API's one
+/// sequence ([`build_block`](lamina_engine::service::build::build_block)), making it the head
+/// and, with `safe`, the safe block.
 pub async fn build_block(
     engine: &impl ExecutionEngine,
     parent: B256,
     attrs: OpPayloadAttributes,
     safe: bool,
-) -> Result<Built, RollupError> {
-    let ts = attrs.payload_attributes.timestamp;
-    let state = ForkchoiceState { head_block_hash: parent, ..ForkchoiceState::default() };
-    let started = match engine.forkchoice_updated(state, Some(attrs), fcu_version(engine, ts)).await
-    {
-        Ok(s) => s,
-        Err(RollupError::Engine(EngineError::InvalidPayloadAttributes(why))) => {
-            return Ok(Built::Invalid(why));
-        }
-        Err(e) => return Err(e),
-    };
-    let Some(id) = started.payload_id else {
-        return Err(RollupError::Engine(EngineError::InvalidForkchoiceState(format!(
-            "parent {parent} not accepted: {:?}",
-            started.payload_status.status
-        ))));
-    };
-    let version = PayloadVersion::for_chain(engine.rollup(), ts);
-    let built = match engine.get_payload(id, version).await {
-        Ok(b) => b,
-        Err(RollupError::Engine(EngineError::InvalidPayloadAttributes(why))) => {
-            return Ok(Built::Invalid(why));
-        }
-        Err(e) => return Err(e),
-    };
-    let status = engine.new_payload(&built, version).await?;
-    if let PayloadStatusEnum::Invalid { validation_error } = status.status {
-        return Ok(Built::Invalid(validation_error));
+) -> Result<Built<Payload>, RollupError> {
+    let mark = if safe { Mark::Safe } else { Mark::Unsafe };
+    build::build_block(&Port(engine), parent, attrs, mark).await
+}
+
+/// The rollup node's engine port as the Engine API the build sequence speaks.
+struct Port<'a, E>(&'a E);
+
+impl<E: ExecutionEngine> EngineApi for Port<'_, E> {
+    type Payload = Payload;
+    type Error = RollupError;
+
+    fn chain(&self) -> &RollupConfig {
+        self.0.rollup()
     }
-    let hash = built.hash;
-    let state = ForkchoiceState {
-        head_block_hash: hash,
-        safe_block_hash: if safe { hash } else { B256::ZERO },
-        finalized_block_hash: B256::ZERO,
-    };
-    engine.forkchoice_updated(state, None, PayloadVersion::V3).await?;
-    Ok(Built::Head(Box::new(built)))
+
+    fn payload_hash(payload: &Payload) -> B256 {
+        payload.hash
+    }
+
+    fn refusal(error: &RollupError) -> Option<&str> {
+        match error {
+            RollupError::Engine(EngineError::InvalidPayloadAttributes(why)) => Some(why),
+            _ => None,
+        }
+    }
+
+    async fn fcu(
+        &self,
+        state: ForkchoiceState,
+        attrs: Option<OpPayloadAttributes>,
+        version: PayloadVersion,
+    ) -> Result<ForkchoiceUpdated, RollupError> {
+        self.0.forkchoice_updated(state, attrs, version).await
+    }
+
+    async fn payload(
+        &self,
+        id: PayloadId,
+        version: PayloadVersion,
+    ) -> Result<Payload, RollupError> {
+        self.0.get_payload(id, version).await
+    }
+
+    async fn check(
+        &self,
+        payload: &Payload,
+        version: PayloadVersion,
+    ) -> Result<PayloadStatus, RollupError> {
+        self.0.new_payload(payload, version).await
+    }
 }
 
 /// What became of an unsafe payload.

@@ -107,7 +107,7 @@ impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
                     txs = b.tx_count,
                     "sequenced"
                 );
-                Ok(Sequenced { info, payload: b })
+                Ok(Sequenced { info, payload: Box::new(b) })
             }
             Built::Invalid(why) => Err(RollupError::Inconsistent(format!(
                 "the engine refused the sequencer's own block: {why}"
