@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use alloy_primitives::{B256, Bytes};
+use alloy_primitives::Bytes;
 use lamina_protocol::{
     BlockId, Hardfork, RollupConfig, SystemConfig,
     batch::{Batch, SingleBatch, SpanBatch},
@@ -37,7 +37,7 @@ use crate::{
         assembler::ChannelAssembler,
         bank::{BankRead, ChannelBank},
         frames::FrameQueue,
-        retrieval::{DataRef, batcher_data},
+        retrieval::{DataRef, batcher_data, blob_hashes},
     },
 };
 
@@ -515,13 +515,7 @@ impl<L1: L1Source, B: BlobSource, L2: L2Source> Pipeline<L1, B, L2> {
             self.system_config.batcher_addr,
             ecotone,
         );
-        let hashes: Vec<B256> = refs
-            .iter()
-            .filter_map(|r| match r {
-                DataRef::Blob(h) => Some(*h),
-                DataRef::Calldata(_) => None,
-            })
-            .collect();
+        let hashes = blob_hashes(&refs);
         let blobs =
             if hashes.is_empty() { Vec::new() } else { self.blobs.blobs(&origin, &hashes).await? };
         if blobs.len() != hashes.len() {

@@ -66,7 +66,7 @@ fn start_node(chain: &Path, l1: &str, datadir: &Path, extra: &[&str]) -> Node {
 const COMMON: &[&str] = &["--http.port", "0", "--rpc.port", "0", "--l1.poll-interval", "50"];
 
 /// `lamina l1`, and a chain deployed on it by `lamina deploy` into `<dir>/chain`.
-fn l1_with_chain() -> (crate::clients::Server, tempfile::TempDir) {
+pub(crate) fn l1_with_chain() -> (crate::clients::Server, tempfile::TempDir) {
     let l1 = spawn(|dir, cmd| {
         cmd.args(["l1", "--http.port", "0", "--datadir"]).arg(dir.join("l1"));
     });

@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::clients::{cast, spawn, tools};
+use crate::clients::{cast, tools};
 
 /// What the stores log when a file was not closed cleanly.
 const REPAIRED: &str = "not closed cleanly";
@@ -139,16 +139,7 @@ fn lamina_dev_stops_cleanly_on_sigterm_and_sigint() {
 #[test]
 fn lamina_node_stops_cleanly_on_sigterm() {
     let bin = tools();
-    let l1 = spawn(|dir, cmd| {
-        cmd.args(["l1", "--http.port", "0", "--datadir"]).arg(dir.join("l1"));
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(["deploy", "--l1-rpc", &l1.url, "--outdir", "chain"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (l1, dir) = crate::node::l1_with_chain();
     let chain = dir.path().join("chain");
     let rollup = chain.join("rollup.json");
     let genesis = chain.join("genesis.json");

@@ -21,7 +21,7 @@ pub use error::{DriverError, ResetError};
 pub use executor::{Execution, Executor};
 pub use reset::ResetPoint;
 
-use crate::{BlobSource, DerivedAttributes, L1Source, L2Source, Pipeline, Step, ports::L1Header};
+use crate::{BlobSource, DerivedAttributes, L1Source, L2Source, Pipeline, Step};
 
 /// How a safe block came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,17 +74,11 @@ impl DerivedAttributes {
 }
 
 /// One step over `pipeline` from safe head `safe`, executing derived blocks with `exec`.
-pub async fn step<L1, B, L2, X>(
+pub async fn step<L1: L1Source, B: BlobSource, L2: L2Source, X: Executor>(
     pipeline: &mut Pipeline<L1, B, L2>,
     safe: &L2BlockInfo,
     exec: &mut X,
-) -> Result<DriverStep, DriverError<X::Error>>
-where
-    L1: L1Source,
-    B: BlobSource,
-    L2: L2Source,
-    X: Executor,
-{
+) -> Result<DriverStep, DriverError<X::Error>> {
     match pipeline.step(safe).await? {
         Step::Attributes(a) => apply(pipeline, *a, exec).await,
         Step::Progress => Ok(DriverStep::Progress),
@@ -93,17 +87,12 @@ where
     }
 }
 
-async fn apply<L1, B, L2, X>(
+/// Executes `a`, applying the rules for a refused block.
+async fn apply<L1: L1Source, B: BlobSource, L2: L2Source, X: Executor>(
     pipeline: &mut Pipeline<L1, B, L2>,
     mut a: DerivedAttributes,
     exec: &mut X,
-) -> Result<DriverStep, DriverError<X::Error>>
-where
-    L1: L1Source,
-    B: BlobSource,
-    L2: L2Source,
-    X: Executor,
-{
+) -> Result<DriverStep, DriverError<X::Error>> {
     a.attributes.no_tx_pool = Some(true);
     let number = a.parent.number + 1;
     let safe = |a: &DerivedAttributes, hash, kind| {
@@ -134,17 +123,11 @@ where
 
 /// Finds the reset point of the pipeline's L2 chain (whose heads are `heads`) and restarts
 /// the pipeline there.
-pub async fn reset<L1, B, L2>(
+pub async fn reset<L1: L1Source, B: BlobSource, L2: L2Source>(
     pipeline: &mut Pipeline<L1, B, L2>,
     heads: &lamina_protocol::block::Forkchoice,
-) -> Result<ResetPoint, ResetError>
-where
-    L1: L1Source,
-    B: BlobSource,
-    L2: L2Source,
-{
+) -> Result<ResetPoint, ResetError> {
     let point = reset::find(pipeline.config(), pipeline.l1(), pipeline.l2(), heads).await?;
-    let base: L1Header = point.base.clone();
-    pipeline.reset(base, point.system_config.clone());
+    pipeline.reset(point.base.clone(), point.system_config.clone());
     Ok(point)
 }

@@ -16,6 +16,16 @@ pub enum DataRef {
     Blob(B256),
 }
 
+/// The versioned hashes of the blobs among `refs`, in order (what one beacon request asks for).
+pub fn blob_hashes(refs: &[DataRef]) -> Vec<B256> {
+    refs.iter()
+        .filter_map(|r| match r {
+            DataRef::Blob(h) => Some(*h),
+            DataRef::Calldata(_) => None,
+        })
+        .collect()
+}
+
 /// The batcher payloads of a block's txs, in block order.
 pub fn batcher_data(
     txs: &[TxEnvelope],

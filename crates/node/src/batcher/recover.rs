@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, B256};
-use lamina_derive::stages::retrieval::{DataRef, batcher_data};
+use lamina_derive::stages::retrieval::{DataRef, batcher_data, blob_hashes};
 use lamina_l1::chain::L1Chain;
 use lamina_protocol::{
     Hardfork, RollupConfig,
@@ -56,13 +56,7 @@ pub async fn posted_channels<C: L1Chain>(
         // Exactly what derivation reads as this batcher's data (derive's retrieval rules).
         let ecotone = cfg.is_active(Hardfork::Ecotone, header.timestamp);
         let refs = batcher_data(&txs, cfg.batch_inbox_address, batcher, ecotone);
-        let hashes: Vec<B256> = refs
-            .iter()
-            .filter_map(|r| match r {
-                DataRef::Blob(h) => Some(*h),
-                DataRef::Calldata(_) => None,
-            })
-            .collect();
+        let hashes = blob_hashes(&refs);
         let mut blobs: HashMap<B256, Vec<u8>> = HashMap::new();
         if !hashes.is_empty() {
             for (hash, blob) in hashes.iter().zip(chain.blobs(&header, &hashes).await?) {

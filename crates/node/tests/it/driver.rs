@@ -7,9 +7,7 @@
 use std::convert::Infallible;
 
 use alloy_consensus::Header;
-use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::{Address, Bytes, KECCAK256_EMPTY, U256};
-use alloy_sol_types::SolCall;
+use alloy_primitives::{Address, KECCAK256_EMPTY, U256};
 use lamina_derive::{
     DerivedAttributes, Pipeline,
     driver::{self, DriverStep, Execution, Executor, SafeKind},
@@ -21,18 +19,15 @@ use lamina_evm::{
     mem::MemoryState,
     trie::AccountState,
 };
-use lamina_l1::chain::L1Chain;
-use lamina_l1::contracts::OptimismPortal;
 use lamina_node::rollup::{Verifier, VerifierStep};
 use lamina_protocol::{
     RollupConfig,
     batch::SingleBatch,
     block::{Forkchoice, L2BlockInfo},
-    deposit::TxDeposit,
 };
 use revm::database::WrapDatabaseRef;
 
-use crate::fixture::{Rollup, key, transfer};
+use crate::fixture::{Rollup, deposits_from, key, sequence_to_origin, transfer};
 
 /// Executes derived blocks with lamina-evm on an in-memory state, keeping the chain in a
 /// [`MemoryL2`] for the pipeline to read.
@@ -108,30 +103,15 @@ async fn the_pure_driver_with_an_in_memory_evm_reaches_the_node_verifiers_hashes
 
     // Transfers, a deposit, blocks past the deposit's epoch: all posted as one channel.
     r.transfers(&a, 0..3);
-    let mut head = seq.build_next().await.unwrap().info;
-    let deposit = OptimismPortal::depositTransactionCall {
-        _to: Address::repeat_byte(0x44),
-        _value: U256::from(5),
-        _gasLimit: 100_000,
-        _isCreation: false,
-        _data: Bytes::new(),
-    };
-    r.send_l1(5, r.addresses.optimism_portal, deposit.abi_encode(), U256::from(5)).await;
-    let deposit_l1 = r.l1.header(BlockNumberOrTag::Latest).await.unwrap().unwrap().number;
+    seq.build_next().await.unwrap();
+    let deposit_l1 = r.deposit(5).await;
     r.transfers(&a, 3..5);
-    for _ in 0..40 {
+    let mut head = sequence_to_origin(&mut seq, deposit_l1).await;
+    for _ in 0..2 {
         head = seq.build_next().await.unwrap().info;
-        if head.l1_origin.number > deposit_l1 {
-            break;
-        }
     }
     let n = head.number;
-    let deposited = (1..=n).any(|k| {
-        let txs = a.store().block_transactions(k).unwrap().unwrap();
-        txs.iter()
-            .filter_map(|t| TxDeposit::decode_2718(t).ok())
-            .any(|d| d.from == key(5).address())
-    });
+    let deposited = (1..=n).any(|k| deposits_from(&a, k, key(5).address()) == 1);
     assert!(deposited, "the user's deposit is in the chain");
     r.post_batches(&a, 1, n).await;
     // Then a batch for block n + 1 whose tx cannot execute (a nonce far ahead): Holocene keeps

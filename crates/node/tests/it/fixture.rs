@@ -5,13 +5,16 @@
 use std::path::Path;
 
 use alloy_consensus::{SignableTransaction, TxEip1559};
+use alloy_eips::BlockNumberOrTag;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolCall;
 use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis};
 use lamina_l1::{
-    chain::{CacheSizes, CachedL1, DeriveL1},
+    chain::{CacheSizes, CachedL1, DeriveL1, L1Chain},
+    contracts::OptimismPortal,
     deploy::{self, Addresses, DeployConfig},
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
@@ -22,7 +25,9 @@ use lamina_node::{
 use lamina_protocol::{
     RollupConfig,
     batch::SingleBatch,
+    block::L2BlockInfo,
     channel::{BatchFormat, ChannelOut, CompressionConfig},
+    deposit::TxDeposit,
     frame::{ChannelId, encode_batcher_data},
 };
 use op_alloy_consensus::OpTxEnvelope;
@@ -132,6 +137,21 @@ impl Rollup {
         assert!(mgr.send(c).await.unwrap().status(), "L1 tx to {to} succeeded");
     }
 
+    /// Dev account `who` deposits 5 wei to 0x44… through the portal; returns the L1 block
+    /// that holds the deposit.
+    pub(crate) async fn deposit(&self, who: usize) -> u64 {
+        let deposit = OptimismPortal::depositTransactionCall {
+            _to: Address::repeat_byte(0x44),
+            _value: U256::from(5),
+            _gasLimit: 100_000,
+            _isCreation: false,
+            _data: Bytes::new(),
+        };
+        self.send_l1(who, self.addresses.optimism_portal, deposit.abi_encode(), U256::from(5))
+            .await;
+        self.l1.header(BlockNumberOrTag::Latest).await.unwrap().unwrap().number
+    }
+
     /// Posts L2 blocks `from..=to` of `engine` as one span-batch channel from the batcher.
     pub(crate) async fn post_batches(&mut self, engine: &EngineHandle, from: u64, to: u64) {
         let data = self.batches(engine, from, to).await;
@@ -225,4 +245,25 @@ pub(crate) fn transfer(
     };
     let sig = from.sign_hash_sync(&tx.signature_hash()).unwrap();
     OpTxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718().into()
+}
+
+/// Sequences until the head's L1 origin reaches `origin` (at most 40 blocks).
+pub(crate) async fn sequence_to_origin(seq: &mut Sequencer<Chain>, origin: u64) -> L2BlockInfo {
+    for _ in 0..40 {
+        let b = seq.build_next().await.unwrap().info;
+        if b.l1_origin.number >= origin {
+            return b;
+        }
+    }
+    panic!("the sequencer never reached L1 origin {origin}");
+}
+
+/// `user`'s deposits in block `n` of `e`.
+pub(crate) fn deposits_from(e: &EngineHandle, n: u64, user: Address) -> usize {
+    let txs = e.store().block_transactions(n).unwrap().unwrap();
+    txs.iter()
+        .filter(|t| t[0] == 0x7e)
+        .filter_map(|t| TxDeposit::decode_2718(t).ok())
+        .filter(|d| d.from == user)
+        .count()
 }

@@ -4,42 +4,19 @@
 //! with L1, resumes after a restart without re-deriving, and follows L1 reorgs.
 
 use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::SolCall;
-use lamina_l1::{chain::L1Chain, contracts::OptimismPortal};
+use alloy_primitives::{Address, U256};
+use lamina_l1::chain::L1Chain;
 use lamina_node::EngineHandle;
-use lamina_node::rollup::{Sequencer, Verifier};
-use lamina_protocol::{block::L2BlockInfo, deposit::TxDeposit};
+use lamina_node::rollup::Verifier;
 
-use crate::fixture::{Chain, Rollup, key, transfer};
+use crate::fixture::{Rollup, deposits_from, key, sequence_to_origin, transfer};
 
 async fn l1_head(r: &Rollup) -> u64 {
     r.l1.header(BlockNumberOrTag::Latest).await.unwrap().unwrap().number
 }
 
-/// Sequences until the head's L1 origin reaches `origin` (at most 40 blocks).
-async fn sequence_to_origin(seq: &mut Sequencer<Chain>, origin: u64) -> L2BlockInfo {
-    for _ in 0..40 {
-        let b = seq.build_next().await.unwrap().info;
-        if b.l1_origin.number >= origin {
-            return b;
-        }
-    }
-    panic!("the sequencer never reached L1 origin {origin}");
-}
-
 fn hash_at(e: &EngineHandle, n: u64) -> alloy_primitives::B256 {
     e.store().canonical_hash(n).unwrap().unwrap()
-}
-
-/// The user's deposits in block `n`.
-fn deposits_from(e: &EngineHandle, n: u64, user: Address) -> usize {
-    let txs = e.store().block_transactions(n).unwrap().unwrap();
-    txs.iter()
-        .filter(|t| t[0] == 0x7e)
-        .filter_map(|t| TxDeposit::decode_2718(t).ok())
-        .filter(|d| d.from == user)
-        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,15 +29,7 @@ async fn the_verifier_reaches_the_sequencers_chain_from_l1_alone() {
     r.transfers(&a, 0..3);
     seq.build_next().await.unwrap();
     let user = key(5);
-    let deposit = OptimismPortal::depositTransactionCall {
-        _to: Address::repeat_byte(0x44),
-        _value: U256::from(5),
-        _gasLimit: 100_000,
-        _isCreation: false,
-        _data: Bytes::new(),
-    };
-    r.send_l1(5, r.addresses.optimism_portal, deposit.abi_encode(), U256::from(5)).await;
-    let deposit_l1 = l1_head(&r).await;
+    let deposit_l1 = r.deposit(5).await;
     r.transfers(&a, 3..4);
     let mut head = sequence_to_origin(&mut seq, deposit_l1).await;
     for _ in 0..2 {
