@@ -23,10 +23,19 @@ struct Node {
 
 /// Starts `lamina` with `args` and reads the URLs it prints for `prefixes`.
 fn start(args: &[&std::ffi::OsStr], prefixes: &[&str]) -> (Child, Vec<String>) {
+    start_logging(args, prefixes, Stdio::inherit())
+}
+
+/// [`start`], with the process's log going to `stderr`.
+pub(crate) fn start_logging(
+    args: &[&std::ffi::OsStr],
+    prefixes: &[&str],
+    stderr: Stdio,
+) -> (Child, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -34,8 +43,8 @@ fn start(args: &[&std::ffi::OsStr], prefixes: &[&str]) -> (Child, Vec<String>) {
         .iter()
         .map(|prefix| {
             let line = lines.next().unwrap().unwrap();
-            let addr = line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}"));
-            format!("http://{addr}")
+            let url = line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}"));
+            if url.starts_with("http") { url.to_owned() } else { format!("http://{url}") }
         })
         .collect();
     std::thread::spawn(move || for _ in lines {});

@@ -4,39 +4,27 @@
 //! kill -9 the restart does report a repair, so the check can see an unclean stop.
 
 use std::{
+    ffi::OsStr,
     fs::File,
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
-use crate::clients::{cast, tools};
+use crate::{
+    clients::{cast, tools},
+    node::start_logging,
+};
 
 /// What the stores log when a file was not closed cleanly.
 const REPAIRED: &str = "not closed cleanly";
 
-/// A `lamina` process whose stderr goes to `log`, with the URLs it printed for `prefixes`.
+/// A `lamina` process on `datadir` whose stderr goes to `log`, with the URLs it printed for
+/// `prefixes`.
 fn start(args: &[&str], datadir: &Path, log: &Path, prefixes: &[&str]) -> (Child, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .args(args)
-        .arg("--datadir")
-        .arg(datadir)
-        .stdout(Stdio::piped())
-        .stderr(File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let urls = prefixes
-        .iter()
-        .map(|prefix| {
-            let line = lines.next().unwrap().unwrap();
-            let url = line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}"));
-            if url.starts_with("http") { url.to_owned() } else { format!("http://{url}") }
-        })
-        .collect();
-    std::thread::spawn(move || for _ in lines {});
-    (child, urls)
+    let mut all: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    all.extend([OsStr::new("--datadir"), datadir.as_os_str()]);
+    start_logging(&all, prefixes, File::create(log).unwrap().into())
 }
 
 /// Sends `signal` (`TERM`, `INT`) and waits for the exit; returns how long it took.

@@ -12,7 +12,7 @@ use alloy_primitives::B256;
 use alloy_rpc_types_engine::{
     ForkchoiceState, ForkchoiceUpdated, PayloadId, PayloadStatus, PayloadStatusEnum,
 };
-use lamina_protocol::{Hardfork, RollupConfig};
+use lamina_protocol::RollupConfig;
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 
 use super::{BuiltPayload, EngineError, EngineHandle, PayloadVersion};
@@ -78,17 +78,6 @@ pub enum Built<P> {
     Invalid(String),
 }
 
-/// The forkchoiceUpdated version for attributes at `timestamp`.
-pub fn fcu_version(cfg: &RollupConfig, timestamp: u64) -> PayloadVersion {
-    if cfg.is_active(Hardfork::Ecotone, timestamp) {
-        PayloadVersion::V3
-    } else if cfg.is_active(Hardfork::Canyon, timestamp) {
-        PayloadVersion::V2
-    } else {
-        PayloadVersion::V1
-    }
-}
-
 /// Builds the block `attrs` describe on `parent` (rewinding the unsafe chain to it if needed),
 /// checks it through newPayload and makes it the head, marked as `mark` says.
 pub async fn build_block<A: EngineApi>(
@@ -99,10 +88,11 @@ pub async fn build_block<A: EngineApi>(
 ) -> Result<Built<A::Payload>, A::Error> {
     let ts = attrs.payload_attributes.timestamp;
     let state = ForkchoiceState { head_block_hash: parent, ..ForkchoiceState::default() };
-    let started = match api.fcu(state, Some(attrs), fcu_version(api.chain(), ts)).await {
-        Ok(s) => s,
-        Err(e) => return refused::<A>(e),
-    };
+    let started =
+        match api.fcu(state, Some(attrs), PayloadVersion::for_forkchoice(api.chain(), ts)).await {
+            Ok(s) => s,
+            Err(e) => return refused::<A>(e),
+        };
     let Some(id) = started.payload_id else {
         return Err(EngineError::InvalidForkchoiceState(format!(
             "parent {parent} not accepted: {:?}",

@@ -48,6 +48,17 @@ impl PayloadVersion {
         }
     }
 
+    /// The forkchoiceUpdated version for attributes at `timestamp` on chain `config`.
+    pub fn for_forkchoice(config: &lamina_protocol::RollupConfig, timestamp: u64) -> Self {
+        if config.is_active(Hardfork::Ecotone, timestamp) {
+            Self::V3
+        } else if config.is_active(Hardfork::Canyon, timestamp) {
+            Self::V2
+        } else {
+            Self::V1
+        }
+    }
+
     /// Whether forkchoiceUpdated of this version may carry attributes for `timestamp`.
     pub(crate) fn fits_attributes(self, forks: &lamina_evm::OpForks, timestamp: u64) -> bool {
         let ecotone = forks.is_active(Hardfork::Ecotone, timestamp);
