@@ -66,8 +66,9 @@ pub struct StoreOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database failed (IO, corruption detected by redb, …).
+    // The cause is in the message too: our logs print errors with `%e`.
     #[error("database: {0}")]
-    Db(String),
+    Db(#[source] redb::Error),
     /// The trie is missing a node or holds a corrupt one.
     #[error(transparent)]
     Trie(#[from] TrieError),
@@ -120,8 +121,8 @@ pub enum StoreError {
 
 impl revm::database::DBErrorMarker for StoreError {}
 
-fn dberr<E: std::fmt::Display>(e: E) -> StoreError {
-    StoreError::Db(e.to_string())
+fn dberr<E: Into<redb::Error>>(e: E) -> StoreError {
+    StoreError::Db(e.into())
 }
 
 pub use lamina_evm::genesis::GenesisAccount;

@@ -24,13 +24,26 @@ pub enum RollupError {
     /// The engine's chain cannot be read as a rollup chain.
     #[error(transparent)]
     Source(#[from] SourceError),
-    /// A remote engine could not be reached (or timed out).
+    /// A remote engine could not be reached (or timed out, or answered garbage HTTP).
     #[error("engine unreachable: {0}")]
-    EngineUnreachable(String),
-    /// A remote engine answered with an error outside the Engine API's, or with a shape we
-    /// cannot read.
-    #[error("engine refused: {0}")]
-    EngineRefused(String),
+    EngineUnreachable(#[source] jsonrpsee::core::ClientError),
+    /// A remote engine answered with an error code outside the Engine API's.
+    #[error("engine refused the call: {code}: {message}")]
+    EngineRefused {
+        /// The JSON-RPC error code.
+        code: i32,
+        /// Its message.
+        message: String,
+    },
+    /// A remote engine's answer does not have the shape the method defines.
+    #[error("engine answer unreadable: {what}: {source}")]
+    EngineAnswer {
+        /// What was being read.
+        what: String,
+        /// Why it could not be.
+        #[source]
+        source: serde_json::Error,
+    },
     /// No reset point could be found.
     #[error("reset: {0}")]
     Reset(#[from] ResetError),
@@ -45,10 +58,18 @@ pub enum RollupError {
     /// The safe-head database failed.
     #[error(transparent)]
     SafeDb(#[from] super::safe_db::SafeDbError),
-    /// The engine and L1 disagree in a way a reset cannot mend (e.g. the L1 genesis block of
-    /// the rollup is gone).
-    #[error("inconsistent: {0}")]
-    Inconsistent(String),
+    /// The engine lacks a canonical block below its head (or that a caller was told exists).
+    #[error("L2 block {0} is missing")]
+    MissingBlock(u64),
+    /// The engine refused a block the sequencer built on its own head: the engine and the
+    /// node disagree on the rules.
+    #[error("the engine refused the sequencer's own block {number}: {reason}")]
+    OwnBlockRefused {
+        /// The block number.
+        number: u64,
+        /// The engine's reason.
+        reason: String,
+    },
 }
 
 impl From<StoreError> for RollupError {
@@ -83,8 +104,10 @@ impl Classify for RollupError {
                 Severity::Reset
             }
             Self::Engine(_)
-            | Self::EngineRefused(_)
-            | Self::Inconsistent(_)
+            | Self::EngineRefused { .. }
+            | Self::EngineAnswer { .. }
+            | Self::MissingBlock(_)
+            | Self::OwnBlockRefused { .. }
             | Self::SafeDb(_)
             | Self::DepositsOnlyRejected { .. } => Severity::Critical,
         }

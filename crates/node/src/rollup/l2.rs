@@ -9,7 +9,8 @@ use alloy_primitives::Bytes;
 use lamina_derive::{L2Source, SourceError};
 use lamina_engine::EngineHandle;
 use lamina_protocol::{
-    Hardfork, SystemConfig, block::L2BlockInfo, block_config::system_config_of_block,
+    Classify, Hardfork, Severity, SystemConfig, block::L2BlockInfo,
+    block_config::system_config_of_block,
 };
 
 use super::{RollupError, port::ExecutionEngine};
@@ -20,10 +21,17 @@ pub struct EngineL2<E = EngineHandle> {
     engine: E,
 }
 
+/// An engine failure as derivation sees it, keeping its severity (a critical engine error must
+/// not become a retry).
 fn source_error(e: RollupError) -> SourceError {
-    match e {
-        RollupError::Source(s) => s,
-        other => SourceError::Unavailable(format!("engine: {other}")),
+    if let RollupError::Source(s) = e {
+        return s;
+    }
+    let what = format!("engine: {e}");
+    match e.severity() {
+        Severity::Temporary => SourceError::Unavailable(what),
+        Severity::Reset => SourceError::NotFound(what),
+        Severity::Critical => SourceError::Invalid(what),
     }
 }
 
@@ -58,9 +66,7 @@ impl<E: ExecutionEngine> EngineL2<E> {
 
     /// The block info of canonical block `number`, which must exist.
     pub async fn expect(&self, number: u64) -> Result<L2BlockInfo, RollupError> {
-        self.info(number)
-            .await?
-            .ok_or_else(|| RollupError::Inconsistent(format!("L2 block {number} is missing")))
+        self.info(number).await?.ok_or(RollupError::MissingBlock(number))
     }
 
     /// The system config canonical block `number` carries.
@@ -90,5 +96,25 @@ impl<E: ExecutionEngine> L2Source for EngineL2<E> {
 
     async fn system_config(&self, number: u64) -> Result<SystemConfig, SourceError> {
         self.config(number).await.map_err(source_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lamina_engine::EngineError;
+
+    use super::*;
+
+    #[test]
+    fn an_engine_failure_keeps_its_severity_for_derivation() {
+        let unreachable =
+            RollupError::EngineUnreachable(jsonrpsee::core::ClientError::RequestTimeout);
+        assert!(matches!(source_error(unreachable), SourceError::Unavailable(_)));
+        let gone = RollupError::Engine(EngineError::UnknownPayload);
+        assert!(matches!(source_error(gone), SourceError::NotFound(_)));
+        let broken = RollupError::MissingBlock(7);
+        assert!(matches!(source_error(broken), SourceError::Invalid(m) if m.contains("7")));
+        let s = SourceError::NotFound("x".into());
+        assert_eq!(source_error(RollupError::Source(s.clone())), s);
     }
 }

@@ -61,8 +61,9 @@ impl std::fmt::Debug for RemoteEngine {
     }
 }
 
-fn unreachable(e: impl std::fmt::Display) -> RollupError {
-    RollupError::EngineUnreachable(e.to_string())
+/// A client that could not be made (the JWT or its header).
+fn no_client(e: impl std::fmt::Display) -> RollupError {
+    RollupError::EngineUnreachable(ClientError::Custom(format!("client setup: {e}")))
 }
 
 /// Engine API error codes back into their meaning.
@@ -76,16 +77,16 @@ fn call_error(e: ClientError) -> RollupError {
                 -38003 => EngineError::InvalidPayloadAttributes(msg),
                 -38005 => EngineError::UnsupportedFork(msg),
                 -32602 => EngineError::InvalidParams(msg),
-                code => return RollupError::EngineRefused(format!("{code}: {msg}")),
+                code => return RollupError::EngineRefused { code, message: msg },
             })
         }
-        other => unreachable(other),
+        other => RollupError::EngineUnreachable(other),
     }
 }
 
 fn field<T: DeserializeOwned>(v: &Value, name: &str) -> Result<T, RollupError> {
     serde_json::from_value(v[name].clone())
-        .map_err(|e| RollupError::EngineRefused(format!("block field {name}: {e}")))
+        .map_err(|source| RollupError::EngineAnswer { what: format!("block field {name}"), source })
 }
 
 impl RemoteEngine {
@@ -119,8 +120,8 @@ impl RemoteEngine {
         }
         let mut headers = HeaderMap::new();
         if let Some(jwt) = &self.inner.jwt {
-            let token = jwt.encode(&Claims::with_current_timestamp()).map_err(unreachable)?;
-            let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(unreachable)?;
+            let token = jwt.encode(&Claims::with_current_timestamp()).map_err(no_client)?;
+            let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(no_client)?;
             headers.insert("Authorization", bearer);
         }
         let client = HttpClientBuilder::default()
@@ -128,7 +129,7 @@ impl RemoteEngine {
             .request_timeout(Duration::from_secs(30))
             .max_response_size(160 * 1024 * 1024)
             .build(&self.inner.url)
-            .map_err(unreachable)?;
+            .map_err(RollupError::EngineUnreachable)?;
         *slot = Some((client.clone(), Instant::now()));
         Ok(client)
     }
@@ -182,8 +183,10 @@ impl ExecutionEngine for RemoteEngine {
             return Ok(None);
         };
         let block: alloy_rpc_types_eth::Block<op_alloy_rpc_types::Transaction> =
-            serde_json::from_value(v)
-                .map_err(|e| RollupError::EngineRefused(format!("block {number}: {e}")))?;
+            serde_json::from_value(v).map_err(|source| RollupError::EngineAnswer {
+                what: format!("block {number}"),
+                source,
+            })?;
         let txs = block
             .transactions
             .into_transactions()

@@ -68,7 +68,7 @@ pub async fn output_at<E: ExecutionEngine>(
     engine: &E,
     number: u64,
 ) -> Result<(OutputRootV0, L2Ref), RollupError> {
-    let missing = || RollupError::Inconsistent(format!("block {number} not found"));
+    let missing = || RollupError::MissingBlock(number);
     let (state_root, message_passer_storage_root, block_hash) =
         engine.output_parts(number).await?.ok_or_else(missing)?;
     let info = EngineL2::new(engine.clone()).info(number).await?.ok_or_else(missing)?;

@@ -109,9 +109,9 @@ impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
                 );
                 Ok(Sequenced { info, payload: Box::new(b) })
             }
-            Built::Invalid(why) => Err(RollupError::Inconsistent(format!(
-                "the engine refused the sequencer's own block: {why}"
-            ))),
+            Built::Invalid(reason) => {
+                Err(RollupError::OwnBlockRefused { number: head.number + 1, reason })
+            }
         }
     }
 
