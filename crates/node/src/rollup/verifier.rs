@@ -1,10 +1,13 @@
-//! The verifier: drives derivation into the engine. Each derived block either confirms the
-//! unsafe block already there (consolidation) or is built through the Engine API, replacing
-//! the unsafe chain from that point; either way it becomes safe. A safe block becomes final
-//! when the L1 block its batch came from is finalized.
+//! The verifier: the IO shell around the pure driver ([`lamina_derive::driver`]), with the
+//! engine as its executor ([`EngineExecutor`]). Each derived block either confirms the unsafe
+//! block already there (consolidation) or is built through the Engine API, replacing the
+//! unsafe chain from that point; either way it becomes safe. The shell reads the safe head from
+//! the engine, records safe heads per L1 block, and makes a safe block final when the L1 block
+//! its batch came from is finalized.
 //!
 //! Progress lives in the engine's store (its safe and finalized heads), so a restarted verifier
-//! resumes from a [`reset`] point instead of from genesis.
+//! resumes from a reset point ([`driver::reset()`](lamina_derive::driver::reset())) instead of
+//! from genesis.
 
 use std::{collections::VecDeque, sync::Arc};
 
@@ -129,7 +132,7 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
         &self.pipeline
     }
 
-    /// Restarts derivation from the [reset point](driver::reset): unsafe blocks whose L1
+    /// Restarts derivation from the [reset point](driver::reset()): unsafe blocks whose L1
     /// origin left the chain are unwound, and the safe head moves back a channel timeout (the
     /// blocks above it are consolidated again as their batches are read).
     pub async fn reset(&mut self) -> Result<L2BlockInfo, RollupError> {
