@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{
-    DerivedAttributes, Pipeline, PipelineError, attributes,
+    BlobSource, DerivedAttributes, L1Source, Pipeline, PipelineError, attributes,
     driver::{self, DriverError, DriverStep, Execution, Executor},
     l1_blob_fee::L1BlobSchedule,
     memory::{MemoryL1, MemoryL2},
@@ -313,23 +313,16 @@ impl Verifier {
     /// Drives the pipeline until it waits for L1, executing every block on the in-memory
     /// chain and recording its attributes.
     pub async fn sync(&mut self) -> Result<L2BlockInfo, PipelineError> {
-        let mut exec = Recording { l2: self.l2.clone(), derived: &mut self.derived };
-        for _ in 0..100_000 {
-            match driver::step(&mut self.pipeline, &self.l2.head(), &mut exec).await {
-                Ok(DriverStep::Idle) => return Ok(self.l2.head()),
-                Ok(_) => {}
-                Err(DriverError::Pipeline(e)) => return Err(e),
-                Err(e) => panic!("the in-memory executor failed: {e}"),
-            }
-        }
-        panic!("the pipeline never idled");
+        derive_until_idle(&mut self.pipeline, &mut self.derived).await?;
+        Ok(self.l2.head())
     }
 }
 
-/// [`MemoryL2`] as the executor, keeping what it executed.
-struct Recording<'a> {
-    l2: MemoryL2,
-    derived: &'a mut Vec<DerivedAttributes>,
+/// The pipeline's [`MemoryL2`] as the executor, keeping what it executed.
+#[derive(Debug)]
+pub struct Recording<'a> {
+    pub l2: MemoryL2,
+    pub derived: &'a mut Vec<DerivedAttributes>,
 }
 
 impl Executor for Recording<'_> {
@@ -339,6 +332,25 @@ impl Executor for Recording<'_> {
         self.derived.push(attrs.clone());
         self.l2.execute(attrs).await
     }
+}
+
+/// Drives `pipeline` with the [driver](crate::driver) until it waits for L1, executing every
+/// block on its in-memory L2 chain and appending the attributes to `derived`.
+pub async fn derive_until_idle<L1: L1Source, B: BlobSource>(
+    pipeline: &mut Pipeline<L1, B, MemoryL2>,
+    derived: &mut Vec<DerivedAttributes>,
+) -> Result<(), PipelineError> {
+    let l2 = pipeline.l2().clone();
+    let mut exec = Recording { l2: l2.clone(), derived };
+    for _ in 0..100_000 {
+        match driver::step(pipeline, &l2.head(), &mut exec).await {
+            Ok(DriverStep::Idle) => return Ok(()),
+            Ok(_) => {}
+            Err(DriverError::Pipeline(e)) => return Err(e),
+            Err(e) => panic!("the in-memory executor failed: {e}"),
+        }
+    }
+    panic!("the pipeline never idled");
 }
 
 /// Derives the whole chain afresh and returns the verifier.

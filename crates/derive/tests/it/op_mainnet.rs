@@ -7,7 +7,7 @@ use alloy_consensus::{Header, Sealed, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{Address, B256, keccak256};
 use lamina_derive::{
-    Pipeline, Step,
+    Pipeline,
     memory::{MemoryL1, MemoryL2},
 };
 use lamina_protocol::{
@@ -135,16 +135,7 @@ async fn derive_all(
     let mut p = Pipeline::new(cfg.clone(), l1.clone(), l1.clone(), l2.clone());
     p.reset(l1.header(FIRST_ORIGIN).unwrap(), cfg.genesis.system_config.clone());
     let mut out = Vec::new();
-    for _ in 0..10_000 {
-        match p.step(&l2.head()).await.unwrap() {
-            Step::Attributes(a) => {
-                l2.apply(&a);
-                out.push(*a);
-            }
-            Step::Idle => break,
-            Step::Progress | Step::AdvancedOrigin(_) => {}
-        }
-    }
+    lamina_derive::testing::derive_until_idle(&mut p, &mut out).await.unwrap();
     assert_eq!(p.origin().unwrap().number, INCLUSION + 5, "the pipeline read all of L1");
     out
 }

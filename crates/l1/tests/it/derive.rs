@@ -5,7 +5,7 @@
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
-use lamina_derive::{DerivedAttributes, Pipeline, Step, memory::MemoryL2};
+use lamina_derive::{DerivedAttributes, Pipeline, memory::MemoryL2};
 use lamina_devl1::{DEV_ACCOUNTS, DevL1, DevL1Config, DevL1Genesis};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, L1Header},
@@ -75,23 +75,12 @@ pub(crate) fn pipeline<C: L1Chain>(
     (l2, p)
 }
 
-/// Steps `p` until it waits for L1, applying and collecting every block's attributes.
+/// Drives `p` until it waits for L1, applying and collecting every block's attributes.
 pub(crate) async fn derive_until_idle<C: L1Chain>(
     p: &mut Pipeline<DeriveL1<C>, DeriveL1<C>, MemoryL2>,
-    l2: &MemoryL2,
     derived: &mut Vec<DerivedAttributes>,
 ) {
-    for steps in 0.. {
-        assert!(steps < 10_000, "derivation never went idle");
-        match p.step(&l2.head()).await.unwrap() {
-            Step::Attributes(a) => {
-                l2.apply(&a);
-                derived.push(*a);
-            }
-            Step::Idle => return,
-            Step::Progress | Step::AdvancedOrigin(_) => {}
-        }
-    }
+    lamina_derive::testing::derive_until_idle(p, derived).await.unwrap();
 }
 
 /// The mints of the user deposits in `derived`, in order.
@@ -148,9 +137,9 @@ async fn derives_deposits_config_updates_and_batches_from_the_dev_l1() {
     }
 
     let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
-    let (l2, mut p) = pipeline(&cfg, &start, source);
+    let (_, mut p) = pipeline(&cfg, &start, source);
     let mut derived = Vec::new();
-    derive_until_idle(&mut p, &l2, &mut derived).await;
+    derive_until_idle(&mut p, &mut derived).await;
     assert!(derived.len() > 2, "the batch, then deposit-only blocks once the window expired");
     assert_eq!(derived[0].transactions()[1..], batch.transactions[..], "block 1 is the batch");
 

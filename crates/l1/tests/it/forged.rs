@@ -10,7 +10,11 @@ use std::sync::{
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_sol_types::SolCall;
-use lamina_derive::{Classify, Severity, Step};
+use lamina_derive::{
+    Classify, Severity,
+    driver::{self, DriverStep},
+    testing::Recording,
+};
 use lamina_l1::{
     chain::{CacheSizes, CachedL1, DeriveL1, L1Chain, L1Error, RpcL1},
     contracts::OptimismPortal,
@@ -187,12 +191,9 @@ async fn a_forged_receipt_or_tx_list_is_refused_and_derivation_waits() {
     let mut refusals = 0;
     for steps in 0.. {
         assert!(steps < 10_000, "derivation never stopped");
-        match p.step(&l2.head()).await {
-            Ok(Step::Attributes(a)) => {
-                l2.apply(&a);
-                derived.push(*a);
-            }
-            Ok(Step::Idle) => panic!("derivation went idle past the forged block"),
+        let mut exec = Recording { l2: l2.clone(), derived: &mut derived };
+        match driver::step(&mut p, &l2.head(), &mut exec).await {
+            Ok(DriverStep::Idle) => panic!("derivation went idle past the forged block"),
             Ok(_) => {}
             Err(e) => {
                 assert_eq!(e.severity(), Severity::Temporary, "{e}");
@@ -211,7 +212,7 @@ async fn a_forged_receipt_or_tx_list_is_refused_and_derivation_waits() {
 
     // The endpoint tells the truth again: the real deposit (5 wei) is derived.
     lying.store(false, Ordering::SeqCst);
-    derive_until_idle(&mut p, &l2, &mut derived).await;
+    derive_until_idle(&mut p, &mut derived).await;
     assert!(l2.head().number >= stuck_at.number);
     assert_eq!(deposit_mints(&derived), vec![5]);
 }
