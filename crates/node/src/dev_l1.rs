@@ -4,10 +4,10 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use crate::tasks::{STOP_GRACE, Tasks};
 use jsonrpsee::server::{Server, ServerHandle};
 use lamina_devl1::{BeaconLayer, DevL1, DevL1Config, DevL1Genesis, Mining};
 use lamina_engine::rpc::{self, RpcConfig};
-use tokio::task::JoinHandle;
 
 use crate::NodeError;
 
@@ -38,7 +38,8 @@ pub struct DevL1Node {
     pub beacon: Option<SocketAddr>,
     server: ServerHandle,
     beacon_server: Option<ServerHandle>,
-    miner: Option<JoinHandle<()>>,
+    /// The mining timer, when there is one.
+    tasks: Tasks,
 }
 
 impl DevL1Node {
@@ -61,10 +62,10 @@ impl DevL1Node {
         let http = server.local_addr()?;
         let server = server.start(chain.rpc_methods());
         tracing::info!(target: "lamina::l1", %http, "dev L1 JSON-RPC and beacon API listening");
-        let miner = match chain.config().mining {
-            Mining::Interval(every) => Some(tokio::spawn(mine(chain.clone(), every))),
-            Mining::Instant | Mining::Prompt | Mining::Manual => None,
-        };
+        let tasks = Tasks::new();
+        if let Mining::Interval(every) = chain.config().mining {
+            tasks.spawn("dev L1 miner", mine(chain.clone(), every));
+        }
         let (beacon, beacon_server) = match beacon {
             Some(addr) => {
                 // No JSON-RPC methods: everything but the beacon paths is "method not found".
@@ -81,14 +82,12 @@ impl DevL1Node {
             }
             None => (None, None),
         };
-        Ok(Self { l1: chain, http, beacon, server, beacon_server, miner })
+        Ok(Self { l1: chain, http, beacon, server, beacon_server, tasks })
     }
 
     /// Stops the timer and the server.
     pub async fn stop(self) {
-        if let Some(task) = self.miner {
-            task.abort();
-        }
+        self.tasks.stop(STOP_GRACE).await;
         // Already stopped is fine.
         let _ = self.server.stop();
         self.server.stopped().await;

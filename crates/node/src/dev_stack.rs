@@ -29,11 +29,8 @@ use crate::{
     batcher::{Batcher, BatcherConfig, DaMode},
     poster,
     proposer::{Proposer, ProposerConfig},
-    rollup::{
-        Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc,
-        service::STOP_GRACE,
-    },
-    tasks::Tasks,
+    rollup::{Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
+    tasks::{STOP_GRACE, Tasks},
 };
 
 /// Where `lamina dev` listens and how fast it runs.

@@ -17,7 +17,7 @@ use lamina_evm::{
 use lamina_protocol::RollupConfig;
 
 use crate::CallLimits;
-use tokio::task::JoinHandle;
+use crate::tasks::{STOP_GRACE, Tasks};
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +101,8 @@ pub struct EngineNode {
     pub handle: EngineHandle,
     /// Its servers (with their bound addresses).
     pub servers: RpcServers,
-    sequencer: Option<JoinHandle<()>>,
+    /// The dev sequencer's timer, when there is one.
+    tasks: Tasks,
 }
 
 impl EngineNode {
@@ -134,16 +135,16 @@ impl EngineNode {
             None => Ok(()),
         })
         .await?;
-        let sequencer =
-            config.dev_block_time.map(|every| tokio::spawn(sequence(handle.clone(), every)));
-        Ok(Self { handle, servers, sequencer })
+        let tasks = Tasks::new();
+        if let Some(every) = config.dev_block_time {
+            tasks.spawn("dev sequencer", sequence(handle.clone(), every));
+        }
+        Ok(Self { handle, servers, tasks })
     }
 
-    /// Stops the sequencer and the servers.
+    /// Stops the sequencer and the servers, and waits for them.
     pub async fn stop(self) {
-        if let Some(task) = self.sequencer {
-            task.abort();
-        }
+        self.tasks.stop(STOP_GRACE).await;
         self.servers.stop().await;
     }
 }

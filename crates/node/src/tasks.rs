@@ -9,6 +9,9 @@ use std::{future::Future, time::Duration};
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
+/// How long a service's tasks may take to finish their step once told to stop.
+pub const STOP_GRACE: Duration = Duration::from_millis(1_500);
+
 /// A set of tasks with one cancellation token.
 #[derive(Debug, Clone, Default)]
 pub struct Tasks {

@@ -12,10 +12,9 @@ use lamina_protocol::RollupConfig;
 
 use super::{
     RollupError, RollupNode, RollupNodeConfig, port::ExecutionEngine, remote::RemoteEngine, rpc,
-    service::STOP_GRACE,
 };
 use crate::engine::{EngineNode, EngineNodeConfig, NodeError};
-use crate::tasks::Tasks;
+use crate::tasks::{STOP_GRACE, Tasks};
 
 /// Which engine the node drives.
 #[derive(Debug, Clone)]

@@ -36,7 +36,7 @@ use super::{
     safe_db::SafeDb,
     status::{L1Ref, SyncStatus},
 };
-use crate::tasks::Tasks;
+use crate::tasks::{STOP_GRACE, Tasks};
 
 /// Which role the node plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,9 +83,6 @@ pub struct Control {
     /// The mode.
     pub mode: Mode,
 }
-
-/// How long the node's loop may take to finish its step once told to stop.
-pub const STOP_GRACE: Duration = Duration::from_millis(1_500);
 
 /// Sequenced blocks kept for a slow subscriber before it starts missing them.
 const PUBLISHED_BACKLOG: usize = 64;
