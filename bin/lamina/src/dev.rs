@@ -71,6 +71,13 @@ pub(crate) struct DevArgs {
     /// The embedded L1's chain id (an external L1 has its own).
     #[arg(long = "l1.chain-id", default_value_t = 900)]
     l1_chain_id: u64,
+    /// Run the challenger: it deletes any output the proposer posts that differs from the
+    /// independent verifier's (with the deployment's challenger key, dev account 0).
+    #[arg(long)]
+    challenger: bool,
+    /// Testing the challenger: every Nth output the proposer posts is wrong.
+    #[arg(long = "dev.corrupt-output-every", hide = true)]
+    corrupt_output_every: Option<u64>,
 }
 
 pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
@@ -112,6 +119,8 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         // Reachable from other machines: nobody there may stop the sequencer or reset
         // derivation.
         admin_rpc: args.host.is_loopback(),
+        challenger: args.challenger,
+        corrupt_output_every: args.corrupt_output_every,
     };
     crate::shutdown::serve(async {
         let stack = DevStack::launch(config).await?;

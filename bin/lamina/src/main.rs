@@ -45,6 +45,9 @@ enum Command {
     Batcher(roles::BatcherArgs),
     /// Propose a node's output roots to the L2OutputOracle (its own process, its own key).
     Proposer(roles::ProposerArgs),
+    /// Delete wrong outputs from the L2OutputOracle before they are final (the oracle's
+    /// challenger key; a verifier node's rollup RPC is the truth).
+    Challenger(roles::ChallengerArgs),
     /// Deposit ETH (and a call) from L1 to L2 through the OptimismPortal.
     Deposit(bridge::TransferArgs),
     /// Start a withdrawal of ETH (and a call) from L2 to L1.
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Dev(args) => exit(dev::run(&args)),
         Command::Batcher(args) => exit(roles::run_batcher(&args)),
         Command::Proposer(args) => exit(roles::run_proposer(&args)),
+        Command::Challenger(args) => exit(roles::run_challenger(&args)),
         Command::Node(args) => exit(node::run(&args)),
         Command::Engine(args) => exit(engine::run(&args)),
         Command::Deposit(args) => exit(bridge::run_deposit(&args)),

@@ -1,6 +1,7 @@
-//! `lamina batcher` and `lamina proposer`: the two L1-posting roles as their own processes,
-//! reading the L2 chain from a node's public JSON-RPC and sending through their own key, so a
-//! deployment can split roles as OP operators do.
+//! `lamina batcher`, `lamina proposer` and `lamina challenger`: the L1-posting roles as their
+//! own processes, reading the L2 chain from a node's public JSON-RPC (the challenger: a
+//! verifier's rollup RPC) and sending through their own key, so a deployment can split roles
+//! as OP operators do.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -14,6 +15,7 @@ use lamina_l1::{
 };
 use lamina_node::{
     batcher::{Batcher, BatcherConfig, DaMode},
+    challenger::{Challenger, RollupRpcOutputs},
     poster,
     proposer::{Proposer, ProposerConfig},
     rollup::RemoteEngine,
@@ -23,7 +25,7 @@ use lamina_protocol::{
     channel::{Compression, CompressionConfig},
 };
 
-/// What both roles need.
+/// What the batcher and the proposer need.
 #[derive(Debug, Args)]
 pub(crate) struct RoleArgs {
     /// op-node's rollup.json.
@@ -32,6 +34,13 @@ pub(crate) struct RoleArgs {
     /// The L2 node's public JSON-RPC URL (the sequencer's for the batcher).
     #[arg(long = "l2-rpc")]
     l2_rpc: String,
+    #[command(flatten)]
+    l1: L1Args,
+}
+
+/// How a role sends its L1 txs.
+#[derive(Debug, Args)]
+pub(crate) struct L1Args {
     /// The L1 JSON-RPC URL.
     #[arg(long = "l1-rpc")]
     l1_rpc: String,
@@ -92,6 +101,27 @@ pub(crate) struct ProposerArgs {
     /// reorg can remove).
     #[arg(long = "allow-non-finalized")]
     allow_non_finalized: bool,
+    /// Testing a challenger: every Nth output proposed is wrong.
+    #[arg(long = "dev.corrupt-output-every", hide = true)]
+    corrupt_output_every: Option<u64>,
+}
+
+/// Flags of `lamina challenger`.
+#[derive(Debug, Args)]
+pub(crate) struct ChallengerArgs {
+    /// A verifier node's rollup RPC (`optimism_syncStatus`, `optimism_outputAtBlock`): the
+    /// outputs it computes are the truth the oracle's are checked against.
+    #[arg(long = "rollup-rpc")]
+    rollup_rpc: String,
+    /// The L2OutputOracle's address.
+    #[arg(long = "l2oo-address")]
+    oracle: Address,
+    /// Check outputs only once the verifier's finalized head covers them (default: its safe
+    /// head).
+    #[arg(long = "finalized-only")]
+    finalized_only: bool,
+    #[command(flatten)]
+    l1: L1Args,
 }
 
 fn compression(s: &str) -> Result<CompressionConfig, String> {
@@ -115,8 +145,14 @@ async fn parts(args: &RoleArgs) -> eyre::Result<Parts> {
     let json = std::fs::read_to_string(&args.rollup_config)
         .wrap_err_with(|| format!("reading {}", args.rollup_config.display()))?;
     let rollup = RollupConfig::from_json(&json)?;
-    let key: PrivateKeySigner = args.key.required()?;
     let engine = RemoteEngine::public(&args.l2_rpc, rollup)?;
+    let (txmgr, poll) = sender(&args.l1).await?;
+    Ok(Parts { engine, txmgr, poll })
+}
+
+/// The role's tx manager on L1, and its poll interval.
+async fn sender(args: &L1Args) -> eyre::Result<(TxManager<RpcL1>, Duration)> {
+    let key: PrivateKeySigner = args.key.required()?;
     let gwei = |g: f64, flag: &str| -> eyre::Result<u128> {
         eyre::ensure!(g.is_finite() && g >= 0.0, "{flag} must be a non-negative number");
         Ok((g * 1e9) as u128)
@@ -129,7 +165,7 @@ async fn parts(args: &RoleArgs) -> eyre::Result<Parts> {
         ..TxManagerConfig::default()
     };
     let txmgr = TxManager::new(RpcL1::connect(&args.l1_rpc)?, key, config).await?;
-    Ok(Parts { engine, txmgr, poll: Duration::from_millis(args.poll_ms.max(1)) })
+    Ok((txmgr, Duration::from_millis(args.poll_ms.max(1))))
 }
 
 pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
@@ -158,12 +194,28 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
 pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
     crate::shutdown::serve(async {
         let p = parts(&args.role).await?;
-        let config = ProposerConfig { allow_non_finalized: args.allow_non_finalized };
+        let config = ProposerConfig {
+            allow_non_finalized: args.allow_non_finalized,
+            corrupt_every: args.corrupt_output_every,
+        };
         let proposer = Proposer::new(p.engine, p.txmgr, args.oracle, config);
         println!("next output: L2 block {}", proposer.next_block().await?);
         tokio::select! {
             r = crate::shutdown::signal() => r.map(|_| ()).map_err(Into::into),
             () = poster::run(proposer, "proposer", p.poll) => Ok(()),
+        }
+    })
+}
+
+pub(crate) fn run_challenger(args: &ChallengerArgs) -> eyre::Result<()> {
+    crate::shutdown::serve(async {
+        let trusted = RollupRpcOutputs::new(&args.rollup_rpc, args.finalized_only)?;
+        let (txmgr, poll) = sender(&args.l1).await?;
+        println!("challenging outputs of {} as {}", args.oracle, txmgr.address());
+        let challenger = Challenger::new(trusted, txmgr, args.oracle);
+        tokio::select! {
+            r = crate::shutdown::signal() => r.map(|_| ()).map_err(Into::into),
+            () = poster::run(challenger, "challenger", poll) => Ok(()),
         }
     })
 }

@@ -27,6 +27,7 @@ use lamina_protocol::RollupConfig;
 use crate::{
     DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError,
     batcher::{Batcher, BatcherConfig, DaMode},
+    challenger::{Challenger, EngineOutputs},
     poster,
     proposer::{Proposer, ProposerConfig},
     rollup::{Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
@@ -56,6 +57,11 @@ pub struct DevStackConfig {
     /// Serve `admin_` on the node RPCs (stop/start the sequencer, reset derivation). Only for
     /// loopback addresses: anyone who reaches it can halt the chain.
     pub admin_rpc: bool,
+    /// Run the challenger (the deployment's challenger key, dev account 0) against the
+    /// verifier's outputs.
+    pub challenger: bool,
+    /// Testing the challenger: every `n`th output the proposer posts is wrong.
+    pub corrupt_output_every: Option<u64>,
 }
 
 /// Which L1 `lamina dev` runs on.
@@ -317,18 +323,34 @@ impl Roles {
         let batcher = Batcher::new(sequencer.engine.handle.clone(), tx, batcher_config).await?;
         // The proposer posts the verifier's outputs: what L1 learns comes from L1 alone.
         let proposer_key = dev_signer(2)?;
-        let tx = TxManager::new(chain, proposer_key, txmgr).await?;
+        let tx = TxManager::new(chain.clone(), proposer_key, txmgr.clone()).await?;
         let proposer = Proposer::new(
             verifier.engine.handle.clone(),
             tx,
             deployment.addresses.l2_output_oracle,
             // The dev L1 finalizes 64 blocks behind its head; outputs of safe blocks keep the
             // withdrawal loop short, as op-proposer's --allow-non-finalized does on devnets.
-            ProposerConfig { allow_non_finalized: true },
+            ProposerConfig {
+                allow_non_finalized: true,
+                corrupt_every: config.corrupt_output_every,
+            },
         );
         let tasks = Tasks::new();
         tasks.spawn("batcher", poster::run(batcher, "batcher", Duration::from_millis(250)));
         tasks.spawn("proposer", poster::run(proposer, "proposer", Duration::from_millis(500)));
+        if config.challenger {
+            // The deployment's challenger; it trusts the independent verifier, as the proposer
+            // does.
+            let key = dev_signer(0)?;
+            let tx = TxManager::new(chain.clone(), key, txmgr.clone()).await?;
+            let trusted = EngineOutputs::new(verifier.engine.handle.clone(), false);
+            let oracle = deployment.addresses.l2_output_oracle;
+            let challenger = Challenger::new(trusted, tx, oracle);
+            tasks.spawn(
+                "challenger",
+                poster::run(challenger, "challenger", Duration::from_millis(250)),
+            );
+        }
         Ok(Self { deployment, sequencer, verifier, tasks })
     }
 

@@ -12,6 +12,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod batcher;
+pub mod challenger;
 pub mod dev_l1;
 pub mod dev_stack;
 pub mod engine;

@@ -1,4 +1,4 @@
-//! The loop the L1-posting roles (batcher, proposer) run: step again at once after posting,
+//! The loop the L1-posting roles (batcher, proposer, challenger) run: step again at once after posting,
 //! wait `idle` when there was nothing to post. A failure is logged and retried (the roles
 //! rebuild their state from L1 and the engine); a critical one waits ten times longer, so a
 //! misconfigured role does not hammer its endpoints.
@@ -8,7 +8,12 @@ use std::{fmt::Display, future::Future, time::Duration};
 use lamina_l1::chain::L1Chain;
 use lamina_protocol::{Classify, Severity};
 
-use crate::{batcher::Batcher, proposer::Proposer, rollup::ExecutionEngine};
+use crate::{
+    batcher::Batcher,
+    challenger::{Challenger, TrustedOutputs},
+    proposer::Proposer,
+    rollup::ExecutionEngine,
+};
 
 /// A role that posts to L1 one step at a time.
 pub trait Poster: Send {
@@ -21,6 +26,14 @@ pub trait Poster: Send {
 
 impl<C: L1Chain, E: ExecutionEngine> Poster for Batcher<C, E> {
     type Error = crate::batcher::BatcherError;
+
+    async fn post(&mut self) -> Result<bool, Self::Error> {
+        Ok(self.step().await?.is_some())
+    }
+}
+
+impl<C: L1Chain, T: TrustedOutputs> Poster for Challenger<C, T> {
+    type Error = crate::challenger::ChallengerError;
 
     async fn post(&mut self) -> Result<bool, Self::Error> {
         Ok(self.step().await?.is_some())

@@ -4,7 +4,7 @@
 //! exactly where the chain of outputs stands.
 
 use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::{Address, B256, TxKind, U256};
+use alloy_primitives::{Address, B256, TxKind, U256, keccak256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
 use lamina_l1::{
@@ -23,6 +23,9 @@ pub struct ProposerConfig {
     /// whose batch an L1 reorg can still remove may turn out wrong, and a wrong output invites
     /// a challenge (or, unchallenged, a bad withdrawal).
     pub allow_non_finalized: bool,
+    /// Testing the challenger only: every `n`th proposal of this proposer carries a wrong
+    /// root (the hash of the right one). Never set outside tests and dev chains.
+    pub corrupt_every: Option<u64>,
 }
 
 /// Why a proposer step failed.
@@ -61,6 +64,8 @@ pub struct Proposer<C, E> {
     txmgr: TxManager<C>,
     oracle: Address,
     config: ProposerConfig,
+    /// Proposals made (for `corrupt_every`).
+    proposed: u64,
 }
 
 impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
@@ -71,7 +76,7 @@ impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
         oracle: Address,
         config: ProposerConfig,
     ) -> Self {
-        Self { engine, txmgr, oracle, config }
+        Self { engine, txmgr, oracle, config, proposed: 0 }
     }
 
     /// The L2 block the oracle expects next.
@@ -95,7 +100,14 @@ impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
             return Ok(None);
         }
         let (output, _) = output_at(&self.engine, next).await?;
-        let root = output.hash();
+        self.proposed += 1;
+        let root = match self.config.corrupt_every {
+            Some(n) if n > 0 && self.proposed % n == 0 => {
+                tracing::warn!(target: "lamina::proposer", l2_block = next, "proposing a wrong root (corrupt-output-every)");
+                keccak256(output.hash())
+            }
+            _ => output.hash(),
+        };
         // Anchor to the L1 head's parent: the proposal is void if L1 reorgs under it. Not the
         // head itself: gas estimation runs in the head's context, where its own hash reads 0.
         let head = self.txmgr.chain().header(BlockNumberOrTag::Latest).await?;

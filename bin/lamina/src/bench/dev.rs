@@ -157,6 +157,8 @@ fn stack_config(
         deploy: DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() },
         da,
         admin_rpc: true,
+        challenger: false,
+        corrupt_output_every: None,
     })
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod batcher;
+mod challenger;
 mod driver;
 mod fixture;
 mod forward;

@@ -30,8 +30,12 @@ async fn outputs_of_safe_blocks_reach_the_oracle() {
     let b = r.engine(&dir.path().join("verifier"));
     let oracle = r.addresses.l2_output_oracle;
     let txmgr = TxManager::new(r.l1.clone(), key(2), TxManagerConfig::dev()).await.unwrap();
-    let mut p =
-        Proposer::new(b.clone(), txmgr, oracle, ProposerConfig { allow_non_finalized: true });
+    let mut p = Proposer::new(
+        b.clone(),
+        txmgr,
+        oracle,
+        ProposerConfig { allow_non_finalized: true, ..ProposerConfig::default() },
+    );
     // The same key, but by default: only finalized blocks (it never gets to send here).
     let idle = TxManager::new(r.l1.clone(), key(2), TxManagerConfig::dev()).await.unwrap();
     let mut cautious = Proposer::new(b.clone(), idle, oracle, ProposerConfig::default());
