@@ -160,9 +160,13 @@ pub(crate) fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
 }
 
+/// A JSON quantity, or a 32-byte word holding a small number, as a u64.
 pub(crate) fn hex_u64(v: &Value) -> u64 {
     match v {
-        Value::String(s) => u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap(),
+        Value::String(s) => {
+            let digits = s.trim_start_matches("0x").trim_start_matches('0');
+            if digits.is_empty() { 0 } else { u64::from_str_radix(digits, 16).unwrap() }
+        }
         Value::Number(n) => n.as_u64().unwrap(),
         other => panic!("not a number: {other}"),
     }

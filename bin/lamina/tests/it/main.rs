@@ -6,6 +6,7 @@
 
 mod architecture;
 mod bridge;
+mod challenger;
 mod clients;
 mod decode;
 mod deploy;
