@@ -102,7 +102,7 @@ impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
         let (output, _) = output_at(&self.engine, next).await?;
         self.proposed += 1;
         let root = match self.config.corrupt_every {
-            Some(n) if n > 0 && self.proposed % n == 0 => {
+            Some(n) if n > 0 && self.proposed.is_multiple_of(n) => {
                 tracing::warn!(target: "lamina::proposer", l2_block = next, "proposing a wrong root (corrupt-output-every)");
                 keccak256(output.hash())
             }
