@@ -124,30 +124,36 @@ fn check(dev: &Dev, dir: &Path) {
     // index before it), before that output was final; whatever survives is right.
     let period = 12;
     let mut held: Vec<Proposed> = Vec::new();
-    let mut events: Vec<((u64, u64), Option<&Proposed>, Option<Deleted>)> = proposed
+    enum Event<'a> {
+        Proposed(&'a Proposed),
+        Deleted(Deleted),
+    }
+    let mut events: Vec<((u64, u64), Event)> = proposed
         .iter()
-        .map(|p| ((p.l1_block, p.log_index), Some(p), None))
-        .chain(deleted.iter().map(|d| ((d.l1_block, d.log_index), None, Some(*d))))
+        .map(|p| ((p.l1_block, p.log_index), Event::Proposed(p)))
+        .chain(deleted.iter().map(|d| ((d.l1_block, d.log_index), Event::Deleted(*d))))
         .collect();
-    events.sort_by_key(|(at, _, _)| *at);
-    for ((block, _), p, d) in events {
-        if let Some(p) = p {
-            assert_eq!(p.index, held.len() as u64, "proposals append");
-            held.push(p.clone());
-        }
-        if let Some(d) = d {
-            let victim = &held[d.from_index as usize];
-            assert!(!victim.right, "a right output was deleted: {victim:?}");
-            let took = time_of(&bin, &dev.l1, block) - victim.l1_time;
-            assert!(took < period, "deleted {took} s after it was posted: already final");
-            println!(
-                "wrong output {} (L2 block {}, root {}) deleted {} L1 blocks, {took} s after it was posted",
-                victim.index,
-                victim.l2_block,
-                victim.root,
-                block - victim.l1_block
-            );
-            held.truncate(d.from_index as usize);
+    events.sort_by_key(|(at, _)| *at);
+    for ((block, _), event) in events {
+        match event {
+            Event::Proposed(p) => {
+                assert_eq!(p.index, held.len() as u64, "proposals append");
+                held.push(p.clone());
+            }
+            Event::Deleted(d) => {
+                let victim = &held[d.from_index as usize];
+                assert!(!victim.right, "a right output was deleted: {victim:?}");
+                let took = time_of(&bin, &dev.l1, block) - victim.l1_time;
+                assert!(took < period, "deleted {took} s after it was posted: already final");
+                println!(
+                    "wrong output {} (L2 block {}, root {}) deleted {} L1 blocks, {took} s after it was posted",
+                    victim.index,
+                    victim.l2_block,
+                    victim.root,
+                    block - victim.l1_block
+                );
+                held.truncate(d.from_index as usize);
+            }
         }
     }
     assert!(held.iter().all(|p| p.right), "the oracle holds only right outputs");
