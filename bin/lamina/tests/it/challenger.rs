@@ -128,7 +128,7 @@ fn check(dev: &Dev, dir: &Path) {
         Proposed(&'a Proposed),
         Deleted(Deleted),
     }
-    let mut events: Vec<((u64, u64), Event)> = proposed
+    let mut events: Vec<((u64, u64), Event<'_>)> = proposed
         .iter()
         .map(|p| ((p.l1_block, p.log_index), Event::Proposed(p)))
         .chain(deleted.iter().map(|d| ((d.l1_block, d.log_index), Event::Deleted(*d))))
