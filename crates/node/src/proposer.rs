@@ -4,7 +4,7 @@
 //! exactly where the chain of outputs stands.
 
 use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::{Address, B256, TxKind, U256, keccak256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
 use lamina_l1::{
@@ -121,16 +121,7 @@ impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
             _l1BlockHash: l1_hash,
             _l1BlockNumber: U256::from(l1_number),
         };
-        let receipt = self
-            .txmgr
-            .send(TxCandidate {
-                to: TxKind::Call(self.oracle),
-                input: call.abi_encode().into(),
-                value: U256::ZERO,
-                gas_limit: None,
-                blobs: None,
-            })
-            .await?;
+        let receipt = self.txmgr.send(TxCandidate::call(self.oracle, call.abi_encode())).await?;
         if !receipt.status() {
             return Err(ProposerError::Reverted(receipt.transaction_hash));
         }

@@ -43,6 +43,13 @@ pub struct TxCandidate {
     pub blobs: Option<BlobTransactionSidecar>,
 }
 
+impl TxCandidate {
+    /// A call of contract `to` with `input` and no value (gas estimated).
+    pub fn call(to: Address, input: impl Into<Bytes>) -> Self {
+        Self { to: TxKind::Call(to), input: input.into(), ..Self::default() }
+    }
+}
+
 /// Fees one version of a tx offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Price {

@@ -14,7 +14,7 @@ mod trusted;
 pub use trusted::{EngineOutputs, RollupRpcOutputs, TrustedOutputs};
 
 use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::{Address, B256, TxKind, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
 use lamina_l1::{
@@ -246,16 +246,7 @@ impl<C: L1Chain, T: TrustedOutputs> Challenger<C, T> {
             "wrong output: deleting it"
         );
         let call = L2OutputOracle::deleteL2OutputsCall { _l2OutputIndex: U256::from(index) };
-        let receipt = self
-            .txmgr
-            .send(TxCandidate {
-                to: TxKind::Call(self.oracle),
-                input: call.abi_encode().into(),
-                value: U256::ZERO,
-                gas_limit: None,
-                blobs: None,
-            })
-            .await?;
+        let receipt = self.txmgr.send(TxCandidate::call(self.oracle, call.abi_encode())).await?;
         if !receipt.status() {
             return Err(ChallengerError::Reverted(receipt.transaction_hash));
         }
