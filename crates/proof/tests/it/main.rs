@@ -1,0 +1,6 @@
+//! lamina-proof's integration tests.
+
+// Test code: a panic is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
+mod mpt;
