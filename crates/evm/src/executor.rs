@@ -31,6 +31,7 @@ use lamina_protocol::{Hardfork, RollupConfig};
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
 use revm::database::{BundleState, State, states::bundle_state::BundleRetention};
 
+use crate::watch::{Watched, failed};
 use crate::{
     attributes::BlockAttributes,
     error::ExecError,
@@ -229,6 +230,7 @@ impl OpBlockBuilder {
 
         let txs = decode_txs(&attrs.transactions)?;
 
+        let (db, failure) = Watched::new(db);
         let mut state = State::builder().with_database(db).with_bundle_update().build();
         let env = evm_env_for_op_next_block(
             parent,
@@ -251,7 +253,12 @@ impl OpBlockBuilder {
         };
         let pool = if attrs.no_tx_pool { None } else { pool };
         let executor = self.factory.create_executor(evm, ctx);
-        let (result, included) = run_block(executor, &txs, attrs.gas_limit, pool)?;
+        let run = run_block(executor, &txs, attrs.gas_limit, pool);
+        // A database failure is never the block's fault, whatever the executor called it.
+        if let Some(e) = failed(&failure) {
+            return Err(ExecError::Database(e));
+        }
+        let (result, included) = run?;
         state.merge_transitions(BundleRetention::Reverts);
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;

@@ -34,6 +34,7 @@ pub mod l1block;
 pub mod mem;
 pub mod spec;
 pub mod trie;
+mod watch;
 
 pub use attributes::BlockAttributes;
 pub use call::{CallOutcome, CallRequest};

@@ -1,0 +1,205 @@
+//! The L2 state a block executes on, from a witness: the state trie and the storage tries as
+//! [`SparseTrie`]s over the witness's node preimages, contract code by hash and the hashes of
+//! recent blocks. It is the EVM's database (`revm::DatabaseRef`) and the executor's
+//! [`StateRootProvider`] at once, so `lamina_evm::OpBlockBuilder` runs on it unchanged: a
+//! block is re-executed and its roots recomputed from nothing but hashed data.
+//!
+//! Whatever the witness lacks is an error ([`WitnessError`]) — an account, slot, node or code
+//! the execution touches that the witness did not provide can never read as empty.
+
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, HashMap},
+};
+
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
+use alloy_rlp::Decodable;
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use lamina_evm::{PostStateRoots, StateRootProvider};
+use lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;
+use revm::{DatabaseRef, bytecode::Bytecode, database::BundleState, state::AccountInfo};
+
+use crate::mpt::{MptError, SparseTrie};
+
+/// Why the witnessed state could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessError {
+    /// A trie node is missing or wrong.
+    #[error(transparent)]
+    Trie(#[from] MptError),
+    /// An account leaf does not decode.
+    #[error("account {0}: malformed leaf")]
+    Account(Address),
+    /// A storage leaf does not decode.
+    #[error("account {address} slot {slot}: malformed value")]
+    Slot {
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: U256,
+    },
+    /// Code the execution needs is not in the witness.
+    #[error("missing code {0}")]
+    MissingCode(B256),
+    /// A block hash the execution asks for (`BLOCKHASH`) is not in the witness.
+    #[error("missing the hash of block {0}")]
+    MissingBlockHash(u64),
+}
+
+impl revm::database::DBErrorMarker for WitnessError {}
+
+/// The tries as loaded so far.
+#[derive(Debug, Clone, Default)]
+struct Tries {
+    accounts: SparseTrie,
+    /// Storage tries of the accounts touched, opened at their storage roots.
+    storage: HashMap<Address, SparseTrie>,
+}
+
+/// The witnessed state of one block's parent.
+#[derive(Debug)]
+pub struct WitnessState {
+    nodes: HashMap<B256, Bytes>,
+    codes: HashMap<B256, Bytecode>,
+    block_hashes: BTreeMap<u64, B256>,
+    // The EVM reads through `&self`; reading loads trie nodes, hence the cell. The program is
+    // single-threaded.
+    tries: RefCell<Tries>,
+}
+
+impl WitnessState {
+    /// The state with root `state_root`, given the witness's trie nodes and codes (each keyed
+    /// by its hash here) and the hashes of the blocks `BLOCKHASH` may ask for.
+    pub fn new(
+        state_root: B256,
+        nodes: impl IntoIterator<Item = Bytes>,
+        codes: impl IntoIterator<Item = Bytes>,
+        block_hashes: BTreeMap<u64, B256>,
+    ) -> Self {
+        let nodes = nodes.into_iter().map(|n| (keccak256(&n), n)).collect();
+        let codes = codes.into_iter().map(|c| (keccak256(&c), Bytecode::new_raw(c))).collect();
+        let tries = Tries { accounts: SparseTrie::from_root(state_root), storage: HashMap::new() };
+        Self { nodes, codes, block_hashes, tries: RefCell::new(tries) }
+    }
+
+    /// The state root as it stands.
+    pub fn state_root(&self) -> B256 {
+        self.tries.borrow().accounts.root()
+    }
+
+    /// Applies an executed block's changes (what the next block then executes on); returns the
+    /// new roots.
+    pub fn commit(&mut self, bundle: &BundleState) -> Result<PostStateRoots, WitnessError> {
+        for (hash, code) in &bundle.contracts {
+            self.codes.insert(*hash, code.clone());
+        }
+        apply(&self.nodes, self.tries.get_mut(), bundle)
+    }
+
+    fn account(&self, address: Address) -> Result<Option<TrieAccount>, WitnessError> {
+        account(&self.nodes, &mut self.tries.borrow_mut(), address)
+    }
+}
+
+fn account(
+    nodes: &HashMap<B256, Bytes>,
+    tries: &mut Tries,
+    address: Address,
+) -> Result<Option<TrieAccount>, WitnessError> {
+    let Some(leaf) = tries.accounts.get(nodes, keccak256(address))? else { return Ok(None) };
+    TrieAccount::decode(&mut leaf.as_slice()).map(Some).map_err(|_| WitnessError::Account(address))
+}
+
+/// The storage trie of `address`, opened at its storage root on first use.
+fn storage<'t>(
+    nodes: &HashMap<B256, Bytes>,
+    tries: &'t mut Tries,
+    address: Address,
+) -> Result<&'t mut SparseTrie, WitnessError> {
+    if !tries.storage.contains_key(&address) {
+        let root = account(nodes, tries, address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+        tries.storage.insert(address, SparseTrie::from_root(root));
+    }
+    Ok(tries.storage.entry(address).or_default())
+}
+
+/// Applies `bundle` to `tries`; returns the roots after it.
+fn apply(
+    nodes: &HashMap<B256, Bytes>,
+    tries: &mut Tries,
+    bundle: &BundleState,
+) -> Result<PostStateRoots, WitnessError> {
+    // In address order: the result does not depend on it, but a failure then always names the
+    // same node.
+    let mut changed: Vec<_> = bundle.state.iter().collect();
+    changed.sort_by_key(|(address, _)| **address);
+    for (address, account) in changed {
+        let key = keccak256(address);
+        let Some(info) = &account.info else {
+            tries.accounts.remove(nodes, key)?;
+            tries.storage.insert(*address, SparseTrie::new());
+            continue;
+        };
+        if account.status.was_destroyed() {
+            tries.storage.insert(*address, SparseTrie::new());
+        }
+        let slots = storage(nodes, tries, *address)?;
+        let mut writes: Vec<_> = account.storage.iter().collect();
+        writes.sort_by_key(|(slot, _)| **slot);
+        for (slot, value) in writes {
+            let value = value.present_value;
+            let encoded = if value.is_zero() { Vec::new() } else { alloy_rlp::encode(value) };
+            slots.insert(nodes, keccak256(slot.to_be_bytes::<32>()), encoded)?;
+        }
+        let leaf = TrieAccount {
+            nonce: info.nonce,
+            balance: info.balance,
+            storage_root: slots.root(),
+            code_hash: info.code_hash,
+        };
+        tries.accounts.insert(nodes, key, alloy_rlp::encode(leaf))?;
+    }
+    Ok(PostStateRoots {
+        state_root: tries.accounts.root(),
+        message_passer_storage_root: storage(nodes, tries, L2_TO_L1_MESSAGE_PASSER)?.root(),
+    })
+}
+
+impl DatabaseRef for WitnessState {
+    type Error = WitnessError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, WitnessError> {
+        let Some(a) = self.account(address)? else { return Ok(None) };
+        let code = self.code_by_hash_ref(a.code_hash)?;
+        Ok(Some(AccountInfo::new(a.balance, a.nonce, a.code_hash, code)))
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, WitnessError> {
+        if code_hash == KECCAK256_EMPTY {
+            return Ok(Bytecode::default());
+        }
+        self.codes.get(&code_hash).cloned().ok_or(WitnessError::MissingCode(code_hash))
+    }
+
+    fn storage_ref(&self, address: Address, slot: U256) -> Result<U256, WitnessError> {
+        let mut tries = self.tries.borrow_mut();
+        let trie = storage(&self.nodes, &mut tries, address)?;
+        let Some(value) = trie.get(&self.nodes, keccak256(slot.to_be_bytes::<32>()))? else {
+            return Ok(U256::ZERO);
+        };
+        U256::decode(&mut value.as_slice()).map_err(|_| WitnessError::Slot { address, slot })
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, WitnessError> {
+        self.block_hashes.get(&number).copied().ok_or(WitnessError::MissingBlockHash(number))
+    }
+}
+
+/// The roots after `bundle`, computed on a copy of the loaded tries (the state itself changes
+/// only on [`WitnessState::commit`]).
+impl StateRootProvider for WitnessState {
+    fn post_state_roots(&self, bundle: &BundleState) -> Result<PostStateRoots, String> {
+        let mut tries = self.tries.borrow().clone();
+        apply(&self.nodes, &mut tries, bundle).map_err(|e| e.to_string())
+    }
+}
