@@ -44,11 +44,10 @@ pub(crate) fn payload_block(
 
 /// The attributes that rebuild `block` exactly (its own transactions, no pool).
 pub(crate) fn rebuild_attributes(
-    block: &Block<OpTxEnvelope>,
+    h: &alloy_consensus::Header,
     raw: Vec<Bytes>,
     forks: &OpForks,
 ) -> Result<BlockAttributes, String> {
-    let h = &block.header;
     let eip1559_params = if forks.is_active(Hardfork::Holocene, h.timestamp) {
         let (d, e) = decode_holocene_extra_data(&h.extra_data).map_err(|e| e.to_string())?;
         let mut p = [0u8; 8];

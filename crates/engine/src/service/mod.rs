@@ -14,6 +14,7 @@ mod dev;
 mod error;
 mod forkchoice;
 mod payload;
+mod witness;
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -35,6 +36,7 @@ use tokio::sync::broadcast;
 pub use dev::DevSequencer;
 pub use error::EngineError;
 pub use payload::{BuiltPayload, PayloadVersion};
+pub use witness::ExecutionWitness;
 
 use crate::{
     pool::{PoolConfig, PoolEnv, PoolError, TxPool},

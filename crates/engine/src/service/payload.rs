@@ -228,7 +228,7 @@ impl EngineHandle {
             // payloads on a canonical block (digest §8.6).
             return Ok(PayloadStatus::from_status(PayloadStatusEnum::Syncing));
         }
-        let attrs = match convert::rebuild_attributes(&block, raw, forks) {
+        let attrs = match convert::rebuild_attributes(&block.header, raw, forks) {
             Ok(a) => a,
             Err(e) => return Ok(invalid(Some(parent), e)),
         };

@@ -13,3 +13,4 @@ mod proposer;
 mod remote;
 mod rollup;
 mod service;
+mod witness;
