@@ -68,6 +68,11 @@ pub(crate) struct EngineArgs {
     /// engine whose rollup node is a verifier), as op-geth's flag.
     #[arg(long = "rollup.sequencer-http")]
     sequencer_http: Option<String>,
+    /// Serve `debug_executionWitness` on the public port too (it is always on the
+    /// authenticated port). It re-executes whole blocks: enable it only where the port's
+    /// callers are trusted.
+    #[arg(long = "rpc.debug")]
+    debug_rpc: bool,
     /// Sequence blocks alone (a local dev L2, no rollup node needed).
     #[arg(long)]
     dev: bool,
@@ -111,6 +116,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         },
         rpc_calls: args.calls.limits(),
         sequencer_http: args.sequencer_http.clone(),
+        debug_rpc: args.debug_rpc,
     };
     crate::shutdown::serve(async {
         let node = EngineNode::launch(config).await?;

@@ -15,6 +15,7 @@ mod jwt;
 mod key;
 mod l1;
 mod node;
+mod proof;
 mod roles;
 mod rpc_flags;
 mod shutdown;
@@ -60,6 +61,9 @@ enum Command {
     /// Whole-system benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The fault-proof program's pieces: `execute` runs one block from its witness alone.
+    #[command(subcommand)]
+    Proof(proof::ProofCommand),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Bench(cmd) => exit(bench::run(&cmd)),
+        Command::Proof(cmd) => exit(proof::run(&cmd)),
         Command::Deploy(args) => exit(deploy::run(&args)),
         Command::L1(args) => exit(l1::run(&args)),
         Command::Dev(args) => exit(dev::run(&args)),

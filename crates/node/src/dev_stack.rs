@@ -169,6 +169,8 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
         Some(http),
     );
     engine_config.sequencer_http = forward_to;
+    // A dev chain on loopback: the proof tools read witnesses from its public port.
+    engine_config.debug_rpc = true;
     let engine = EngineNode::launch(engine_config).await?;
     let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
     let config = RollupNodeConfig {

@@ -65,6 +65,8 @@ pub struct EngineNodeConfig {
     /// Forward `eth_sendRawTransaction` to this sequencer's JSON-RPC instead of pooling (a
     /// node that builds no blocks).
     pub sequencer_http: Option<String>,
+    /// Serve `debug_executionWitness` on the public port too (always on the Engine API port).
+    pub debug_rpc: bool,
 }
 
 impl EngineNodeConfig {
@@ -90,6 +92,7 @@ impl EngineNodeConfig {
             pool: PoolConfig::default(),
             rpc_calls: CallLimits::default(),
             sequencer_http: None,
+            debug_rpc: false,
         }
     }
 }
@@ -129,6 +132,7 @@ impl EngineNode {
         .map_err(|e| std::io::Error::other(e.to_string()))??;
         let mut rpc_config = RpcConfig::new(config.http, config.auth, config.jwt);
         rpc_config.calls = config.rpc_calls;
+        rpc_config.debug = config.debug_rpc;
         let forward = config.sequencer_http.clone();
         let servers = rpc::start_with(handle.clone(), &rpc_config, |m| match &forward {
             Some(url) => crate::forward::forward_txs(m, url),

@@ -12,7 +12,10 @@ use cargo_metadata::{DependencyKind, MetadataCommand};
 /// Allowed lamina → lamina edges (normal and build dependencies), from ARCHITECTURE.md.
 fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
-        ("lamina", &["lamina-node", "lamina-l1", "lamina-devl1", "lamina-protocol"][..]),
+        (
+            "lamina",
+            &["lamina-node", "lamina-l1", "lamina-devl1", "lamina-protocol", "lamina-proof"][..],
+        ),
         (
             "lamina-testing",
             &[

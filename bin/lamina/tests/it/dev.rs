@@ -123,7 +123,7 @@ fn outputs_match(bin: &Path, dev: &Dev, datadir: &Path, least: u64) -> u64 {
 }
 
 /// Sends 1 wei to 0xdead on the sequencer with cast; returns the L2 block it landed in.
-fn send_l2(bin: &Path, dev: &Dev) -> u64 {
+pub(crate) fn send_l2(bin: &Path, dev: &Dev) -> u64 {
     let receipt = json(
         &cast(
             bin,

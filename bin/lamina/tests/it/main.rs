@@ -13,5 +13,6 @@ mod deploy;
 mod dev;
 mod l1;
 mod node;
+mod proof;
 mod roles;
 mod shutdown;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod budget;
+pub mod debug;
 pub mod engine_api;
 pub mod error;
 pub mod eth;
@@ -41,6 +42,9 @@ pub struct RpcConfig {
     pub max_connections: u32,
     /// What one `eth_call`/`eth_estimateGas` request (or batch) may execute.
     pub calls: budget::CallLimits,
+    /// Serve `debug_executionWitness` on the public port too (it is always on the
+    /// authenticated one). Off by default: it re-executes whole blocks.
+    pub debug: bool,
 }
 
 impl RpcConfig {
@@ -55,6 +59,7 @@ impl RpcConfig {
             max_batch: 1000,
             max_connections: 1000,
             calls: budget::CallLimits::default(),
+            debug: false,
         }
     }
 }
@@ -125,9 +130,16 @@ pub async fn start_with<E: std::fmt::Display>(
         customize(&mut m).map_err(|e| std::io::Error::other(e.to_string()))?;
         Ok(m)
     };
+    let debug = |m: &mut RpcModule<EngineHandle>| -> std::io::Result<()> {
+        debug::register(m).map_err(|e| std::io::Error::other(e.to_string()))
+    };
     let mut servers = RpcServers { http: None, auth: None };
     if let Some(addr) = config.http {
-        servers.http = Some(serve(eth(handle.clone())?, addr, config).await?);
+        let mut m = eth(handle.clone())?;
+        if config.debug {
+            debug(&mut m)?;
+        }
+        servers.http = Some(serve(m, addr, config).await?);
     }
     if let Some(addr) = config.auth {
         let server = Server::builder()
@@ -142,7 +154,9 @@ pub async fn start_with<E: std::fmt::Display>(
             .await?;
         let local = server.local_addr()?;
         let mut module = engine_api::module(handle.clone());
-        module.merge(eth(handle)?).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut eth = eth(handle)?;
+        debug(&mut eth)?;
+        module.merge(eth).map_err(|e| std::io::Error::other(e.to_string()))?;
         servers.auth = Some((local, server.start(module)));
         tracing::info!(target: "lamina::rpc", %local, "Engine API listening (JWT)");
     }
