@@ -293,6 +293,14 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
         match input {
             Input::UnsafePayload(payload) => {
                 let number = payload.number;
+                // An active sequencer's chain is the one it builds: blocks from others (until
+                // gossip checks the sequencer's signature) are not taken. A stopped sequencer
+                // follows them like a verifier.
+                if self.sequencer.is_some() && self.control.sequencer_active.load(Ordering::SeqCst)
+                {
+                    tracing::debug!(target: "lamina::node", number, "an active sequencer takes no unsafe blocks from others");
+                    return;
+                }
                 match drive::insert_unsafe(self.verifier.engine(), &payload).await {
                     Ok(Inserted::Head(hash)) => {
                         tracing::debug!(target: "lamina::node", number, %hash, "unsafe block inserted");

@@ -77,3 +77,54 @@ async fn a_published_block_is_applied_by_another_node_without_waiting_for_a_poll
     assert!(reopened.store().forkchoice().unwrap().head.number >= head.number);
     assert_eq!(reopened.store().canonical_hash(head.number).unwrap(), Some(head.hash));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_sequencer_follows_peers_blocks_and_an_active_one_builds_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Rollup::new(dir.path()).await;
+    // Another node's blocks: 1 empty, 2 with a transfer.
+    let (other, mut seq) = r.sequencer(&dir.path().join("other"));
+    let p1 = seq.build_next().await.unwrap();
+    r.transfers(&other, 0..1);
+    let p2 = seq.build_next().await.unwrap();
+    assert_eq!(p2.payload.tx_count, 2, "the L1-info deposit and the transfer");
+
+    let a = r.engine(&dir.path().join("a"));
+    let node = RollupNode::start(
+        a.clone(),
+        r.source(),
+        RollupNodeConfig {
+            mode: Mode::Sequencer,
+            sequencer: SequencerConfig { confirmation_depth: 0 },
+            sequencer_stopped: true,
+            poll_interval: Duration::from_secs(3_600),
+            ..RollupNodeConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let head = || a.store().forkchoice().unwrap().head;
+    let wait = |what: &str, f: &dyn Fn() -> bool| {
+        let started = Instant::now();
+        while !f() {
+            assert!(started.elapsed() < Duration::from_secs(20), "timed out: {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+
+    // Stopped: it follows the peer's block.
+    node.inbox.send(Input::UnsafePayload(p1.payload.into())).await.unwrap();
+    wait("block 1 from the peer", &|| head().hash == p1.info.hash);
+
+    // Active: the peer's block 2 is not taken; its own block 2 is built instead.
+    node.control.sequencer_active.store(true, std::sync::atomic::Ordering::SeqCst);
+    node.inbox.send(Input::UnsafePayload(p2.payload.into())).await.unwrap();
+    node.inbox.send(Input::SequencerToggled).await.unwrap();
+    wait("its own block 2", &|| head().number >= 2);
+    assert_ne!(
+        a.store().canonical_hash(2).unwrap(),
+        Some(p2.info.hash),
+        "the peer's block 2 was refused"
+    );
+    node.stop().await;
+}
