@@ -15,7 +15,7 @@ use alloy_primitives::{B256, Bytes, keccak256};
 use alloy_rlp::Decodable;
 use alloy_trie::{
     EMPTY_ROOT_HASH, Nibbles, TrieMask,
-    nodes::{BranchNode, ExtensionNode, LeafNode, RlpNode, TrieNode},
+    nodes::{BranchNodeRef, ExtensionNodeRef, LeafNodeRef, RlpNode, TrieNode},
 };
 
 /// Where node preimages come from: the RLP of the node with this hash.
@@ -341,11 +341,11 @@ fn encode(node: &Node, buf: &mut Vec<u8>, out: &mut Option<HashMap<B256, Bytes>>
     let rlp = match node {
         Node::Empty => RlpNode::from_rlp(&[alloy_rlp::EMPTY_STRING_CODE]),
         Node::Hash(h) => RlpNode::word_rlp(h),
-        Node::Leaf { key, value } => LeafNode::new(*key, value.clone()).as_ref().rlp(buf),
+        Node::Leaf { key, value } => LeafNodeRef::new(key, value).rlp(buf),
         Node::Extension { key, child } => {
             let child = encode(child, buf, out);
             buf.clear();
-            ExtensionNode::new(*key, child).as_ref().rlp(buf)
+            ExtensionNodeRef::new(key, &child).rlp(buf)
         }
         Node::Branch { children } => {
             let mut stack = Vec::new();
@@ -357,7 +357,7 @@ fn encode(node: &Node, buf: &mut Vec<u8>, out: &mut Option<HashMap<B256, Bytes>>
                 }
             }
             buf.clear();
-            BranchNode::new(stack, mask).as_ref().rlp(buf)
+            BranchNodeRef::new(&stack, mask).rlp(buf)
         }
     };
     if let (Some(hash), Some(out)) = (rlp.as_hash(), out.as_mut())
