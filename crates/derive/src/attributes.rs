@@ -47,6 +47,11 @@ impl DerivedAttributes {
         self.attributes.transactions.as_deref().unwrap_or_default()
     }
 
+    /// The info of the block with hash `hash` built from these attributes.
+    pub fn block_info(&self, hash: B256) -> L2BlockInfo {
+        self.parent.child(hash, self.attributes.payload_attributes.timestamp, self.l1_origin)
+    }
+
     /// The same block with only its deposits: what Holocene builds when the engine rejects a
     /// derived payload (digest §4.11).
     pub fn deposits_only(&self) -> Self {

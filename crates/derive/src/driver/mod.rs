@@ -66,13 +66,6 @@ pub enum DriverStep {
     Idle,
 }
 
-impl DerivedAttributes {
-    /// The info of the block with hash `hash` built from these attributes.
-    pub fn block_info(&self, hash: alloy_primitives::B256) -> L2BlockInfo {
-        self.parent.child(hash, self.attributes.payload_attributes.timestamp, self.l1_origin)
-    }
-}
-
 /// One step over `pipeline` from safe head `safe`, executing derived blocks with `exec`.
 pub async fn step<L1: L1Source, B: BlobSource, L2: L2Source, X: Executor>(
     pipeline: &mut Pipeline<L1, B, L2>,

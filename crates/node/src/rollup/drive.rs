@@ -7,10 +7,10 @@ use alloy_primitives::B256;
 use alloy_rpc_types_engine::{
     ForkchoiceState, ForkchoiceUpdated, PayloadId, PayloadStatus, PayloadStatusEnum,
 };
-pub use lamina_engine::service::build::Built;
+pub use lamina_engine::service::build::{Built, Mark};
 use lamina_engine::{
     EngineError, PayloadVersion,
-    service::build::{self, EngineApi, Mark},
+    service::build::{self, EngineApi},
 };
 use lamina_protocol::RollupConfig;
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
@@ -39,14 +39,13 @@ pub async fn forkchoice(
 
 /// Builds the block `attrs` describe on `parent` through `engine` with the Engine API's one
 /// sequence ([`build_block`](lamina_engine::service::build::build_block)), making it the head
-/// and, with `safe`, the safe block.
+/// marked as `mark` says.
 pub async fn build_block(
     engine: &impl ExecutionEngine,
     parent: B256,
     attrs: OpPayloadAttributes,
-    safe: bool,
+    mark: Mark,
 ) -> Result<Built<Payload>, RollupError> {
-    let mark = if safe { Mark::Safe } else { Mark::Unsafe };
     build::build_block(&Port(engine), parent, attrs, mark).await
 }
 

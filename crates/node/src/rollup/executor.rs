@@ -12,7 +12,7 @@ use lamina_derive::{
 use super::{
     RollupError,
     consolidate::mismatch,
-    drive::{self, Built},
+    drive::{self, Built, Mark},
     port::ExecutionEngine,
 };
 
@@ -65,7 +65,8 @@ impl<E: ExecutionEngine> Executor for EngineExecutor<'_, E> {
             return Ok(done);
         }
         Ok(
-            match drive::build_block(self.engine, a.parent.hash, a.attributes.clone(), true).await?
+            match drive::build_block(self.engine, a.parent.hash, a.attributes.clone(), Mark::Safe)
+                .await?
             {
                 Built::Head(payload) => Execution::Built(payload.hash),
                 Built::Invalid(why) => Execution::Invalid(why),

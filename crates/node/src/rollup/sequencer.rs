@@ -22,7 +22,7 @@ use lamina_protocol::{BlockId, block::L2BlockInfo};
 
 use super::{
     RollupError,
-    drive::{self, Built},
+    drive::{self, Built, Mark},
     l2::EngineL2,
     port::{ExecutionEngine, Payload},
 };
@@ -95,7 +95,7 @@ impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
         )
         .await?;
         attrs.no_tx_pool = Some(!with_txs);
-        match drive::build_block(self.l2.engine(), head.hash, attrs, false).await? {
+        match drive::build_block(self.l2.engine(), head.hash, attrs, Mark::Unsafe).await? {
             Built::Head(b) => {
                 let info =
                     head.child(b.hash, ts, BlockId { number: origin.number, hash: origin.hash() });

@@ -207,23 +207,18 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
             let mut wait = self.sequence().await;
             let busy = self.derive(&stop, &mut wait).await;
             self.publish_status().await;
-            if busy || wait.is_zero() {
-                // More to do at once: take what has arrived, without waiting.
-                while let Ok(input) = inputs.try_recv() {
-                    self.handle(input).await;
+            // With nothing to do at once, wait for an input, the next block or the stop.
+            if !busy && !wait.is_zero() {
+                tokio::select! {
+                    biased;
+                    () = stop.cancelled() => {}
+                    Some(input) = inputs.recv() => self.handle(input).await,
+                    () = tokio::time::sleep(wait) => {}
                 }
-                continue;
             }
-            tokio::select! {
-                biased;
-                () = stop.cancelled() => {}
-                Some(input) = inputs.recv() => {
-                    self.handle(input).await;
-                    while let Ok(input) = inputs.try_recv() {
-                        self.handle(input).await;
-                    }
-                }
-                () = tokio::time::sleep(wait) => {}
+            // Whatever else has arrived, without waiting.
+            while let Ok(input) = inputs.try_recv() {
+                self.handle(input).await;
             }
         }
         tracing::info!(target: "lamina::node", "rollup node stopped");
