@@ -11,6 +11,7 @@ use clap::Args;
 use eyre::WrapErr;
 use lamina_l1::{
     chain::RpcL1,
+    deploy::DEV_L2_CHAIN_IDS,
     txmgr::{TxManager, TxManagerConfig},
 };
 use lamina_node::{
@@ -18,7 +19,7 @@ use lamina_node::{
     challenger::{Challenger, RollupRpcOutputs},
     poster,
     proposer::{Proposer, ProposerConfig},
-    rollup::RemoteEngine,
+    rollup::{ExecutionEngine, RemoteEngine},
 };
 use lamina_protocol::{
     RollupConfig,
@@ -194,6 +195,7 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
 pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
     crate::shutdown::serve(async {
         let p = parts(&args.role).await?;
+        corruption_allowed(args.corrupt_output_every, p.engine.rollup().l2_chain_id)?;
         let config = ProposerConfig {
             allow_non_finalized: args.allow_non_finalized,
             corrupt_every: args.corrupt_output_every,
@@ -207,6 +209,17 @@ pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
     })
 }
 
+/// Wrong outputs are for testing a challenger on a dev chain: never on a real one, where they
+/// would invite deletions (or, unchallenged, bad withdrawals).
+fn corruption_allowed(every: Option<u64>, l2_chain_id: u64) -> eyre::Result<()> {
+    if every.is_some() && !DEV_L2_CHAIN_IDS.contains(&l2_chain_id) {
+        eyre::bail!(
+            "--dev.corrupt-output-every is for dev chains (ids {DEV_L2_CHAIN_IDS:?}), not chain {l2_chain_id}"
+        );
+    }
+    Ok(())
+}
+
 pub(crate) fn run_challenger(args: &ChallengerArgs) -> eyre::Result<()> {
     crate::shutdown::serve(async {
         let trusted = RollupRpcOutputs::new(&args.rollup_rpc, args.finalized_only)?;
@@ -218,4 +231,17 @@ pub(crate) fn run_challenger(args: &ChallengerArgs) -> eyre::Result<()> {
             () = poster::run(challenger, "challenger", poll) => Ok(()),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_outputs_only_on_dev_chains() {
+        assert!(corruption_allowed(Some(3), 901).is_ok());
+        assert!(corruption_allowed(None, 10).is_ok());
+        let err = corruption_allowed(Some(3), 10).unwrap_err().to_string();
+        assert!(err.contains("dev chains"), "{err}");
+    }
 }
