@@ -61,7 +61,9 @@ enum Command {
     /// Whole-system benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
-    /// The fault-proof program's pieces: `execute` runs one block from its witness alone.
+    /// The fault-proof program: `run` re-derives and re-executes a block from preimages alone and
+    /// judges a claimed output (exit 0 right, 1 wrong, 2 no verdict); `execute` runs one block
+    /// from its witness alone.
     #[command(subcommand)]
     Proof(proof::ProofCommand),
 }
@@ -79,7 +81,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Bench(cmd) => exit(bench::run(&cmd)),
-        Command::Proof(cmd) => exit(proof::run(&cmd)),
+        Command::Proof(cmd) => match proof::run(&cmd) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                // 0 and 1 are verdicts: an error is neither.
+                ExitCode::from(2)
+            }
+        },
         Command::Deploy(args) => exit(deploy::run(&args)),
         Command::L1(args) => exit(l1::run(&args)),
         Command::Dev(args) => exit(dev::run(&args)),

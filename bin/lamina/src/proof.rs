@@ -1,9 +1,14 @@
-//! `lamina proof`: the fault-proof program's pieces as commands. `execute` runs one block
-//! statelessly from a file holding its chain's rollup config, its parent header (eth JSON), its
-//! payload attributes (Engine API JSON) and its witness (`debug_executionWitness` JSON), and
-//! prints what the block came to.
+//! `lamina proof`: the fault-proof program as commands. `run` judges the claimed output of one
+//! L2 block by re-deriving it from L1 and re-executing it from preimages alone (fetched from
+//! L1, beacon and L2 RPCs into a cache, or served from that cache offline); `execute` runs one
+//! block statelessly from a file holding its chain's rollup config, its parent header (eth
+//! JSON), its payload attributes (Engine API JSON) and its witness (`debug_executionWitness`
+//! JSON), and prints what the block came to.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, process::ExitCode};
+
+use alloy_primitives::B256;
+use lamina_node::proof::{Host, PreimageStore, RunInputs, Sources};
 
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
@@ -15,9 +20,46 @@ use serde::Deserialize;
 /// `lamina proof …`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProofCommand {
+    /// Judge the claimed output of L2 block N: exit 0 when right, 1 when wrong, 2 when no
+    /// verdict could be reached.
+    Run(RunArgs),
     /// Execute one block from its witness alone; print its hash, state root, receipts root and
     /// gas used.
     Execute(ExecuteArgs),
+}
+
+/// Flags of `lamina proof run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The L2 block whose output is claimed (the run starts from block N-1's output).
+    #[arg(long)]
+    l2_block: u64,
+    /// The claimed output root (default: the rollup node's).
+    #[arg(long)]
+    claim: Option<B256>,
+    /// The L1 head derivation may read up to (default: the L1 block at which N became safe on
+    /// the rollup node).
+    #[arg(long)]
+    l1_head: Option<B256>,
+    /// A verifier's rollup RPC (`optimism_outputAtBlock`, `optimism_safeHeadAtL1Block`). Without
+    /// it the run is offline: its inputs and every preimage come from `--cache`.
+    #[arg(long, requires_all = ["l1_rpc", "l2_rpc"])]
+    rollup_rpc: Option<String>,
+    /// L1 JSON-RPC.
+    #[arg(long)]
+    l1_rpc: Option<String>,
+    /// L1 beacon API (blobs).
+    #[arg(long)]
+    l1_beacon: Option<String>,
+    /// L2 JSON-RPC serving `debug_executionWitness`.
+    #[arg(long)]
+    l2_rpc: Option<String>,
+    /// Preimage cache directory: filled by an online run, read by an offline one.
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Flags of `lamina proof execute`.
@@ -40,10 +82,79 @@ struct Input {
     witness: Witness,
 }
 
-pub(crate) fn run(cmd: &ProofCommand) -> eyre::Result<()> {
+pub(crate) fn run(cmd: &ProofCommand) -> eyre::Result<ExitCode> {
     match cmd {
-        ProofCommand::Execute(args) => run_execute(args),
+        ProofCommand::Run(args) => run_program(args),
+        ProofCommand::Execute(args) => run_execute(args).map(|()| ExitCode::SUCCESS),
     }
+}
+
+fn run_program(args: &RunArgs) -> eyre::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let store = match &args.cache {
+            Some(dir) => PreimageStore::open(dir)?,
+            None => PreimageStore::memory(),
+        };
+        let (inputs, sources) = match &args.rollup_rpc {
+            Some(url) => {
+                let rollup = jsonrpsee::http_client::HttpClientBuilder::default()
+                    .request_timeout(std::time::Duration::from_secs(30))
+                    .build(url)
+                    .wrap_err_with(|| format!("rollup RPC {url}"))?;
+                let inputs =
+                    lamina_node::proof::prepare(&rollup, args.l2_block, args.l1_head).await?;
+                if let Some(dir) = &args.cache {
+                    inputs.save(dir)?;
+                }
+                // clap requires both with --rollup-rpc.
+                let (l1, l2) = (
+                    args.l1_rpc.as_deref().unwrap_or_default(),
+                    args.l2_rpc.as_deref().unwrap_or_default(),
+                );
+                (inputs, Some(Sources::connect(l1, args.l1_beacon.as_deref(), l2)?))
+            }
+            None => {
+                let dir = args
+                    .cache
+                    .as_ref()
+                    .ok_or_else(|| eyre::eyre!("an offline run (no --rollup-rpc) needs --cache"))?;
+                let mut inputs = RunInputs::load(dir, args.l2_block)?;
+                if let Some(h) = args.l1_head {
+                    inputs.l1_head = h;
+                }
+                (inputs, None)
+            }
+        };
+        let claim = args.claim.unwrap_or(inputs.node_output);
+        let report = lamina_node::proof::run(Host::new(store, sources), &inputs, claim).await?;
+        let v = report.verdict;
+        if args.json {
+            let json = serde_json::json!({
+                "valid": v.valid,
+                "l2_block": v.l2_block,
+                "claim": claim,
+                "output_root": v.output_root,
+                "blocks_built": v.blocks_built,
+                "preimages": report.preimages,
+                "bytes": report.bytes,
+                "fetches": report.fetches,
+                "millis": report.elapsed.as_millis() as u64,
+            });
+            println!("{json}");
+        } else {
+            let word = if v.valid { "VALID" } else { "INVALID" };
+            println!("{word}: the claim {claim} for L2 block {}", args.l2_block);
+            println!("output root    {} (block {})", v.output_root, v.l2_block);
+            println!("blocks built   {}", v.blocks_built);
+            println!(
+                "preimages      {} ({} bytes), {} fetches",
+                report.preimages, report.bytes, report.fetches
+            );
+            println!("time           {:.3} s", report.elapsed.as_secs_f64());
+        }
+        Ok(ExitCode::from(u8::try_from(v.exit_code()).unwrap_or(2)))
+    })
 }
 
 fn run_execute(args: &ExecuteArgs) -> eyre::Result<()> {

@@ -18,6 +18,7 @@ pub mod dev_stack;
 pub mod engine;
 mod forward;
 pub mod poster;
+pub mod proof;
 pub mod proposer;
 pub mod rollup;
 pub mod tasks;

@@ -19,7 +19,7 @@ use lamina_evm::{PostStateRoots, StateRootProvider};
 use lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;
 use revm::{DatabaseRef, bytecode::Bytecode, database::BundleState, state::AccountInfo};
 
-use crate::mpt::{MptError, SparseTrie};
+use crate::mpt::{MptError, Preimages, SparseTrie};
 
 /// Why the witnessed state could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +48,18 @@ pub enum WitnessError {
 
 impl revm::database::DBErrorMarker for WitnessError {}
 
+/// Where the state finds the hashes of recent blocks (`BLOCKHASH`).
+pub trait BlockHashes {
+    /// The hash of block `number`, if known.
+    fn block_hash(&self, number: u64) -> Option<B256>;
+}
+
+impl BlockHashes for BTreeMap<u64, B256> {
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.get(&number).copied()
+    }
+}
+
 /// The tries as loaded so far.
 #[derive(Debug, Clone, Default)]
 struct Tries {
@@ -56,30 +68,37 @@ struct Tries {
     storage: HashMap<Address, SparseTrie>,
 }
 
-/// The witnessed state of one block's parent.
+/// The witnessed state of one block's parent: trie nodes and code come from the preimages
+/// `P` (a witness's, or the preimage oracle), block hashes from `H`.
 #[derive(Debug)]
-pub struct WitnessState {
-    nodes: HashMap<B256, Bytes>,
-    codes: HashMap<B256, Bytecode>,
-    block_hashes: BTreeMap<u64, B256>,
-    // The EVM reads through `&self`; reading loads trie nodes, hence the cell. The program is
-    // single-threaded.
+pub struct WitnessState<P = HashMap<B256, Bytes>, H = BTreeMap<u64, B256>> {
+    preimages: P,
+    block_hashes: H,
+    // The EVM reads through `&self`; reading loads trie nodes and code, hence the cells. The
+    // program is single-threaded.
+    codes: RefCell<HashMap<B256, Bytecode>>,
     tries: RefCell<Tries>,
 }
 
 impl WitnessState {
-    /// The state with root `state_root`, given the witness's trie nodes and codes (each keyed
-    /// by its hash here) and the hashes of the blocks `BLOCKHASH` may ask for.
+    /// The state with root `state_root`, given a witness's trie nodes and codes and the hashes
+    /// of the blocks `BLOCKHASH` may ask for.
     pub fn new(
         state_root: B256,
         nodes: impl IntoIterator<Item = Bytes>,
         codes: impl IntoIterator<Item = Bytes>,
         block_hashes: BTreeMap<u64, B256>,
     ) -> Self {
-        let nodes = nodes.into_iter().map(|n| (keccak256(&n), n)).collect();
-        let codes = codes.into_iter().map(|c| (keccak256(&c), Bytecode::new_raw(c))).collect();
+        let preimages = nodes.into_iter().chain(codes).map(|n| (keccak256(&n), n)).collect();
+        Self::with(state_root, preimages, block_hashes)
+    }
+}
+
+impl<P: Preimages, H: BlockHashes> WitnessState<P, H> {
+    /// The state with root `state_root` over these preimages and block hashes.
+    pub fn with(state_root: B256, preimages: P, block_hashes: H) -> Self {
         let tries = Tries { accounts: SparseTrie::from_root(state_root), storage: HashMap::new() };
-        Self { nodes, codes, block_hashes, tries: RefCell::new(tries) }
+        Self { preimages, block_hashes, codes: RefCell::default(), tries: RefCell::new(tries) }
     }
 
     /// The state root as it stands.
@@ -90,19 +109,25 @@ impl WitnessState {
     /// Applies an executed block's changes (what the next block then executes on); returns the
     /// new roots.
     pub fn commit(&mut self, bundle: &BundleState) -> Result<PostStateRoots, WitnessError> {
+        let codes = self.codes.get_mut();
         for (hash, code) in &bundle.contracts {
-            self.codes.insert(*hash, code.clone());
+            codes.insert(*hash, code.clone());
         }
-        apply(&self.nodes, self.tries.get_mut(), bundle)
+        apply(&self.preimages, self.tries.get_mut(), bundle)
+    }
+
+    /// The storage root of `address` as the state stands.
+    pub fn storage_root(&self, address: Address) -> Result<B256, WitnessError> {
+        Ok(storage(&self.preimages, &mut self.tries.borrow_mut(), address)?.root())
     }
 
     fn account(&self, address: Address) -> Result<Option<TrieAccount>, WitnessError> {
-        account(&self.nodes, &mut self.tries.borrow_mut(), address)
+        account(&self.preimages, &mut self.tries.borrow_mut(), address)
     }
 }
 
 fn account(
-    nodes: &HashMap<B256, Bytes>,
+    nodes: &impl Preimages,
     tries: &mut Tries,
     address: Address,
 ) -> Result<Option<TrieAccount>, WitnessError> {
@@ -112,7 +137,7 @@ fn account(
 
 /// The storage trie of `address`, opened at its storage root on first use.
 fn storage<'t>(
-    nodes: &HashMap<B256, Bytes>,
+    nodes: &impl Preimages,
     tries: &'t mut Tries,
     address: Address,
 ) -> Result<&'t mut SparseTrie, WitnessError> {
@@ -125,7 +150,7 @@ fn storage<'t>(
 
 /// Applies `bundle` to `tries`; returns the roots after it.
 fn apply(
-    nodes: &HashMap<B256, Bytes>,
+    nodes: &impl Preimages,
     tries: &mut Tries,
     bundle: &BundleState,
 ) -> Result<PostStateRoots, WitnessError> {
@@ -165,7 +190,7 @@ fn apply(
     })
 }
 
-impl DatabaseRef for WitnessState {
+impl<P: Preimages, H: BlockHashes> DatabaseRef for WitnessState<P, H> {
     type Error = WitnessError;
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, WitnessError> {
@@ -178,28 +203,38 @@ impl DatabaseRef for WitnessState {
         if code_hash == KECCAK256_EMPTY {
             return Ok(Bytecode::default());
         }
-        self.codes.get(&code_hash).cloned().ok_or(WitnessError::MissingCode(code_hash))
+        if let Some(code) = self.codes.borrow().get(&code_hash) {
+            return Ok(code.clone());
+        }
+        let bytes = self
+            .preimages
+            .preimage(&code_hash)
+            .filter(|c| keccak256(c) == code_hash)
+            .ok_or(WitnessError::MissingCode(code_hash))?;
+        let code = Bytecode::new_raw(bytes);
+        self.codes.borrow_mut().insert(code_hash, code.clone());
+        Ok(code)
     }
 
     fn storage_ref(&self, address: Address, slot: U256) -> Result<U256, WitnessError> {
         let mut tries = self.tries.borrow_mut();
-        let trie = storage(&self.nodes, &mut tries, address)?;
-        let Some(value) = trie.get(&self.nodes, keccak256(slot.to_be_bytes::<32>()))? else {
+        let trie = storage(&self.preimages, &mut tries, address)?;
+        let Some(value) = trie.get(&self.preimages, keccak256(slot.to_be_bytes::<32>()))? else {
             return Ok(U256::ZERO);
         };
         U256::decode(&mut value.as_slice()).map_err(|_| WitnessError::Slot { address, slot })
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, WitnessError> {
-        self.block_hashes.get(&number).copied().ok_or(WitnessError::MissingBlockHash(number))
+        self.block_hashes.block_hash(number).ok_or(WitnessError::MissingBlockHash(number))
     }
 }
 
 /// The roots after `bundle`, computed on a copy of the loaded tries (the state itself changes
 /// only on [`WitnessState::commit`]).
-impl StateRootProvider for WitnessState {
+impl<P: Preimages, H: BlockHashes> StateRootProvider for WitnessState<P, H> {
     fn post_state_roots(&self, bundle: &BundleState) -> Result<PostStateRoots, String> {
         let mut tries = self.tries.borrow().clone();
-        apply(&self.nodes, &mut tries, bundle).map_err(|e| e.to_string())
+        apply(&self.preimages, &mut tries, bundle).map_err(|e| e.to_string())
     }
 }

@@ -59,6 +59,24 @@ fn ecotone_scalar(e: &L1InfoEcotone) -> B256 {
     s
 }
 
+/// The system config in force after L2 block `header` of chain `cfg` (whose first tx is
+/// `first_tx`): the genesis config for the genesis block, else [`system_config_of_block`] with
+/// `extraData` read from Holocene on.
+pub fn system_config_after(
+    cfg: &crate::RollupConfig,
+    header: &alloy_consensus::Header,
+    first_tx: Option<&[u8]>,
+) -> Result<SystemConfig, DecodeError> {
+    if header.number == cfg.genesis.l2.number {
+        return Ok(cfg.genesis.system_config.clone());
+    }
+    let first = first_tx.ok_or_else(|| {
+        DecodeError::new("l1_info_tx", 0, DecodeErrorKind::Invalid("the block has no txs"))
+    })?;
+    let holocene = cfg.is_active(crate::Hardfork::Holocene, header.timestamp);
+    system_config_of_block(first, header.gas_limit, holocene.then_some(header.extra_data.as_ref()))
+}
+
 /// The system config of an L2 block, from its first tx (the L1-info deposit, EIP-2718 bytes),
 /// its header's gas limit and `extraData` (`None` before Holocene: the field is not read).
 pub fn system_config_of_block(

@@ -9,8 +9,7 @@ use alloy_primitives::Bytes;
 use lamina_derive::{L2Source, SourceError};
 use lamina_engine::EngineHandle;
 use lamina_protocol::{
-    Classify, Hardfork, Severity, SystemConfig, block::L2BlockInfo,
-    block_config::system_config_of_block,
+    Classify, Severity, SystemConfig, block::L2BlockInfo, block_config::system_config_after,
 };
 
 use super::{RollupError, port::ExecutionEngine};
@@ -77,11 +76,8 @@ impl<E: ExecutionEngine> EngineL2<E> {
         }
         let (header, txs) =
             self.engine.block(number).await?.ok_or_else(|| invalid(number, "not canonical"))?;
-        let extra = cfg
-            .is_active(Hardfork::Holocene, header.timestamp)
-            .then_some(header.extra_data.as_ref());
-        let first = txs.first().ok_or_else(|| invalid(number, "no L1-info tx"))?;
-        system_config_of_block(first, header.gas_limit, extra).map_err(|e| invalid(number, e))
+        system_config_after(cfg, &header, txs.first().map(|t| t.as_ref()))
+            .map_err(|e| invalid(number, e))
     }
 }
 

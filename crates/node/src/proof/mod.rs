@@ -1,0 +1,114 @@
+//! The fault-proof program's host side, natively: [`setup`] gathers a run's inputs from a
+//! rollup node, [`host::Host`] answers the program's hints from L1, beacon and L2 RPCs into a
+//! [`store::PreimageStore`] (on disk, so a run repeats offline), and [`run`] runs
+//! `lamina_proof::program::run` against it and reports the verdict with what it read.
+
+pub mod host;
+pub mod setup;
+pub mod store;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use alloy_primitives::{B256, Bytes};
+use lamina_proof::{
+    preimage::{Hint, Oracle, OracleError, PreimageKey},
+    program::{self, Verdict},
+};
+
+pub use host::{Host, Sources};
+pub use setup::{RunInputs, prepare};
+pub use store::{PreimageStore, StoreError};
+
+/// Why a run could not be set up or finished.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofError {
+    /// A flag or file is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// The rollup node answered something unusable.
+    #[error("rollup node: {0}")]
+    Node(String),
+    /// The block is not safe on the node yet.
+    #[error("L2 block {0} is not safe on the rollup node yet")]
+    NotSafe(u64),
+    /// A file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The preimage cache.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The program ended without a verdict.
+    #[error("program: {0}")]
+    Program(#[from] program::ProgramError),
+}
+
+/// The boot inputs of one run over the host's store: local keys are per run, so they never go
+/// into the shared cache.
+#[derive(Debug)]
+struct RunOracle {
+    host: Host,
+    locals: std::collections::HashMap<PreimageKey, Bytes>,
+}
+
+impl Oracle for RunOracle {
+    fn get(&self, key: PreimageKey) -> Result<Bytes, OracleError> {
+        match self.locals.get(&key) {
+            Some(v) => Ok(v.clone()),
+            None => self.host.get(key),
+        }
+    }
+
+    fn hint(&self, hint: &Hint) -> Result<(), OracleError> {
+        self.host.hint(hint)
+    }
+}
+
+/// What a run came to and what it read.
+#[derive(Debug, Clone, Copy)]
+pub struct RunReport {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Wall time of the program (fetching included).
+    pub elapsed: Duration,
+    /// Preimages the program read.
+    pub preimages: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Hints that made the host fetch.
+    pub fetches: u64,
+}
+
+/// Runs the program about `inputs.l2_block` claiming `claim`, with `host`. Call it on a tokio
+/// runtime (the host's); the program runs on a blocking thread.
+pub async fn run(host: Host, inputs: &RunInputs, claim: B256) -> Result<RunReport, ProofError> {
+    let locals = inputs.preimages(claim)?;
+    let (keccaks, locals): (Vec<_>, Vec<_>) = locals
+        .into_iter()
+        .partition(|(k, _)| k.kind() != Some(lamina_proof::preimage::KeyType::Local));
+    for (key, data) in keccaks {
+        host.store().insert(key, data)?;
+    }
+    let oracle = Arc::new(RunOracle { host, locals: locals.into_iter().collect() });
+    let started = std::time::Instant::now();
+    let o = oracle.clone();
+    let verdict = tokio::task::spawn_blocking(move || program::run(o))
+        .await
+        .map_err(|e| ProofError::Config(format!("the program thread: {e}")))??;
+    let elapsed = started.elapsed();
+    oracle.host.store().flush()?;
+    let stats = &oracle.host.stats;
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(RunReport {
+        verdict,
+        elapsed,
+        preimages: load(&stats.preimages),
+        bytes: load(&stats.bytes),
+        fetches: load(&stats.fetches),
+    })
+}
