@@ -20,9 +20,9 @@ pub(crate) struct Dev {
     child: Child,
     pub(crate) l1: String,
     pub(crate) l2: String,
-    verifier_l2: String,
+    pub(crate) verifier_l2: String,
     pub(crate) verifier_rpc: String,
-    beacon: Option<String>,
+    pub(crate) beacon: Option<String>,
 }
 
 impl Drop for Dev {
@@ -70,12 +70,12 @@ pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
     }
 }
 
-fn addresses(datadir: &Path) -> serde_json::Value {
+pub(crate) fn addresses(datadir: &Path) -> serde_json::Value {
     json(&std::fs::read_to_string(datadir.join("chain/addresses.json")).unwrap())
 }
 
 /// Polls the verifier until its safe head reaches `n` (at most 60 s).
-fn wait_safe(bin: &Path, dev: &Dev, n: u64) {
+pub(crate) fn wait_safe(bin: &Path, dev: &Dev, n: u64) {
     for _ in 0..600 {
         let status = json(&cast(bin, &dev.verifier_rpc, &["rpc", "optimism_syncStatus"]).unwrap());
         if status["safe_l2"]["number"].as_u64().unwrap() >= n {
