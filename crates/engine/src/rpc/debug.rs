@@ -1,13 +1,21 @@
 //! `debug_executionWitness`: the witness of one canonical block (see
-//! [`EngineHandle::execution_witness`]). It re-executes the block, so it is served on the
+//! [`EngineHandle::execution_witness`]); `debug_executePayload` (reth's): the witness of
+//! building given payload attributes on a canonical parent, valid block or not (see
+//! [`EngineHandle::payload_witness`]). Both execute blocks, so they are served on the
 //! authenticated port, and on the public one only when the operator asks
 //! ([`RpcConfig::debug`](super::RpcConfig::debug)): a public caller could otherwise make the
-//! node execute old blocks at will.
+//! node execute blocks at will.
 
 use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::B256;
 use jsonrpsee::RpcModule;
+use lamina_evm::BlockAttributes;
+use op_alloy_rpc_types_engine::OpPayloadAttributes;
 
-use super::{error::server, eth::RpcResult};
+use super::{
+    error::{invalid_params, server},
+    eth::RpcResult,
+};
 use crate::service::{EngineHandle, ExecutionWitness};
 
 /// The block `at` names on `handle`'s chain.
@@ -22,7 +30,7 @@ fn resolve(handle: &EngineHandle, at: BlockNumberOrTag) -> RpcResult<u64> {
     })
 }
 
-/// Adds `debug_executionWitness` to `m`.
+/// Adds `debug_executionWitness` and `debug_executePayload` to `m`.
 pub fn register(
     m: &mut RpcModule<EngineHandle>,
 ) -> Result<(), jsonrpsee::core::RegisterMethodError> {
@@ -34,5 +42,10 @@ pub fn register(
             h.execution_witness(number).map_err(|e| server(e.to_string()))
         },
     )?;
+    m.register_blocking_method("debug_executePayload", |p, h, _| -> RpcResult<ExecutionWitness> {
+        let (parent, attrs): (B256, OpPayloadAttributes) = p.parse()?;
+        let attrs = BlockAttributes::try_from(&attrs).map_err(|e| invalid_params(e.to_string()))?;
+        h.payload_witness(parent, &attrs).map_err(|e| server(e.to_string()))
+    })?;
     Ok(())
 }

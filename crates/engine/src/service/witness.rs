@@ -12,7 +12,7 @@ use std::{
 };
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use lamina_evm::{PostStateRoots, StateRootProvider};
+use lamina_evm::{BlockAttributes, PostStateRoots, StateRootProvider};
 use lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;
 use revm::{
     DatabaseRef,
@@ -132,10 +132,45 @@ impl EngineHandle {
             .checked_sub(1)
             .ok_or(EngineError::InvalidParams("genesis has no witness".into()))?;
         let header = store.header(number)?.ok_or(StoreError::UnknownBlock(number))?;
-        let parent = store.header(parent_number)?.ok_or(StoreError::UnknownBlock(parent_number))?;
         let txs = store.block_transactions(number)?.unwrap_or_default();
         let attrs = convert::rebuild_attributes(&header, txs, self.builder().forks())
             .map_err(EngineError::InvalidParams)?;
+        let (witness, hash) = self.witness_of(parent_number, &attrs)?;
+        if hash != Some(header.hash_slow()) {
+            return Err(EngineError::Store(StoreError::Corrupt(format!(
+                "block {number} re-executed to {hash:?} instead of itself"
+            ))));
+        }
+        Ok(witness)
+    }
+
+    /// `debug_executePayload`: the witness of building `attrs` on canonical block `parent`,
+    /// whether or not they make a valid block (an invalid one's witness holds what its
+    /// execution read up to the failure: all a stateless executor needs to find it invalid).
+    pub fn payload_witness(
+        &self,
+        parent: B256,
+        attrs: &BlockAttributes,
+    ) -> Result<ExecutionWitness, EngineError> {
+        let number = self
+            .store()
+            .block_number(&parent)?
+            .ok_or_else(|| EngineError::InvalidParams(format!("unknown parent {parent}")))?;
+        if self.store().canonical_hash(number)? != Some(parent) {
+            return Err(EngineError::InvalidParams(format!("parent {parent} is not canonical")));
+        }
+        Ok(self.witness_of(number, attrs)?.0)
+    }
+
+    /// The witness of building `attrs` on canonical block `parent_number`, and the block's hash
+    /// when they make one.
+    fn witness_of(
+        &self,
+        parent_number: u64,
+        attrs: &BlockAttributes,
+    ) -> Result<(ExecutionWitness, Option<B256>), EngineError> {
+        let store = self.store();
+        let parent = store.header(parent_number)?.ok_or(StoreError::UnknownBlock(parent_number))?;
         let view = store.state_at(parent_number)?;
         let reads = Reads {
             view: &view,
@@ -144,17 +179,15 @@ impl EngineHandle {
             blocks: RefCell::default(),
         };
         let loads = Loads { view: &view, nodes: RefCell::default() };
-        let parent_hash = header.parent_hash;
-        let block = self
-            .builder()
-            .build(&parent, parent_hash, &attrs, WrapDatabaseRef(&reads), &loads)
-            .map_err(EngineError::Exec)?;
-        if block.hash != header.hash_slow() {
-            return Err(EngineError::Store(StoreError::Corrupt(format!(
-                "block {number} re-executed to {} instead of itself",
-                block.hash
-            ))));
-        }
+        let parent_hash = parent.hash_slow();
+        let built =
+            self.builder().build(&parent, parent_hash, attrs, WrapDatabaseRef(&reads), &loads);
+        let hash = match built {
+            Ok(block) => Some(block.hash),
+            // An invalid block: what was read up to the failure is its witness.
+            Err(e) if e.is_invalid_input() => None,
+            Err(e) => return Err(EngineError::Exec(e)),
+        };
         // Every key the block wrote was read first (the EVM loads an account before changing
         // it), so the recorded reads cover the writes; prove each on the parent's trie. The
         // message passer's account too: its storage root is in every post-Isthmus header.
@@ -187,6 +220,7 @@ impl EngineHandle {
                 headers.push(alloy_rlp::encode(&h).into());
             }
         }
-        Ok(ExecutionWitness { state: state.into_iter().collect(), codes, keys, headers })
+        let witness = ExecutionWitness { state: state.into_iter().collect(), codes, keys, headers };
+        Ok((witness, hash))
     }
 }

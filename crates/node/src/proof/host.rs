@@ -10,6 +10,7 @@
 
 use std::{
     collections::HashSet,
+    future::Future,
     sync::{
         Mutex, PoisonError,
         atomic::{AtomicU64, Ordering},
@@ -21,12 +22,14 @@ use alloy_eips::{
     eip2718::Encodable2718,
     eip4844::{c_kzg, env_settings::EnvKzgSettings, kzg_to_versioned_hash},
 };
-use alloy_primitives::{B256, Bytes, U64, keccak256};
+use alloy_primitives::{B256, Bytes, keccak256};
 use jsonrpsee::{
     core::client::ClientT,
     http_client::{HttpClient, HttpClientBuilder},
     rpc_params,
 };
+use lamina_engine::EngineHandle;
+use lamina_evm::BlockAttributes;
 use lamina_l1::chain::{L1Chain, RpcL1};
 use lamina_proof::{
     blob::{element_keys, evaluation_points},
@@ -34,17 +37,107 @@ use lamina_proof::{
     list,
     preimage::{Hint, Oracle, OracleError, PreimageKey},
 };
+use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use serde_json::Value;
 
 use super::{ProofError, store::PreimageStore};
 
+/// An L2 node as the host reads it: headers and txs by block hash, and a block's execution
+/// witness.
+pub trait L2Node: Send + Sync + std::fmt::Debug + 'static {
+    /// The header of the block with `hash`; `None` if unknown.
+    fn header(&self, hash: B256) -> impl Future<Output = Result<Option<Header>, String>> + Send;
+
+    /// The txs (EIP-2718) of the block with `hash`; `None` if unknown.
+    fn transactions(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<Vec<Bytes>>, String>> + Send;
+
+    /// Every node and code needed to build `attributes` on canonical block `parent` (and
+    /// commit the block, or find it invalid).
+    fn witness(
+        &self,
+        parent: B256,
+        attributes: &OpPayloadAttributes,
+    ) -> impl Future<Output = Result<Witness, String>> + Send;
+}
+
+/// An L2 node's JSON-RPC: `eth_getBlockByHash` and `debug_executionWitness`.
+#[derive(Debug, Clone)]
+pub struct RpcL2(pub HttpClient);
+
+impl RpcL2 {
+    async fn block(&self, hash: B256, full: bool) -> Result<Option<Value>, String> {
+        let v: Value = self
+            .0
+            .request("eth_getBlockByHash", rpc_params![hash, full])
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((!v.is_null()).then_some(v))
+    }
+}
+
+impl L2Node for RpcL2 {
+    async fn header(&self, hash: B256) -> Result<Option<Header>, String> {
+        let Some(v) = self.block(hash, false).await? else { return Ok(None) };
+        let header: alloy_rpc_types_eth::Header =
+            serde_json::from_value(v).map_err(|e| e.to_string())?;
+        Ok(Some(header.inner))
+    }
+
+    async fn transactions(&self, hash: B256) -> Result<Option<Vec<Bytes>>, String> {
+        let Some(v) = self.block(hash, true).await? else { return Ok(None) };
+        let block: alloy_rpc_types_eth::Block<op_alloy_rpc_types::Transaction> =
+            serde_json::from_value(v).map_err(|e| e.to_string())?;
+        let txs = block.transactions.into_transactions();
+        Ok(Some(txs.map(|t| t.inner.inner.inner().encoded_2718().into()).collect()))
+    }
+
+    async fn witness(
+        &self,
+        parent: B256,
+        attributes: &OpPayloadAttributes,
+    ) -> Result<Witness, String> {
+        self.0
+            .request("debug_executePayload", rpc_params![parent, attributes])
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// An engine in process.
+impl L2Node for EngineHandle {
+    async fn header(&self, hash: B256) -> Result<Option<Header>, String> {
+        self.store().header_by_hash(&hash).map_err(|e| e.to_string())
+    }
+
+    async fn transactions(&self, hash: B256) -> Result<Option<Vec<Bytes>>, String> {
+        let store = self.store();
+        let Some(n) = store.block_number(&hash).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        store.block_transactions(n).map_err(|e| e.to_string())
+    }
+
+    async fn witness(
+        &self,
+        parent: B256,
+        attributes: &OpPayloadAttributes,
+    ) -> Result<Witness, String> {
+        let attrs = BlockAttributes::try_from(attributes).map_err(|e| e.to_string())?;
+        let w = self.payload_witness(parent, &attrs).map_err(|e| e.to_string())?;
+        Ok(Witness { state: w.state, codes: w.codes, keys: w.keys, headers: w.headers })
+    }
+}
+
 /// Where the host fetches from.
 #[derive(Debug)]
-pub struct Sources {
-    /// L1 (with its beacon API for blobs).
-    pub l1: RpcL1,
-    /// The L2 node's RPC (eth_ and `debug_executionWitness`).
-    pub l2: HttpClient,
+pub struct Sources<L1 = RpcL1, L2 = RpcL2> {
+    /// L1 (with its blobs).
+    pub l1: L1,
+    /// The L2 node.
+    pub l2: L2,
 }
 
 impl Sources {
@@ -65,7 +158,7 @@ impl Sources {
             .max_response_size(256 << 20)
             .build(l2_rpc)
             .map_err(|e| ProofError::Config(format!("L2 RPC {l2_rpc}: {e}")))?;
-        Ok(Self { l1: RpcL1::new(&config), l2 })
+        Ok(Self { l1: RpcL1::new(&config), l2: RpcL2(l2) })
     }
 }
 
@@ -84,19 +177,19 @@ pub struct HostStats {
 
 /// The host.
 #[derive(Debug)]
-pub struct Host {
+pub struct Host<L1 = RpcL1, L2 = RpcL2> {
     store: PreimageStore,
-    sources: Option<Sources>,
+    sources: Option<Sources<L1, L2>>,
     runtime: tokio::runtime::Handle,
     done: Mutex<HashSet<Hint>>,
     /// What was served.
     pub stats: HostStats,
 }
 
-impl Host {
+impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Host<L1, L2> {
     /// A host over `store`, fetching from `sources` (none: serve the store alone), on the
     /// current tokio runtime.
-    pub fn new(store: PreimageStore, sources: Option<Sources>) -> Self {
+    pub fn new(store: PreimageStore, sources: Option<Sources<L1, L2>>) -> Self {
         Self {
             store,
             sources,
@@ -135,12 +228,12 @@ impl Host {
             Hint::L1Receipts(h) => header(h).is_some_and(|hd| has(hd.receipts_root)),
             Hint::L1Blob { hash, .. } => self.store.contains(&PreimageKey::sha256(hash)),
             // A block's witness is fetched once per run: nothing names all of it.
-            Hint::L2Output(_) | Hint::L2BlockWitness { .. } => false,
+            Hint::L2Output(_) | Hint::L2PayloadWitness { .. } => false,
         }
     }
 
     /// Fetches what `hint` names into the store.
-    async fn fetch(&self, sources: &Sources, hint: &Hint) -> Result<(), OracleError> {
+    async fn fetch(&self, sources: &Sources<L1, L2>, hint: &Hint) -> Result<(), OracleError> {
         match *hint {
             Hint::L1BlockHeader(hash) => {
                 self.l1_header(sources, hash).await?;
@@ -171,32 +264,17 @@ impl Host {
                 self.l2_header(sources, hash).await?;
             }
             Hint::L2Transactions(hash) => {
-                let v: Value = sources
-                    .l2
-                    .request("eth_getBlockByHash", rpc_params![hash, true])
-                    .await
-                    .map_err(host)?;
-                let block: alloy_rpc_types_eth::Block<op_alloy_rpc_types::Transaction> =
-                    serde_json::from_value(v).map_err(host)?;
-                let raw: Vec<Vec<u8>> = block
-                    .transactions
-                    .into_transactions()
-                    .map(|t| t.inner.inner.inner().encoded_2718())
-                    .collect();
-                self.put_list(&raw, block.header.inner.transactions_root, "L2 txs")?;
+                let header = self.l2_header(sources, hash).await?;
+                let txs = sources.l2.transactions(hash).await.map_err(host)?;
+                let txs = txs.ok_or_else(|| host(format!("unknown L2 block {hash}")))?;
+                self.put_list(&txs, header.transactions_root, "L2 txs")?;
             }
             // The agreed output's preimage is stored when the run is set up.
             Hint::L2Output(_) => {}
-            Hint::L2BlockWitness { parent, number } => {
-                let witness: Witness = sources
-                    .l2
-                    .request("debug_executionWitness", rpc_params![U64::from(number)])
-                    .await
-                    .map_err(host)?;
-                let parent_header = self.l2_header(sources, parent).await?;
-                if parent_header.number + 1 != number {
-                    return Err(host(format!("witness of {number} asked on parent {parent}")));
-                }
+            Hint::L2PayloadWitness { ref parent, ref attributes } => {
+                let attributes: OpPayloadAttributes =
+                    serde_json::from_slice(attributes).map_err(host)?;
+                let witness = sources.l2.witness(*parent, &attributes).await.map_err(host)?;
                 for data in witness.state.into_iter().chain(witness.codes).chain(witness.headers) {
                     self.put_keccak(data)?;
                 }
@@ -207,7 +285,7 @@ impl Host {
 
     async fn l1_header(
         &self,
-        sources: &Sources,
+        sources: &Sources<L1, L2>,
         hash: B256,
     ) -> Result<Sealed<Header>, OracleError> {
         let header = sources
@@ -220,18 +298,15 @@ impl Host {
         Ok(header)
     }
 
-    async fn l2_header(&self, sources: &Sources, hash: B256) -> Result<Header, OracleError> {
-        let v: Value = sources
-            .l2
-            .request("eth_getBlockByHash", rpc_params![hash, false])
-            .await
-            .map_err(host)?;
-        if v.is_null() {
-            return Err(host(format!("unknown L2 block {hash}")));
-        }
-        let header: alloy_rpc_types_eth::Header = serde_json::from_value(v).map_err(host)?;
-        self.put_header(&header.inner, hash)?;
-        Ok(header.inner)
+    async fn l2_header(
+        &self,
+        sources: &Sources<L1, L2>,
+        hash: B256,
+    ) -> Result<Header, OracleError> {
+        let header = sources.l2.header(hash).await.map_err(host)?;
+        let header = header.ok_or_else(|| host(format!("unknown L2 block {hash}")))?;
+        self.put_header(&header, hash)?;
+        Ok(header)
     }
 
     /// Stores a header's RLP, checked against its hash.
@@ -244,7 +319,12 @@ impl Host {
     }
 
     /// Stores every node of a list trie, checked against the header's root.
-    fn put_list(&self, items: &[Vec<u8>], root: B256, what: &str) -> Result<(), OracleError> {
+    fn put_list<T: AsRef<[u8]>>(
+        &self,
+        items: &[T],
+        root: B256,
+        what: &str,
+    ) -> Result<(), OracleError> {
         let (computed, nodes) = list::nodes(items);
         if computed != root {
             return Err(host(format!("{what}: the node's list has root {computed}, not {root}")));
@@ -277,7 +357,7 @@ fn host(e: impl std::fmt::Display) -> OracleError {
     OracleError::Host(e.to_string())
 }
 
-impl Oracle for Host {
+impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Oracle for Host<L1, L2> {
     fn get(&self, key: PreimageKey) -> Result<Bytes, OracleError> {
         let data = self.store.get(&key).ok_or(OracleError::Missing(key))?;
         self.stats.preimages.fetch_add(1, Ordering::Relaxed);
@@ -289,7 +369,7 @@ impl Oracle for Host {
         self.stats.hints.fetch_add(1, Ordering::Relaxed);
         let Some(sources) = &self.sources else { return Ok(()) };
         if self.stored(hint)
-            || !self.done.lock().unwrap_or_else(PoisonError::into_inner).insert(*hint)
+            || !self.done.lock().unwrap_or_else(PoisonError::into_inner).insert(hint.clone())
         {
             return Ok(());
         }

@@ -10,12 +10,13 @@ pub mod store;
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use alloy_primitives::{B256, Bytes};
+use lamina_l1::chain::L1Chain;
 use lamina_proof::{
     preimage::{Hint, Oracle, OracleError, PreimageKey},
     program::{self, Verdict},
 };
 
-pub use host::{Host, Sources};
+pub use host::{Host, L2Node, RpcL2, Sources};
 pub use setup::{RunInputs, prepare};
 pub use store::{PreimageStore, StoreError};
 
@@ -51,12 +52,12 @@ pub enum ProofError {
 /// The boot inputs of one run over the host's store: local keys are per run, so they never go
 /// into the shared cache.
 #[derive(Debug)]
-struct RunOracle {
-    host: Host,
+struct RunOracle<L1, L2> {
+    host: Host<L1, L2>,
     locals: std::collections::HashMap<PreimageKey, Bytes>,
 }
 
-impl Oracle for RunOracle {
+impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Oracle for RunOracle<L1, L2> {
     fn get(&self, key: PreimageKey) -> Result<Bytes, OracleError> {
         match self.locals.get(&key) {
             Some(v) => Ok(v.clone()),
@@ -86,7 +87,11 @@ pub struct RunReport {
 
 /// Runs the program about `inputs.l2_block` claiming `claim`, with `host`. Call it on a tokio
 /// runtime (the host's); the program runs on a blocking thread.
-pub async fn run(host: Host, inputs: &RunInputs, claim: B256) -> Result<RunReport, ProofError> {
+pub async fn run<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
+    host: Host<L1, L2>,
+    inputs: &RunInputs,
+    claim: B256,
+) -> Result<RunReport, ProofError> {
     let locals = inputs.preimages(claim)?;
     let (keccaks, locals): (Vec<_>, Vec<_>) = locals
         .into_iter()

@@ -9,6 +9,7 @@ mod driver;
 mod fixture;
 mod forward;
 mod inputs;
+mod proof;
 mod proposer;
 mod remote;
 mod rollup;

@@ -2,10 +2,10 @@
 //! (`"<route> 0x<hex payload>"`). A host turns a hint into preimages: `l1-transactions 0x…`
 //! becomes every node of that block's tx trie. Hints carry no meaning for the result.
 
-use alloy_primitives::B256;
+use alloy_primitives::{B256, Bytes};
 
 /// A hint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Hint {
     /// The L1 header with this hash.
     L1BlockHeader(B256),
@@ -26,13 +26,13 @@ pub enum Hint {
     L2Transactions(B256),
     /// The preimage of this L2 output root.
     L2Output(B256),
-    /// Every state node and code needed to build L2 block `number` on `parent`, and to
-    /// commit it.
-    L2BlockWitness {
+    /// Every state node and code needed to build these payload attributes on `parent` (and
+    /// commit the block, or find it invalid).
+    L2PayloadWitness {
         /// The parent block's hash.
         parent: B256,
-        /// The block's number.
-        number: u64,
+        /// The Engine API payload attributes, JSON.
+        attributes: Bytes,
     },
 }
 
@@ -68,7 +68,7 @@ impl Hint {
             Self::L2BlockHeader(_) => "l2-block-header",
             Self::L2Transactions(_) => "l2-transactions",
             Self::L2Output(_) => "l2-output",
-            Self::L2BlockWitness { .. } => "l2-block-witness",
+            Self::L2PayloadWitness { .. } => "l2-payload-witness",
         }
     }
 
@@ -82,8 +82,8 @@ impl Hint {
             | Self::L2Transactions(h)
             | Self::L2Output(h) => h.to_vec(),
             Self::L1Blob { hash, block } => [hash.as_slice(), block.as_slice()].concat(),
-            Self::L2BlockWitness { parent, number } => {
-                [parent.as_slice(), &number.to_be_bytes()].concat()
+            Self::L2PayloadWitness { parent, attributes } => {
+                [parent.as_slice(), attributes.as_ref()].concat()
             }
         }
     }
@@ -102,10 +102,13 @@ impl Hint {
             "l2-block-header" => ("l2-block-header", 32),
             "l2-transactions" => ("l2-transactions", 32),
             "l2-output" => ("l2-output", 32),
-            "l2-block-witness" => ("l2-block-witness", 40),
+            "l2-payload-witness" => ("l2-payload-witness", 32),
             other => return Err(HintError::UnknownRoute(other.chars().take(64).collect())),
         };
-        if bytes.len() != want {
+        // The payload witness carries attributes of any length after the parent hash.
+        let fits =
+            if route == "l2-payload-witness" { bytes.len() >= want } else { bytes.len() == want };
+        if !fits {
             return Err(HintError::Length { route, len: bytes.len(), want });
         }
         let word = |at: usize| B256::from_slice(&bytes[at..at + 32]);
@@ -117,11 +120,10 @@ impl Hint {
             "l2-block-header" => Self::L2BlockHeader(word(0)),
             "l2-transactions" => Self::L2Transactions(word(0)),
             "l2-output" => Self::L2Output(word(0)),
-            _ => {
-                let mut n = [0u8; 8];
-                n.copy_from_slice(&bytes[32..40]);
-                Self::L2BlockWitness { parent: word(0), number: u64::from_be_bytes(n) }
-            }
+            _ => Self::L2PayloadWitness {
+                parent: word(0),
+                attributes: Bytes::copy_from_slice(&bytes[32..]),
+            },
         })
     }
 }
@@ -147,7 +149,8 @@ mod tests {
             h.clone().prop_map(Hint::L2BlockHeader),
             h.clone().prop_map(Hint::L2Transactions),
             h.clone().prop_map(Hint::L2Output),
-            (h, any::<u64>()).prop_map(|(parent, number)| Hint::L2BlockWitness { parent, number }),
+            (h, proptest::collection::vec(any::<u8>(), 0..64))
+                .prop_map(|(parent, a)| Hint::L2PayloadWitness { parent, attributes: a.into() }),
         ]
     }
 

@@ -99,7 +99,10 @@ impl<O: Oracle + 'static> Executor for ProofExecutor<O> {
             return Err(ExecutorError::NotOnTip { parent: attrs.parent.hash, tip: tip.hash() });
         }
         let number = tip.number + 1;
-        self.oracle.hint(&Hint::L2BlockWitness { parent: tip.hash(), number })?;
+        let json = serde_json::to_vec(&attrs.attributes)
+            .map_err(|e| ExecutorError::State(e.to_string()))?;
+        self.oracle
+            .hint(&Hint::L2PayloadWitness { parent: tip.hash(), attributes: json.into() })?;
         let block_attrs = match BlockAttributes::try_from(&attrs.attributes) {
             Ok(a) => a,
             Err(e) => return Ok(Execution::Invalid(e.to_string())),

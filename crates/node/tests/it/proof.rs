@@ -1,0 +1,84 @@
+//! The fault-proof program against the node's verifier, in process: its host reads the dev L1
+//! and the verifier's engine directly. On a chain whose last batch holds a tx that cannot
+//! execute (Holocene: the block is rebuilt from its deposits alone), the program judges every
+//! block's output as the verifier computed it right — the replaced block included — and a
+//! corrupted claim wrong; run again from the cache alone, it fetches nothing.
+
+use alloy_primitives::{Address, U256, keccak256};
+use lamina_l1::chain::L1Chain;
+use lamina_node::{
+    proof::{Host, PreimageStore, RunInputs, Sources},
+    rollup::{Verifier, VerifierStep, rpc::output_at},
+};
+use lamina_protocol::batch::SingleBatch;
+
+use crate::fixture::{Rollup, key, sequence_to_origin, transfer};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Rollup::new(dir.path()).await;
+    let (a, mut seq) = r.sequencer(&dir.path().join("sequencer"));
+    r.transfers(&a, 0..3);
+    seq.build_next().await.unwrap();
+    let deposit_l1 = r.deposit(5).await;
+    r.transfers(&a, 3..5);
+    sequence_to_origin(&mut seq, deposit_l1).await;
+    let head = seq.build_next().await.unwrap().info;
+    let n = head.number;
+    r.post_batches(&a, 1, n).await;
+    // A batch for block n + 1 whose only tx cannot execute (a nonce far ahead).
+    let bad = SingleBatch {
+        parent_hash: head.hash,
+        epoch_num: head.l1_origin.number,
+        epoch_hash: head.l1_origin.hash,
+        timestamp: head.timestamp + r.cfg.block_time,
+        transactions: vec![transfer(&r.cfg, &key(6), 77, Address::repeat_byte(6))],
+    };
+    let data = r.channel(&[bad], head.l1_origin.number);
+    r.send_l1(1, r.cfg.batch_inbox_address, data, U256::ZERO).await;
+
+    let b = r.engine(&dir.path().join("verifier"));
+    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
+    let mut replaced = None;
+    loop {
+        match v.step().await.unwrap() {
+            VerifierStep::Replaced(Some(block)) => replaced = Some(block),
+            VerifierStep::Idle => break,
+            _ => {}
+        }
+    }
+    let replaced = replaced.expect("the verifier replaced the invalid block");
+    assert_eq!(replaced.number, n + 1);
+    assert_eq!(v.safe_head().await.unwrap(), replaced);
+
+    let l1_head = r.l1.header(alloy_eips::BlockNumberOrTag::Latest).await.unwrap().unwrap().hash();
+    let cache = dir.path().join("cache");
+    let mut preimages = 0;
+    for k in 1..=n + 1 {
+        let inputs = RunInputs {
+            l2_block: k,
+            l1_head,
+            agreed: output_at(&b, k - 1).await.unwrap().0,
+            node_output: output_at(&b, k).await.unwrap().0.hash(),
+            rollup_config: r.cfg.to_json(),
+        };
+        let sources = Sources { l1: r.l1.clone(), l2: b.clone() };
+        let host = Host::new(PreimageStore::open(&cache).unwrap(), Some(sources));
+        let report = lamina_node::proof::run(host, &inputs, inputs.node_output).await.unwrap();
+        assert!(report.verdict.valid, "block {k}: {report:?}");
+        assert_eq!(report.verdict.l2_block, k);
+        preimages += report.preimages;
+
+        let offline = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
+            PreimageStore::open(&cache).unwrap(),
+            None,
+        );
+        let wrong = keccak256(inputs.node_output);
+        let report = lamina_node::proof::run(offline, &inputs, wrong).await.unwrap();
+        assert!(!report.verdict.valid, "block {k}");
+        assert_eq!(report.verdict.output_root, inputs.node_output, "block {k}");
+        assert_eq!(report.fetches, 0);
+    }
+    assert!(preimages > 0);
+}
