@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 
 use alloy_consensus::Header;
-use alloy_primitives::{Address, KECCAK256_EMPTY, U256};
+use alloy_primitives::KECCAK256_EMPTY;
 use lamina_derive::{
     DerivedAttributes, Pipeline,
     driver::{self, DriverStep, Execution, Executor, SafeKind},
@@ -22,12 +22,11 @@ use lamina_evm::{
 use lamina_node::rollup::{Verifier, VerifierStep};
 use lamina_protocol::{
     RollupConfig,
-    batch::SingleBatch,
     block::{Forkchoice, L2BlockInfo},
 };
 use revm::database::WrapDatabaseRef;
 
-use crate::fixture::{Rollup, deposits_from, key, sequence_to_origin, transfer};
+use crate::fixture::{Rollup, deposits_from, key, sequence_to_origin};
 
 /// Executes derived blocks with lamina-evm on an in-memory state, keeping the chain in a
 /// [`MemoryL2`] for the pipeline to read.
@@ -114,17 +113,9 @@ async fn the_pure_driver_with_an_in_memory_evm_reaches_the_node_verifiers_hashes
     let deposited = (1..=n).any(|k| deposits_from(&a, k, key(5).address()) == 1);
     assert!(deposited, "the user's deposit is in the chain");
     r.post_batches(&a, 1, n).await;
-    // Then a batch for block n + 1 whose tx cannot execute (a nonce far ahead): Holocene keeps
-    // only the block's deposits.
-    let bad = SingleBatch {
-        parent_hash: head.hash,
-        epoch_num: head.l1_origin.number,
-        epoch_hash: head.l1_origin.hash,
-        timestamp: head.timestamp + r.cfg.block_time,
-        transactions: vec![transfer(&r.cfg, &key(6), 77, Address::repeat_byte(6))],
-    };
-    let data = r.channel(&[bad], head.l1_origin.number);
-    r.send_l1(1, r.cfg.batch_inbox_address, data, U256::ZERO).await;
+    // Then a batch for block n + 1 whose tx cannot execute: Holocene keeps only the block's
+    // deposits.
+    r.post_invalid_batch(&head).await;
 
     // The node's verifier, through its engine.
     let b = r.engine(&dir.path().join("verifier"));

@@ -205,6 +205,20 @@ impl Rollup {
 
     /// A new span-batch channel holding `batches` (the first builds on a block of epoch
     /// `parent_epoch`), as batcher-tx calldata.
+    /// Posts a batch for the block after `head` whose only tx cannot execute (a nonce far
+    /// ahead): from Holocene the block is rebuilt from its deposits alone.
+    pub(crate) async fn post_invalid_batch(&mut self, head: &L2BlockInfo) {
+        let bad = SingleBatch {
+            parent_hash: head.hash,
+            epoch_num: head.l1_origin.number,
+            epoch_hash: head.l1_origin.hash,
+            timestamp: head.timestamp + self.cfg.block_time,
+            transactions: vec![transfer(&self.cfg, &key(6), 77, Address::repeat_byte(6))],
+        };
+        let data = self.channel(&[bad], head.l1_origin.number);
+        self.send_l1(1, self.cfg.batch_inbox_address, data, U256::ZERO).await;
+    }
+
     pub(crate) fn channel(&mut self, batches: &[SingleBatch], parent_epoch: u64) -> Vec<u8> {
         self.channels += 1;
         let format = BatchFormat::Span {

@@ -4,15 +4,14 @@
 //! block's output as the verifier computed it right — the replaced block included — and a
 //! corrupted claim wrong; run again from the cache alone, it fetches nothing.
 
-use alloy_primitives::{Address, U256, keccak256};
+use alloy_primitives::keccak256;
 use lamina_l1::chain::L1Chain;
 use lamina_node::{
     proof::{Host, PreimageStore, RunInputs, Sources},
     rollup::{Verifier, VerifierStep, rpc::output_at},
 };
-use lamina_protocol::batch::SingleBatch;
 
-use crate::fixture::{Rollup, key, sequence_to_origin, transfer};
+use crate::fixture::{Rollup, sequence_to_origin};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one_included() {
@@ -27,16 +26,9 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
     let head = seq.build_next().await.unwrap().info;
     let n = head.number;
     r.post_batches(&a, 1, n).await;
-    // A batch for block n + 1 whose only tx cannot execute (a nonce far ahead).
-    let bad = SingleBatch {
-        parent_hash: head.hash,
-        epoch_num: head.l1_origin.number,
-        epoch_hash: head.l1_origin.hash,
-        timestamp: head.timestamp + r.cfg.block_time,
-        transactions: vec![transfer(&r.cfg, &key(6), 77, Address::repeat_byte(6))],
-    };
-    let data = r.channel(&[bad], head.l1_origin.number);
-    r.send_l1(1, r.cfg.batch_inbox_address, data, U256::ZERO).await;
+    // Then a batch for block n + 1 whose tx cannot execute: Holocene keeps only the block's
+    // deposits.
+    r.post_invalid_batch(&head).await;
 
     let b = r.engine(&dir.path().join("verifier"));
     let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
