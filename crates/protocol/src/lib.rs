@@ -73,6 +73,8 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+extern crate alloc;
+
 pub mod batch;
 pub mod blob;
 pub mod block;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod blob;
+mod decompress_paths;
 mod deposits;
 mod frames_channels;
 mod l1_info;
