@@ -8,6 +8,7 @@ use crate::{
     codec::{DecodeError, DecodeErrorKind},
     constants::{BLOB_ENCODING_VERSION, BYTES_PER_BLOB, MAX_BLOB_DATA_SIZE},
 };
+use alloc::{boxed::Box, vec, vec::Vec};
 
 const ROUNDS: usize = 1024;
 

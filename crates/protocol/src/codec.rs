@@ -4,6 +4,7 @@
 //! can say *which field at which byte* was wrong ([`DecodeError`]). Nothing here allocates on the
 //! error path or panics on short input: every read is bounds-checked.
 
+use alloc::vec::Vec;
 use core::fmt;
 
 /// Why a field failed to decode.

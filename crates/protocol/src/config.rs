@@ -4,7 +4,8 @@
 //! Fields this version does not know are kept in `extra` and written back unchanged, so a newer
 //! op-node config survives a round trip through Lamina.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
 
 use alloy_primitives::{Address, B256, FixedBytes};
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 //! batcher tx data is `0x00 ++ frame ++ frame ++ …`. If any frame in a tx is malformed the whole
 //! tx is dropped, so [`parse_batcher_data`] is all-or-nothing.
 
+use alloc::{vec, vec::Vec};
 use core::fmt;
 
 use alloy_primitives::{Bytes, FixedBytes, hex};

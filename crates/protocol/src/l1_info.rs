@@ -5,6 +5,7 @@
 //! the Ecotone activation block), Ecotone's packed `setL1BlockValuesEcotone` (164 bytes, also used
 //! in the Isthmus activation block) and Isthmus's `setL1BlockValuesIsthmus` (176 bytes).
 
+use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 
 use crate::{

@@ -1,6 +1,7 @@
 //! Withdrawals as L1 sees them (digest §6.1): the hash of a withdrawal, its `sentMessages`
 //! storage slot in the L2ToL1MessagePasser, and the `MessagePassed` event it is read from.
 
+use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, Bytes, Log, U256, keccak256};
 use serde::{Deserialize, Serialize};
 

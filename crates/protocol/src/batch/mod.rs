@@ -1,6 +1,7 @@
 //! Batches: what a channel carries (digest §4.5–4.7). Each channel item is an RLP byte string
 //! holding `batch_type ++ batch_content`.
 
+use alloc::vec::Vec;
 pub mod single;
 pub mod span;
 

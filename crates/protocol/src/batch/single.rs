@@ -2,6 +2,10 @@
 //!
 //! `batch = 0x00 ++ rlp([parent_hash, epoch_number, epoch_hash, timestamp, transaction_list])`.
 
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::{RlpDecodable, RlpEncodable};
 

@@ -2,6 +2,8 @@
 //! the stream, and `0x01` means Brotli. Decompression is bounded: at most `limit` bytes come
 //! out, so a small hostile channel cannot expand without end.
 
+use alloc::{string::String, vec::Vec};
+#[cfg(feature = "std")]
 use std::io::{Read, Write};
 
 use crate::constants::CHANNEL_VERSION_BROTLI;
@@ -79,7 +81,19 @@ pub enum StopReason {
     Limit,
 }
 
+/// Decompresses at most `limit` bytes of a channel (without std: the same, through
+/// [`super::inflate::decompress_core`]).
+#[cfg(not(feature = "std"))]
+pub fn decompress(
+    data: &[u8],
+    brotli_allowed: bool,
+    limit: u64,
+) -> Result<Decompressed, CompressionError> {
+    super::inflate::decompress_core(data, brotli_allowed, limit)
+}
+
 /// Decompresses at most `limit` bytes of a channel.
+#[cfg(feature = "std")]
 pub fn decompress(
     data: &[u8],
     brotli_allowed: bool,
@@ -93,6 +107,7 @@ pub fn decompress(
     Ok(Decompressed { compression, data: out, stopped })
 }
 
+#[cfg(feature = "std")]
 fn read_bounded(mut r: impl Read, limit: u64) -> (Vec<u8>, Option<StopReason>) {
     let mut out = Vec::new();
     let mut buf = [0u8; 16 * 1024];
@@ -117,6 +132,7 @@ fn read_bounded(mut r: impl Read, limit: u64) -> (Vec<u8>, Option<StopReason>) {
 }
 
 /// Compresses `data` into channel bytes (with the version byte for Brotli).
+#[cfg(feature = "std")]
 pub fn compress(data: &[u8], cfg: CompressionConfig) -> Vec<u8> {
     match cfg.algo {
         Compression::Zlib => {

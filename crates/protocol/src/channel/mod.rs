@@ -7,9 +7,11 @@
 
 pub mod compression;
 pub mod inflate;
+#[cfg(feature = "std")]
 pub mod out;
 pub mod reader;
 
 pub use compression::{Compression, CompressionConfig, CompressionError};
+#[cfg(feature = "std")]
 pub use out::{BatchFormat, ChannelOut, ChannelOutError};
 pub use reader::ChannelReader;

@@ -2,6 +2,7 @@
 //! `MAX_RLP_BYTES_PER_CHANNEL`), then read RLP byte strings until the data ends. A batch cut off
 //! by the limit or by a corrupt stream ends the channel; the batches before it are kept.
 
+use alloc::vec::Vec;
 use alloy_rlp::Header;
 
 use super::compression::{Compression, CompressionError, StopReason, decompress};

@@ -5,6 +5,7 @@
 //! A log that fails these checks is a critical error for derivation (deposits may never be
 //! skipped), so every reject case has its own variant.
 
+use alloc::{vec, vec::Vec};
 use alloy_primitives::{Address, B256, Bytes, Log, LogData, TxKind, U256};
 
 use super::{DepositSource, TxDeposit};

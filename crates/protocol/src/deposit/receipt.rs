@@ -5,6 +5,7 @@
 //! nonce; Canyon adds the version to the consensus encoding); this codec encodes exactly the
 //! fields present.
 
+use alloc::vec::Vec;
 use alloy_primitives::{Bloom, Log, logs_bloom};
 use alloy_rlp::{Decodable, Encodable, Header};
 

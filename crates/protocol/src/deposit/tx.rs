@@ -3,6 +3,7 @@
 //!
 //! It has no nonce, signature or chain id; its hash is the keccak of the envelope.
 
+use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 use serde::{Deserialize, Serialize};

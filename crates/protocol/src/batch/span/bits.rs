@@ -2,6 +2,7 @@
 //! `ceil(n/8)` bytes, so element 0 is the least significant bit of the *last* byte (digest §4.7).
 
 use crate::codec::{Cursor, DecodeError, DecodeErrorKind};
+use alloc::vec::Vec;
 
 /// Appends `bits` in bitlist form.
 pub fn encode_bits(bits: &[bool], out: &mut Vec<u8>) {

@@ -5,6 +5,7 @@
 //! timestamp, L1 origin and full signed txs. Converting between them needs the L2 genesis time,
 //! block time and chain id, which the wire form leaves out.
 
+use alloc::vec::Vec;
 pub mod bits;
 mod raw;
 pub mod tx_data;

@@ -5,6 +5,7 @@
 //! payload = block_count(uvarint) ++ origin_bits(bitlist[block_count]) ++ block_tx_counts(uvarint × block_count) ++ txs
 //! ```
 
+use alloc::{vec, vec::Vec};
 use alloy_primitives::FixedBytes;
 
 use super::{

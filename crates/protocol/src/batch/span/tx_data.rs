@@ -8,6 +8,7 @@
 //! | 2 | `0x02 ++ rlp([value, maxPriorityFeePerGas, maxFeePerGas, data, accessList])` |
 //! | 4 | `0x04 ++ rlp([value, maxPriorityFeePerGas, maxFeePerGas, data, accessList, authorizationList])` |
 
+use alloc::vec::Vec;
 use alloy_eips::{eip2930::AccessList, eip7702::SignedAuthorization};
 use alloy_primitives::{Bytes, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};

@@ -4,6 +4,10 @@
 //! ++ tx_gases ++ protected_bits` (digest §4.7). Full txs need the L2 chain id, which the batch
 //! does not carry.
 
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
 use alloy_consensus::{
     SignableTransaction, TxEip1559, TxEip2930, TxEip7702, TxEnvelope, TxLegacy,
     transaction::RlpEcdsaEncodableTx,

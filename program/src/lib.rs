@@ -1,0 +1,30 @@
+//! The fault-proof program as a RISC-V guest (issue 23 turns it into the VM's program). Today it
+//! holds what proves the pure core is `no_std`: it is built for `riscv64imac-unknown-none-elf`
+//! (`scripts/check-no-std.sh`) against the protocol crate without its `std` feature, and it
+//! exercises the paths the program needs — channel decompression and batch decoding.
+
+#![no_std]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+use lamina_protocol::{
+    batch::Batch,
+    channel::{ChannelReader, compression::decompress},
+    frame::parse_batcher_data,
+};
+
+/// The batches a batcher tx's calldata carries in one complete channel, decompressed with at
+/// most `limit` bytes.
+pub fn batches_of(calldata: &[u8], limit: u64) -> Vec<Batch> {
+    let Ok(frames) = parse_batcher_data(calldata) else { return Vec::new() };
+    let Some(frame) = frames.first() else { return Vec::new() };
+    let _ = decompress(&frame.data, true, limit);
+    let Ok(mut reader) = ChannelReader::new(&frame.data, true, limit) else { return Vec::new() };
+    let mut out = Vec::new();
+    while let Some(Ok(batch)) = reader.next_batch() {
+        out.push(batch);
+    }
+    out
+}
