@@ -3,6 +3,7 @@
 //! and the header fields derived from the L1 origin and the system config. The verifier adds
 //! the batch's txs; the sequencer lets the engine fill the rest from its pool.
 
+use alloc::{format, string::ToString, vec::Vec};
 use alloy_primitives::{B64, B256, Bytes, U256};
 use alloy_rpc_types_engine::PayloadAttributes;
 use lamina_protocol::{

@@ -10,6 +10,7 @@
 //! Bad *batcher* data is never an error here: frames, channels and batches that fail their rules
 //! are dropped with a log line, because anyone can post to the inbox.
 
+use alloc::string::String;
 use alloy_primitives::B256;
 
 pub use lamina_protocol::{Classify, Severity};

@@ -3,6 +3,7 @@
 //! blob-parameter-only forks all differ). Known L1s get their real schedule; any other L1 (the
 //! dev L1, anvil) is taken to run Prague's parameters from genesis.
 
+use alloc::{vec, vec::Vec};
 use alloy_eips::eip7840::BlobParams;
 use alloy_hardforks::ethereum::{mainnet, sepolia};
 

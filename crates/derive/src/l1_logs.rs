@@ -5,6 +5,7 @@
 //! skipped with a warning, as the spec intends: one bad L1 log must not halt the chain, and the
 //! SystemConfig contract only emits well-formed updates, so such a log changes nothing.
 
+use alloc::{format, vec::Vec};
 use alloy_consensus::{ReceiptEnvelope, TxReceipt};
 use alloy_primitives::{B256, Bytes};
 use lamina_protocol::{

@@ -32,7 +32,10 @@
 //! - **Severity decides.** Errors are [`error::Severity::Temporary`] (retry),
 //!   [`error::Severity::Reset`] (reorg) or [`error::Severity::Critical`].
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+extern crate alloc;
 
 pub mod attributes;
 pub mod batch;
@@ -40,6 +43,7 @@ pub mod driver;
 pub mod error;
 pub mod l1_blob_fee;
 pub mod l1_logs;
+#[cfg(feature = "std")]
 pub mod memory;
 pub mod pipeline;
 pub mod ports;

@@ -7,7 +7,8 @@
 //! applies (or rejects) what comes out. That is what lets the same pipeline serve a verifier,
 //! a sequencer catching up, and later the proof program.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::{boxed::Box, format, vec::Vec};
 
 use alloy_primitives::Bytes;
 use lamina_protocol::{

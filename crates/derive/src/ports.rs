@@ -5,7 +5,8 @@
 //! The traits are async so a verifier can wait on the network, but the pipeline itself does no
 //! IO and reads no clock: every fact it uses arrives through these calls.
 
-use std::future::Future;
+use alloc::{boxed::Box, vec::Vec};
+use core::future::Future;
 
 use alloy_consensus::{Header, ReceiptEnvelope, Sealed, TxEnvelope};
 use alloy_primitives::{B256, Bytes};

@@ -3,7 +3,8 @@
 //! singular rules; the first invalid one drops the rest of the span and its channel. Nothing is
 //! buffered for later.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use lamina_protocol::{
     RollupConfig,

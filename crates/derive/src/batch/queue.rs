@@ -3,7 +3,8 @@
 //! out block by block, and when nothing valid is left the sequencing window may force empty
 //! batches.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use lamina_protocol::{
     RollupConfig,
@@ -82,7 +83,7 @@ impl BatchQueue {
         window.check_epoch(safe)?;
         let mut kept = Vec::with_capacity(self.batches.len());
         let mut found = None;
-        let mut pending = std::mem::take(&mut self.batches).into_iter();
+        let mut pending = core::mem::take(&mut self.batches).into_iter();
         for batch in pending.by_ref() {
             match judge(cfg, window.blocks(), safe, &batch, l2).await {
                 BatchValidity::Accept => {

@@ -6,6 +6,7 @@
 //! instead of kept, and batches from the past are `Past`: skipped without discarding the rest of
 //! their channel.
 
+use alloc::vec::Vec;
 use alloy_primitives::Bytes;
 use lamina_protocol::{
     Hardfork, RollupConfig,

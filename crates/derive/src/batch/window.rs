@@ -3,6 +3,7 @@
 //! when the sequencing window expires (§4.9). Shared by the pre-Holocene batch queue and
 //! Holocene's batch validator.
 
+use alloc::{format, vec::Vec};
 use lamina_protocol::{
     batch::SingleBatch,
     block::{L1BlockInfo, L2BlockInfo},

@@ -1,5 +1,6 @@
 //! Why a driver step failed, with the severity its caller acts on.
 
+use alloc::string::String;
 use lamina_protocol::{Classify, Severity};
 
 use crate::{PipelineError, SourceError};

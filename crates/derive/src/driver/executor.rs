@@ -3,7 +3,8 @@
 //! test's; the proof program's will execute over preimages. The driver decides what an
 //! invalid block means; the executor only says that it was.
 
-use std::future::Future;
+use alloc::string::String;
+use core::future::Future;
 
 use alloy_primitives::B256;
 use lamina_protocol::Classify;
@@ -29,7 +30,7 @@ pub trait Executor: Send {
     /// A failure of the executor itself (not of the attributes, which is
     /// [`Execution::Invalid`]); its severity tells the driver's caller whether to retry, reset
     /// or stop.
-    type Error: std::error::Error + Classify + Send + Sync + 'static;
+    type Error: core::error::Error + Classify + Send + Sync + 'static;
 
     /// Executes `attrs` (derived blocks never take pool txs: `no_tx_pool` is set).
     fn execute(

@@ -8,6 +8,7 @@
 //! The caller keeps the heads: it passes the safe head in and gets the new one back, so the
 //! node can persist it in its engine and the proof program in memory.
 
+use alloc::string::String;
 mod error;
 mod executor;
 pub mod reset;

@@ -2,6 +2,7 @@
 //! arrive in order. A first frame replaces an unfinished channel; any other frame must continue
 //! the staging channel or is dropped; a channel over the size limit or past its timeout goes.
 
+use alloc::vec::Vec;
 use lamina_protocol::{block::L1BlockInfo, frame::Frame};
 
 use super::channel::Channel;

@@ -2,7 +2,8 @@
 //! order, timeouts, a size cap that evicts the oldest channels, and Canyon's rule that any ready
 //! channel (not only the first) may be read.
 
-use std::collections::{HashMap, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
 
 use lamina_protocol::{
     block::L1BlockInfo,
@@ -25,7 +26,7 @@ pub enum BankRead {
 /// Channels being assembled, oldest first.
 #[derive(Debug, Default)]
 pub struct ChannelBank {
-    channels: HashMap<ChannelId, Channel>,
+    channels: BTreeMap<ChannelId, Channel>,
     queue: VecDeque<ChannelId>,
 }
 

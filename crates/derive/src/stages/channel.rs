@@ -1,7 +1,8 @@
 //! One channel being assembled from frames (digest §4.3): which frames it has, whether its
 //! closing frame arrived, its size as the bank counts it, and the L1 block it opened in.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use alloy_primitives::Bytes;
 use lamina_protocol::{

@@ -4,7 +4,7 @@
 //! Data that fails to parse is dropped whole (one bad frame invalidates its tx's other frames);
 //! an unknown version byte is ignored.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 use lamina_protocol::frame::{Frame, parse_batcher_data};
 
@@ -90,7 +90,7 @@ mod tests {
     use crate::stages::channel::tests::frame;
 
     fn numbers(q: &mut FrameQueue) -> Vec<(u8, u16)> {
-        std::iter::from_fn(|| q.pop()).map(|f| (f.channel_id.0[0], f.number)).collect()
+        core::iter::from_fn(|| q.pop()).map(|f| (f.channel_id.0[0], f.number)).collect()
     }
 
     #[test]

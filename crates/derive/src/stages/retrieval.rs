@@ -4,6 +4,7 @@
 //!
 //! The inbox check comes first so that only inbox txs pay for signature recovery.
 
+use alloc::vec::Vec;
 use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
 use alloy_primitives::{Address, B256, Bytes};
 
