@@ -1,6 +1,7 @@
 //! What a block is built from: the payload attributes of the Engine API, minus the transport
 //! (digest §8.3). Deposits come first in `transactions`; a verifier builds exactly these.
 
+use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, Bytes, FixedBytes};
 
 /// Attributes of the block to build on a parent.

@@ -4,6 +4,11 @@
 //! check, any nonce. With fee fields, fees are charged and checked like a real transaction's
 //! (so an estimate fails where the transaction would fail for lack of funds).
 
+use alloc::{
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
 use alloy_consensus::Header;
 use alloy_eips::eip2930::AccessList;
 use alloy_evm::{Database, Evm, EvmFactory};
@@ -161,12 +166,12 @@ pub(crate) fn call_tx_env(
 }
 
 /// A call the EVM refused before running it.
-pub(crate) fn invalid_call(e: impl std::fmt::Display) -> ExecError {
+pub(crate) fn invalid_call(e: impl core::fmt::Display) -> ExecError {
     ExecError::InvalidTx { index: 0, hash: Default::default(), reason: e.to_string() }
 }
 
 /// How a run ended, as a [`CallOutcome`].
-pub(crate) fn outcome<H: std::fmt::Debug>(result: ExecutionResult<H>) -> CallOutcome {
+pub(crate) fn outcome<H: core::fmt::Debug>(result: ExecutionResult<H>) -> CallOutcome {
     match result {
         ExecutionResult::Success { gas, output, logs, .. } => {
             CallOutcome::Success { gas_used: gas.tx_gas_used(), output: output.into_data(), logs }

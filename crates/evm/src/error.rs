@@ -2,6 +2,7 @@
 //! the block builder's or the batch's fault and leaves the state untouched; a database error is
 //! the node's problem.
 
+use alloc::string::String;
 use alloy_primitives::B256;
 
 /// Why a block could not be executed.

@@ -4,7 +4,7 @@
 //! (denominator 8, elasticity 2), blob gas accounting under Prague's blob parameters, empty
 //! withdrawals and the requests hash.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header, ReceiptEnvelope, TxEnvelope,

@@ -7,6 +7,12 @@
 //! (digest §8.4). State roots come from a [`StateRootProvider`], so the persistent store can
 //! update its trie incrementally instead of rebuilding it.
 
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+    vec::Vec,
+};
 use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header,
     proofs::{calculate_transaction_root, ordered_trie_root_with_encoder},
@@ -380,6 +386,7 @@ fn receipts_root(receipts: &[OpReceiptEnvelope], canyon: bool) -> B256 {
 }
 
 /// Below this many txs, recovering signers on other threads costs more than it saves.
+#[cfg(feature = "std")]
 const PARALLEL_RECOVERY_MIN_TXS: usize = 64;
 
 /// Decodes and recovers every tx before anything executes, so a bad tx costs no execution.
@@ -397,6 +404,20 @@ fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx>, ExecError> {
 /// Applies `decode` to every raw tx, in order. Signature recovery is the most expensive per-tx
 /// step and independent between txs, so large blocks spread it over the available cores
 /// (scoped threads); the result is identical to a sequential run.
+#[cfg(not(feature = "std"))]
+pub(crate) fn decode_parallel<T: Send>(
+    raw: &[Bytes],
+    decode: impl Fn(&Bytes) -> Result<T, String> + Sync,
+) -> Result<Vec<T>, ExecError> {
+    // No threads without std: one after the other.
+    raw.iter()
+        .enumerate()
+        .map(|(index, b)| decode(b).map_err(|reason| ExecError::TxDecode { index, reason }))
+        .collect()
+}
+
+/// [`decode_parallel`] on up to 8 threads once a block has enough txs.
+#[cfg(feature = "std")]
 pub(crate) fn decode_parallel<T: Send>(
     raw: &[Bytes],
     decode: impl Fn(&Bytes) -> Result<T, String> + Sync,

@@ -2,7 +2,7 @@
 //! predeploys, turned into the genesis header (with each active fork's header fields) and the
 //! allocation a store is initialized with.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
 
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;

@@ -1,6 +1,7 @@
 //! Header rules per fork (digest §8.4, §9.1): the base fee with OP's EIP-1559 parameters, and
 //! Holocene's `extraData` carrying those parameters.
 
+use alloc::{format, vec::Vec};
 use alloy_consensus::Header;
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_primitives::{Bytes, FixedBytes};

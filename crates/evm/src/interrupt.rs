@@ -26,8 +26,8 @@ impl<'a> Interrupt<'a> {
     }
 }
 
-impl std::fmt::Debug for Interrupt<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Interrupt<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Interrupt").field("steps", &self.steps).field("fired", &self.fired).finish()
     }
 }

@@ -14,6 +14,7 @@
 //! | 7 | `blobBaseFee` |
 //! | 8 | `operatorFeeScalar` u32 [20,24), `operatorFeeConstant` u64 [24,32) (Isthmus) |
 
+use alloc::{vec, vec::Vec};
 use alloy_primitives::U256;
 use lamina_protocol::l1_info::{L1BlockInfoTx, L1InfoEcotone};
 

@@ -19,14 +19,20 @@
 //! Pure: no IO, no clock. State comes in through `revm::Database`; roots through
 //! [`executor::StateRootProvider`].
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+extern crate alloc;
 
 pub mod attributes;
 pub mod call;
+#[cfg(feature = "std")]
 pub mod contracts;
 pub mod error;
+#[cfg(feature = "std")]
 pub mod eth;
 pub mod executor;
+#[cfg(feature = "std")]
 pub mod genesis;
 pub mod header;
 mod interrupt;

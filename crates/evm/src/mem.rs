@@ -2,7 +2,9 @@
 //! changes and compute its roots from scratch. Used by tests and as the reference the persistent
 //! store's incremental trie is checked against; not meant for large states.
 
-use std::{collections::BTreeMap, convert::Infallible};
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use core::convert::Infallible;
 
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
 use lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;

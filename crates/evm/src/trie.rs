@@ -1,7 +1,8 @@
 //! Merkle-Patricia roots computed from scratch with alloy-trie: the reference every incremental
 //! implementation is checked against, and the root of small in-memory states.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_trie::{EMPTY_ROOT_HASH, HashBuilder, Nibbles, TrieAccount};

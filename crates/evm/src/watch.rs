@@ -5,7 +5,11 @@
 //! builder watches its database and turns any block that met a database failure into
 //! [`ExecError::Database`](crate::ExecError::Database), however the executor worded it.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use alloc::{
+    rc::Rc,
+    string::{String, ToString},
+};
+use core::cell::RefCell;
 
 use alloy_primitives::{Address, B256};
 use revm::{
@@ -16,7 +20,7 @@ use revm::{
 };
 
 /// The first failure seen, shared with the builder.
-pub(crate) type Failure = Arc<Mutex<Option<String>>>;
+pub(crate) type Failure = Rc<RefCell<Option<String>>>;
 
 /// `inner`, with its first failure recorded in `failure`.
 #[derive(Debug)]
@@ -27,7 +31,7 @@ pub(crate) struct Watched<DB> {
 
 impl<DB: Database> Watched<DB>
 where
-    DB::Error: std::fmt::Display,
+    DB::Error: core::fmt::Display,
 {
     /// Watches `inner`; returns it and the record of its failure.
     pub(crate) fn new(inner: DB) -> (Self, Failure) {
@@ -37,8 +41,7 @@ where
 
     fn note<T>(&self, r: Result<T, DB::Error>) -> Result<T, DB::Error> {
         if let Err(e) = &r {
-            let mut first = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
-            first.get_or_insert_with(|| e.to_string());
+            self.failure.borrow_mut().get_or_insert_with(|| e.to_string());
         }
         r
     }
@@ -46,7 +49,7 @@ where
 
 impl<DB: Database> Database for Watched<DB>
 where
-    DB::Error: std::fmt::Display,
+    DB::Error: core::fmt::Display,
 {
     type Error = DB::Error;
 
@@ -83,5 +86,5 @@ where
 
 /// The recorded failure, if any.
 pub(crate) fn failed(failure: &Failure) -> Option<String> {
-    failure.lock().unwrap_or_else(PoisonError::into_inner).take()
+    failure.borrow_mut().take()
 }

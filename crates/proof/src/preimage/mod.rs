@@ -75,6 +75,15 @@ impl PreimageKey {
         Self::typed(KeyType::Blob, keccak256(data))
     }
 
+    /// The key of the result of precompile `address` on `input` (its preimage: a status byte,
+    /// then the output), for an accelerated precompile run by the oracle.
+    pub fn precompile(address: &alloy_primitives::Address, input: &[u8]) -> Self {
+        let mut data = Vec::with_capacity(20 + input.len());
+        data.extend_from_slice(address.as_slice());
+        data.extend_from_slice(input);
+        Self::typed(KeyType::Precompile, keccak256(data))
+    }
+
     /// The key type, `None` for a byte no type has.
     pub const fn kind(&self) -> Option<KeyType> {
         Some(match self.0.0[0] {
@@ -204,6 +213,10 @@ mod tests {
         assert_eq!(PreimageKey::keccak(h).0[1..], h[1..]);
         assert_eq!(PreimageKey::sha256(h).kind(), Some(KeyType::Sha256));
         assert_eq!(PreimageKey::blob(&[1; 48], &h).kind(), Some(KeyType::Blob));
+        let ecrecover = alloy_primitives::Address::with_last_byte(1);
+        let p = PreimageKey::precompile(&ecrecover, b"input");
+        assert_eq!(p.kind(), Some(KeyType::Precompile));
+        assert_eq!(p.0[1..], keccak256([ecrecover.as_slice(), b"input"].concat())[1..]);
         let local = PreimageKey::local(4);
         assert_eq!(local.kind(), Some(KeyType::Local));
         assert_eq!(local.0[31], 4);
