@@ -8,3 +8,4 @@ mod eth;
 mod executor;
 mod gas_price_oracle;
 mod l1_fees;
+mod precompiles;
