@@ -19,7 +19,6 @@ use lamina_evm::{
     mem::MemoryState,
     trie::AccountState,
 };
-use lamina_node::rollup::{Verifier, VerifierStep};
 use lamina_protocol::{
     RollupConfig,
     block::{Forkchoice, L2BlockInfo},
@@ -119,15 +118,7 @@ async fn the_pure_driver_with_an_in_memory_evm_reaches_the_node_verifiers_hashes
 
     // The node's verifier, through its engine.
     let b = r.engine(&dir.path().join("verifier"));
-    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
-    let mut replaced = None;
-    loop {
-        match v.step().await.unwrap() {
-            VerifierStep::Replaced(block) => replaced = block,
-            VerifierStep::Idle => break,
-            _ => {}
-        }
-    }
+    let (v, replaced) = r.verify_until_idle(&b).await;
     let replaced = replaced.expect("the node replaced the invalid block");
     assert_eq!(replaced.number, n + 1);
     assert_eq!(v.safe_head().await.unwrap(), replaced);

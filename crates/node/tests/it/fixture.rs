@@ -20,7 +20,7 @@ use lamina_l1::{
 };
 use lamina_node::{
     EngineHandle,
-    rollup::{Sequencer, SequencerConfig},
+    rollup::{Sequencer, SequencerConfig, Verifier, VerifierStep},
 };
 use lamina_protocol::{
     RollupConfig,
@@ -205,6 +205,23 @@ impl Rollup {
 
     /// A new span-batch channel holding `batches` (the first builds on a block of epoch
     /// `parent_epoch`), as batcher-tx calldata.
+    /// A verifier on `engine` run until it is idle; the block it last replaced by its deposits
+    /// alone (Holocene's rule for an invalid batch), if any.
+    pub(crate) async fn verify_until_idle(
+        &self,
+        engine: &EngineHandle,
+    ) -> (Verifier<Chain>, Option<L2BlockInfo>) {
+        let mut v = Verifier::new(engine.clone(), self.source()).await.unwrap();
+        let mut replaced = None;
+        loop {
+            match v.step().await.unwrap() {
+                VerifierStep::Replaced(block) => replaced = block,
+                VerifierStep::Idle => return (v, replaced),
+                _ => {}
+            }
+        }
+    }
+
     /// Posts a batch for the block after `head` whose only tx cannot execute (a nonce far
     /// ahead): from Holocene the block is rebuilt from its deposits alone.
     pub(crate) async fn post_invalid_batch(&mut self, head: &L2BlockInfo) {

@@ -8,7 +8,7 @@ use alloy_primitives::keccak256;
 use lamina_l1::chain::L1Chain;
 use lamina_node::{
     proof::{Host, PreimageStore, RunInputs, Sources},
-    rollup::{Verifier, VerifierStep, rpc::output_at},
+    rollup::rpc::output_at,
 };
 
 use crate::fixture::{Rollup, sequence_to_origin};
@@ -31,15 +31,7 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
     r.post_invalid_batch(&head).await;
 
     let b = r.engine(&dir.path().join("verifier"));
-    let mut v = Verifier::new(b.clone(), r.source()).await.unwrap();
-    let mut replaced = None;
-    loop {
-        match v.step().await.unwrap() {
-            VerifierStep::Replaced(Some(block)) => replaced = Some(block),
-            VerifierStep::Idle => break,
-            _ => {}
-        }
-    }
+    let (v, replaced) = r.verify_until_idle(&b).await;
     let replaced = replaced.expect("the verifier replaced the invalid block");
     assert_eq!(replaced.number, n + 1);
     assert_eq!(v.safe_head().await.unwrap(), replaced);

@@ -6,6 +6,8 @@ use alloc::{string::String, vec::Vec};
 #[cfg(feature = "std")]
 use std::io::{Read, Write};
 
+#[cfg(feature = "std")]
+use super::inflate::read_bounded;
 use crate::constants::CHANNEL_VERSION_BROTLI;
 
 /// How a channel is compressed.
@@ -101,32 +103,27 @@ pub fn decompress(
 ) -> Result<Decompressed, CompressionError> {
     let compression = detect(data, brotli_allowed)?;
     let (out, stopped) = match compression {
-        Compression::Zlib => read_bounded(flate2::read::ZlibDecoder::new(data), limit),
-        Compression::Brotli => read_bounded(brotli::Decompressor::new(&data[1..], 4096), limit),
+        Compression::Zlib => read_bounded(&mut IoRead(flate2::read::ZlibDecoder::new(data)), limit),
+        Compression::Brotli => {
+            read_bounded(&mut IoRead(brotli::Decompressor::new(&data[1..], 4096)), limit)
+        }
     };
     Ok(Decompressed { compression, data: out, stopped })
 }
 
+/// A `std::io` reader as the bounded reading loop's source (the same loop the no_std path
+/// runs, so the two differ only in their readers).
 #[cfg(feature = "std")]
-fn read_bounded(mut r: impl Read, limit: u64) -> (Vec<u8>, Option<StopReason>) {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        let room = limit.saturating_sub(out.len() as u64);
-        if room == 0 {
-            // Probe for one more byte to tell "exactly at the limit" from "over it".
-            return match r.read(&mut buf[..1]) {
-                Ok(0) => (out, None),
-                Ok(_) => (out, Some(StopReason::Limit)),
-                Err(e) => (out, Some(StopReason::Corrupt(e.to_string()))),
-            };
-        }
-        let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        match r.read(&mut buf[..want]) {
-            Ok(0) => return (out, None),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return (out, Some(StopReason::Corrupt(e.to_string()))),
+struct IoRead<R>(R);
+
+#[cfg(feature = "std")]
+impl<R: Read> super::inflate::ReadSome for IoRead<R> {
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize, String> {
+        loop {
+            match self.0.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                r => return r.map_err(|e| e.to_string()),
+            }
         }
     }
 }

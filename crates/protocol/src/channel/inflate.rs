@@ -35,7 +35,7 @@ const BROTLI_BUFFER: usize = 4096;
 const CHUNK: usize = 16 * 1024;
 
 /// A source of decompressed bytes, read as `std::io::Read` would be.
-trait ReadSome {
+pub(crate) trait ReadSome {
     /// Fills a prefix of `buf`; `Ok(0)` is the end of the stream.
     fn read_some(&mut self, buf: &mut [u8]) -> Result<usize, String>;
 }
@@ -54,8 +54,8 @@ pub fn decompress_core(
     Ok(Decompressed { compression, data: out, stopped })
 }
 
-/// Reads up to `limit` bytes, in the std path's chunks.
-fn read_bounded(r: &mut impl ReadSome, limit: u64) -> (Vec<u8>, Option<StopReason>) {
+/// Reads up to `limit` bytes in 16 KiB chunks (both paths run this loop).
+pub(crate) fn read_bounded(r: &mut impl ReadSome, limit: u64) -> (Vec<u8>, Option<StopReason>) {
     let mut out = Vec::new();
     let mut buf = vec![0u8; CHUNK];
     loop {
