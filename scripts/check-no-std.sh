@@ -23,4 +23,4 @@ cd program
 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_DIR="${LAMINA_GUEST_TARGET_DIR:-$HOME/.cache/lamina-guest-target}" \
     /usr/bin/cargo check --locked --target riscv64imac-unknown-none-elf -Zbuild-std=core,alloc
-echo "no_std: lamina-protocol builds for riscv64imac-unknown-none-elf"
+echo "no_std: lamina-protocol, -derive, -evm and -proof build for riscv64imac-unknown-none-elf"

@@ -1,8 +1,8 @@
 //! The fault-proof program as a RISC-V guest (issue 23 turns it into the VM's program). Today it
 //! holds what proves the pure core is `no_std`: it is built for `riscv64imac-unknown-none-elf`
-//! (`scripts/check-no-std.sh`) against the protocol, derivation and execution crates without
-//! their `std` features, and it names the paths the program needs — channel decompression,
-//! batch decoding, the pipeline and its driver, the block builder.
+//! (`scripts/check-no-std.sh`) against the protocol, derivation, execution and proof crates
+//! without their `std` features, and it names the paths the program needs — channel
+//! decompression, batch decoding, the pipeline and its driver, the block builder, `run`.
 
 #![no_std]
 
@@ -18,6 +18,9 @@ use lamina_protocol::{
 
 /// The derivation pipeline and driver the program runs (generic over its ports).
 pub type Pipeline<L1, B, L2> = lamina_derive::Pipeline<L1, B, L2>;
+
+/// The program's entry: boot from the oracle, derive, execute, judge the claim.
+pub use lamina_proof::program::run;
 
 /// The block builder the program executes with (revm's pure-Rust precompiles).
 pub type BlockBuilder = lamina_evm::OpBlockBuilder;

@@ -5,6 +5,7 @@
 //! order (EIP-4844). On chain each element is loaded with a KZG proof of exactly that
 //! evaluation, so the keys must name the true points.
 
+use alloc::vec::Vec;
 use alloy_primitives::{B256, U256};
 
 use crate::preimage::PreimageKey;

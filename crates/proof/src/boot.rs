@@ -3,6 +3,11 @@
 //! in: local key 6 holds its keccak hash and the config is that hash's preimage (JSON, as
 //! op-node's `rollup.json`), so one program serves every chain.
 
+use alloc::{
+    string::{String, ToString},
+    vec,
+    vec::Vec,
+};
 use alloy_primitives::{B256, Bytes, keccak256};
 use lamina_protocol::RollupConfig;
 
@@ -85,7 +90,7 @@ impl BootInfo {
         let number = |i| local::<8>(oracle, i).map(u64::from_be_bytes);
         let config_hash = word(ROLLUP_CONFIG)?;
         let json = keccak(oracle, config_hash)?;
-        let text = std::str::from_utf8(&json).map_err(|e| BootError::Config(e.to_string()))?;
+        let text = core::str::from_utf8(&json).map_err(|e| BootError::Config(e.to_string()))?;
         let config = RollupConfig::from_json(text).map_err(|e| BootError::Config(e.to_string()))?;
         let chain_id = number(CHAIN_ID)?;
         if config.l2_chain_id != chain_id {

@@ -3,7 +3,8 @@
 //! [`WitnessState`] with `lamina_evm::OpBlockBuilder`, exactly as the engine builds it. It works
 //! for any OP chain's block, given that chain's rollup config.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes, keccak256};

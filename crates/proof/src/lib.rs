@@ -14,7 +14,10 @@
 //!
 //! Pure: no IO, no clock, no async runtime; state comes in as preimages.
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+extern crate alloc;
 
 pub mod blob;
 pub mod boot;

@@ -3,7 +3,8 @@
 //! through the preimages, and checks it is exactly items `0..n`; [`nodes`] builds the trie of
 //! a list and returns every node a reader needs (what a host serves for a block).
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use alloy_primitives::{B256, Bytes, keccak256};
 use alloy_rlp::Decodable;

@@ -9,9 +9,8 @@
 //!
 //! Keys are 32 bytes (the secure trie of accounts and storage), so branches never carry values.
 
-use std::collections::HashMap;
-
-use alloy_primitives::{B256, Bytes, keccak256};
+use alloc::{boxed::Box, vec::Vec};
+use alloy_primitives::{B256, Bytes, keccak256, map::HashMap};
 use alloy_rlp::Decodable;
 use alloy_trie::{
     EMPTY_ROOT_HASH, Nibbles, TrieMask,
@@ -24,7 +23,7 @@ pub trait Preimages {
     fn preimage(&self, hash: &B256) -> Option<Bytes>;
 }
 
-impl Preimages for HashMap<B256, Bytes> {
+impl<S: core::hash::BuildHasher> Preimages for HashMap<B256, Bytes, S> {
     fn preimage(&self, hash: &B256) -> Option<Bytes> {
         self.get(hash).cloned()
     }
@@ -147,7 +146,7 @@ impl SparseTrie {
     /// Every hashed node of the loaded part of the trie, by hash (what a witness of this trie
     /// holds); the root's preimage is included even when it is short.
     pub fn preimages(&self) -> HashMap<B256, Bytes> {
-        let mut out = Some(HashMap::new());
+        let mut out = Some(HashMap::default());
         let mut buf = Vec::new();
         if !matches!(self.root, Node::Empty | Node::Hash(_)) {
             let rlp = encode(&self.root, &mut buf, &mut out);
@@ -245,7 +244,7 @@ fn insert(
             let (mine, theirs) = (nibble(key, common)?, nibble(path, common)?);
             let mut children: Box<[Node; 16]> = Box::default();
             children[mine] =
-                Node::Leaf { key: key.slice(common + 1..), value: std::mem::take(old) };
+                Node::Leaf { key: key.slice(common + 1..), value: core::mem::take(old) };
             children[theirs] = Node::Leaf { key: path.slice(common + 1..), value };
             *node = extend(path.slice(..common), Node::Branch { children });
         }
@@ -256,7 +255,7 @@ fn insert(
             }
             let (mine, theirs) = (nibble(key, common)?, nibble(path, common)?);
             let mut children: Box<[Node; 16]> = Box::default();
-            children[mine] = extend(key.slice(common + 1..), std::mem::take(child));
+            children[mine] = extend(key.slice(common + 1..), core::mem::take(child));
             children[theirs] = Node::Leaf { key: path.slice(common + 1..), value };
             *node = extend(path.slice(..common), Node::Branch { children });
         }
@@ -290,7 +289,7 @@ fn remove(db: &impl Preimages, node: &mut Node, path: &Nibbles) -> Result<(), Mp
         Node::Extension { key, child } => {
             if path.starts_with(key) {
                 remove(db, child, &path.slice(key.len()..))?;
-                *node = join(*key, std::mem::take(child));
+                *node = join(*key, core::mem::take(child));
             }
         }
         Node::Branch { children } => {
@@ -315,7 +314,7 @@ fn remove(db: &impl Preimages, node: &mut Node, path: &Nibbles) -> Result<(), Mp
                 }
                 return Err(e);
             }
-            let child = std::mem::take(&mut children[only]);
+            let child = core::mem::take(&mut children[only]);
             *node = join(Nibbles::from_nibbles_unchecked([only as u8]), child);
         }
         Node::Hash(_) => unreachable_loaded(),

@@ -7,12 +7,14 @@
 //! Whatever the witness lacks is an error ([`WitnessError`]) — an account, slot, node or code
 //! the execution touches that the witness did not provide can never read as empty.
 
-use std::{
-    cell::RefCell,
-    collections::{BTreeMap, HashMap},
+use alloc::collections::BTreeMap;
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
 };
+use core::cell::RefCell;
 
-use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256, map::HashMap};
 use alloy_rlp::Decodable;
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use lamina_evm::{PostStateRoots, StateRootProvider};
@@ -97,7 +99,8 @@ impl WitnessState {
 impl<P: Preimages, H: BlockHashes> WitnessState<P, H> {
     /// The state with root `state_root` over these preimages and block hashes.
     pub fn with(state_root: B256, preimages: P, block_hashes: H) -> Self {
-        let tries = Tries { accounts: SparseTrie::from_root(state_root), storage: HashMap::new() };
+        let tries =
+            Tries { accounts: SparseTrie::from_root(state_root), storage: HashMap::default() };
         Self { preimages, block_hashes, codes: RefCell::default(), tries: RefCell::new(tries) }
     }
 

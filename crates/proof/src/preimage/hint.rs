@@ -2,6 +2,7 @@
 //! (`"<route> 0x<hex payload>"`). A host turns a hint into preimages: `l1-transactions 0x…`
 //! becomes every node of that block's tx trie. Hints carry no meaning for the result.
 
+use alloc::{string::String, vec::Vec};
 use alloy_primitives::{B256, Bytes};
 
 /// A hint.
@@ -128,8 +129,8 @@ impl Hint {
     }
 }
 
-impl std::fmt::Display for Hint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Hint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{} 0x{}", self.route(), alloy_primitives::hex::encode(self.payload()))
     }
 }

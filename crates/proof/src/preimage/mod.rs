@@ -10,6 +10,7 @@
 //! block's state witness); they never carry meaning: a run's result depends only on the
 //! preimages. [`wire`] frames both over the guest's file descriptors.
 
+use alloc::{string::String, vec::Vec};
 use alloy_primitives::{B256, Bytes, keccak256};
 
 pub mod hint;
@@ -98,8 +99,8 @@ impl PreimageKey {
     }
 }
 
-impl std::fmt::Display for PreimageKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for PreimageKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         self.0.fmt(f)
     }
 }
@@ -129,7 +130,7 @@ pub enum OracleError {
 }
 
 /// The preimage oracle, as the program sees it.
-pub trait Oracle: Send + Sync + std::fmt::Debug {
+pub trait Oracle: Send + Sync + core::fmt::Debug {
     /// The preimage of `key`.
     fn get(&self, key: PreimageKey) -> Result<Bytes, OracleError>;
 
@@ -138,7 +139,7 @@ pub trait Oracle: Send + Sync + std::fmt::Debug {
     fn hint(&self, hint: &Hint) -> Result<(), OracleError>;
 }
 
-impl<O: Oracle + ?Sized> Oracle for std::sync::Arc<O> {
+impl<O: Oracle + ?Sized> Oracle for alloc::sync::Arc<O> {
     fn get(&self, key: PreimageKey) -> Result<Bytes, OracleError> {
         (**self).get(key)
     }
@@ -179,7 +180,7 @@ pub fn sha2_256(data: &[u8]) -> B256 {
 #[derive(Debug, Default, Clone)]
 pub struct MemoryOracle {
     /// The preimages.
-    pub preimages: std::collections::HashMap<PreimageKey, Bytes>,
+    pub preimages: alloy_primitives::map::HashMap<PreimageKey, Bytes>,
 }
 
 impl MemoryOracle {

@@ -5,6 +5,7 @@
 //! host.
 
 use super::PreimageKey;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 /// Why a frame does not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -43,7 +44,7 @@ pub fn encode_hint(hint: &str) -> Vec<u8> {
 /// before anything is allocated.
 pub fn decode_hint(buf: &[u8], limit: usize) -> Result<(String, usize), FrameError> {
     let (len, body) = prefixed::<4>(buf, limit)?;
-    let text = std::str::from_utf8(body).map_err(|_| FrameError::NotUtf8)?;
+    let text = core::str::from_utf8(body).map_err(|_| FrameError::NotUtf8)?;
     Ok((text.to_owned(), 4 + len))
 }
 

@@ -4,7 +4,11 @@
 //! cannot make is [`Execution::Invalid`]; a preimage the oracle cannot give is an executor
 //! error, which ends the run — it can never turn into an invalid block.
 
-use std::{collections::BTreeMap, sync::Arc};
+use alloc::{collections::BTreeMap, sync::Arc};
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
 
 use alloy_consensus::Sealed;
 use alloy_primitives::{B256, Bytes};

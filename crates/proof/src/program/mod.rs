@@ -8,12 +8,17 @@
 //! claimed block is safe or L1 (up to the L1 head) is exhausted, and the output of the block
 //! reached is compared with the claim.
 
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+};
 mod executor;
 
-use std::{
+use alloc::sync::Arc;
+use core::{
     future::Future,
     pin::pin,
-    sync::Arc,
     task::{Context, Poll, Waker},
 };
 

@@ -2,14 +2,14 @@
 //! back from the L1 head (the oracle knows nothing by number), and nothing past the head
 //! exists. A block's txs and receipts are read from its header's tx and receipt tries.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::{Arc, Mutex},
-};
+use alloc::{collections::BTreeMap, sync::Arc};
+use alloc::{format, vec::Vec};
+
+use spin::{Mutex, MutexGuard};
 
 use alloy_consensus::{Header, ReceiptEnvelope, Sealed, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
-use alloy_primitives::B256;
+use alloy_primitives::{B256, map::HashMap};
 use alloy_rlp::Decodable;
 use lamina_derive::{L1Source, SourceError, ports::L1Header};
 
@@ -38,9 +38,9 @@ impl<O: Oracle> OracleL1<O> {
         Self { oracle, head, headers: Mutex::default() }
     }
 
-    fn headers(&self) -> std::sync::MutexGuard<'_, Headers> {
-        // The program is single-threaded; a poisoned lock only means a panic already ended it.
-        self.headers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn headers(&self) -> MutexGuard<'_, Headers> {
+        // The program is single-threaded: the lock is never contended.
+        self.headers.lock()
     }
 
     /// The header with `hash`, read and checked.

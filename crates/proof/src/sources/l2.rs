@@ -3,10 +3,14 @@
 //! kept in memory. The executor appends to it; the pipeline reads it ([`OracleL2`]); the EVM
 //! reads recent block hashes from it.
 
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+use alloc::{collections::BTreeMap, sync::Arc};
+use alloc::{
+    format,
+    string::{String, ToString},
+    vec::Vec,
 };
+
+use spin::{Mutex, MutexGuard};
 
 use alloy_consensus::{Header, Sealed};
 use alloy_primitives::{B256, Bytes};
@@ -48,8 +52,8 @@ impl<O: Oracle> L2Chain<O> {
     }
 
     fn blocks(&self) -> MutexGuard<'_, BTreeMap<u64, Block>> {
-        // Single-threaded: a poisoned lock only means a panic already ended the run.
-        self.blocks.lock().unwrap_or_else(PoisonError::into_inner)
+        // The program is single-threaded: the lock is never contended.
+        self.blocks.lock()
     }
 
     fn load(&self, hash: B256) -> Result<Sealed<Header>, SourceError> {

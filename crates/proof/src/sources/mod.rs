@@ -4,6 +4,7 @@
 //! bound to the L1 head or the agreed block by hashes, so no host can feed the pipeline a
 //! chain other than the one those commit to.
 
+use alloc::{format, string::ToString, vec::Vec};
 mod blobs;
 mod l1;
 mod l2;
