@@ -23,6 +23,10 @@ use crate::{
 
 const BEEF: &str = "0x000000000000000000000000000000000000bEEF";
 
+/// anvil's sixth dev key (no role in `lamina dev`): the depositor. A deposit is a tx from its
+/// sender on L2 too, so a deposit from the key that also sends L2 txs would race their nonces.
+const DEPOSITOR: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
+
 fn rpc(bin: &Path, url: &str, method: &str, params: &[&str]) -> Value {
     let mut args = vec!["rpc", method];
     args.extend(params);
@@ -31,7 +35,12 @@ fn rpc(bin: &Path, url: &str, method: &str, params: &[&str]) -> Value {
 
 /// `cast send` with the dev key; the receipt, which must be a success.
 fn send(bin: &Path, url: &str, args: &[&str]) -> Value {
-    let mut all = vec!["send", "--private-key", KEY, "--json"];
+    send_as(bin, url, KEY, args)
+}
+
+/// `cast send` with `key`; the receipt, which must be a success.
+fn send_as(bin: &Path, url: &str, key: &str, args: &[&str]) -> Value {
+    let mut all = vec!["send", "--private-key", key, "--json"];
     all.extend(args);
     let receipt = json(&cast(bin, url, &all).unwrap());
     assert_eq!(receipt["status"], "0x1", "{args:?}");
@@ -169,7 +178,7 @@ fn proof_run_and_execute_judge_every_block_of_a_mixed_run() {
     let portal = addrs["OptimismPortal"].as_str().unwrap().to_owned();
     let system_config = addrs["SystemConfig"].as_str().unwrap().to_owned();
     let inbox = addrs["BatchInbox"].as_str().unwrap().to_owned();
-    send(&bin, &dev.l1, &[&portal, "--value", "0.5ether"]);
+    send_as(&bin, &dev.l1, DEPOSITOR, &[&portal, "--value", "0.5ether"]);
     send_l2(&bin, &dev);
     let token = deploy_token(&bin, &dev);
     send(&bin, &dev.l2, &[&token, "transfer(address,uint256)", BEEF, "1000"]);
