@@ -205,6 +205,25 @@ impl Rollup {
 
     /// A new span-batch channel holding `batches` (the first builds on a block of epoch
     /// `parent_epoch`), as batcher-tx calldata.
+    /// Posts blocks `1..=head` of `seq_engine` as batches, then an invalid batch for the block
+    /// after `head`; runs a new verifier (its engine in `datadir`) until idle and checks that it
+    /// replaced that block by its deposits alone. The verifier's engine and the replaced block.
+    pub(crate) async fn verify_an_invalid_last_batch(
+        &mut self,
+        seq_engine: &EngineHandle,
+        head: &L2BlockInfo,
+        datadir: &Path,
+    ) -> (EngineHandle, L2BlockInfo) {
+        self.post_batches(seq_engine, 1, head.number).await;
+        self.post_invalid_batch(head).await;
+        let b = self.engine(datadir);
+        let (v, replaced) = self.verify_until_idle(&b).await;
+        let replaced = replaced.expect("the verifier replaced the invalid block");
+        assert_eq!(replaced.number, head.number + 1);
+        assert_eq!(v.safe_head().await.unwrap(), replaced);
+        (b, replaced)
+    }
+
     /// A verifier on `engine` run until it is idle; the block it last replaced by its deposits
     /// alone (Holocene's rule for an invalid batch), if any.
     pub(crate) async fn verify_until_idle(
