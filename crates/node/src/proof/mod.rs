@@ -4,6 +4,7 @@
 //! `lamina_proof::program::run` against it and reports the verdict with what it read.
 
 pub mod host;
+pub mod serve;
 pub mod setup;
 pub mod store;
 
@@ -92,6 +93,17 @@ pub async fn run<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
     inputs: &RunInputs,
     claim: B256,
 ) -> Result<RunReport, ProofError> {
+    run_with(host, inputs, claim, false).await
+}
+
+/// [`run`], with the program reading its preimages through the wire protocol (as a guest
+/// does over its file descriptors) instead of calling the host.
+pub async fn run_with<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
+    host: Host<L1, L2>,
+    inputs: &RunInputs,
+    claim: B256,
+    over_wire: bool,
+) -> Result<RunReport, ProofError> {
     let locals = inputs.preimages(claim)?;
     let (keccaks, locals): (Vec<_>, Vec<_>) = locals
         .into_iter()
@@ -102,9 +114,11 @@ pub async fn run<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
     let oracle = Arc::new(RunOracle { host, locals: locals.into_iter().collect() });
     let started = std::time::Instant::now();
     let o = oracle.clone();
-    let verdict = tokio::task::spawn_blocking(move || program::run(o))
-        .await
-        .map_err(|e| ProofError::Config(format!("the program thread: {e}")))??;
+    let verdict = tokio::task::spawn_blocking(move || {
+        if over_wire { serve::run_over_wire(o) } else { program::run(o) }
+    })
+    .await
+    .map_err(|e| ProofError::Config(format!("the program thread: {e}")))??;
     let elapsed = started.elapsed();
     oracle.host.store().flush()?;
     let stats = &oracle.host.stats;

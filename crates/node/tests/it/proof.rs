@@ -2,7 +2,8 @@
 //! and the verifier's engine directly. On a chain whose last batch holds a tx that cannot
 //! execute (Holocene: the block is rebuilt from its deposits alone), the program judges every
 //! block's output as the verifier computed it right — the replaced block included — and a
-//! corrupted claim wrong; run again from the cache alone, it fetches nothing.
+//! corrupted claim wrong; run again from the cache alone it fetches nothing, and through the
+//! wire protocol (as the guest will read its preimages) it judges the same.
 
 use alloy_primitives::keccak256;
 use lamina_l1::chain::L1Chain;
@@ -51,6 +52,15 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
             PreimageStore::open(&cache).unwrap(),
             None,
         );
+        // The same run through the wire protocol a guest speaks (two socket pairs).
+        let wired = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
+            PreimageStore::open(&cache).unwrap(),
+            None,
+        );
+        let report =
+            lamina_node::proof::run_with(wired, &inputs, inputs.node_output, true).await.unwrap();
+        assert!(report.verdict.valid, "block {k} over the wire");
+
         let wrong = keccak256(inputs.node_output);
         let report = lamina_node::proof::run(offline, &inputs, wrong).await.unwrap();
         assert!(!report.verdict.valid, "block {k}");

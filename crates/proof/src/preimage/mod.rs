@@ -13,6 +13,7 @@
 use alloc::{string::String, vec::Vec};
 use alloy_primitives::{B256, Bytes, keccak256};
 
+pub mod client;
 pub mod hint;
 pub mod wire;
 
