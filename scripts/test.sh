@@ -23,8 +23,9 @@ npm ci --prefix tools --no-audit --no-fund --loglevel=error
 # viem for the end-to-end bridge tests (tests/e2e), against a running `lamina dev`.
 npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 
-# The pure core without std, for the fault-proof program's RISC-V guest.
+# The pure core without std, and the fault-proof program's RISC-V guest built from it.
 ./scripts/check-no-std.sh
+./scripts/build-program.sh
 
 cargo nextest run --workspace --profile "${NEXTEST_PROFILE:-default}"
 cargo test --workspace --doc

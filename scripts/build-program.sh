@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the guest: `program/` as a bare RV64IMA executable (no compressed instructions, which
+# the VM does not decode) with Debian's toolchain, and prints its path, size and sha256.
+# Fails when the ELF holds any 16-bit (compressed) instruction. Note that disabling `c` alone
+# leaves LLVM's `zca` on: both go.
+#
+# Environment:
+#   LAMINA_GUEST_TARGET_DIR   build dir (default: ~/.cache/lamina-guest-target)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=guest-toolchain.sh
+source scripts/guest-toolchain.sh
+guest_toolchain
+
+target_dir="${LAMINA_GUEST_TARGET_DIR:-$HOME/.cache/lamina-guest-target}"
+(
+    cd program
+    RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+        RUSTFLAGS="-Ctarget-feature=-c,-zca" CARGO_TARGET_DIR="$target_dir" \
+        /usr/bin/cargo build --locked --release --target riscv64imac-unknown-none-elf \
+        -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem --bin lamina-program
+)
+elf="$target_dir/riscv64imac-unknown-none-elf/release/lamina-program"
+
+# Every instruction must be 32 bits wide: objdump prints a compressed one as 4 hex digits.
+compressed=$(riscv64-linux-gnu-objdump -d "$elf" \
+    | awk -F'\t' '/^ +[0-9a-f]+:/ { gsub(/ /, "", $2); if (length($2) == 4) n++ } END { print n + 0 }')
+if [ "$compressed" != 0 ]; then
+    echo "error: $elf holds $compressed compressed instructions" >&2
+    exit 1
+fi
+if riscv64-linux-gnu-readelf -h "$elf" | grep -q RVC; then
+    echo "error: $elf is flagged RVC" >&2
+    exit 1
+fi
+echo "guest: $elf"
+echo "guest: $(stat -c %s "$elf") bytes, sha256 $(sha256sum "$elf" | cut -d' ' -f1), no compressed instructions"
