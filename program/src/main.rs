@@ -21,7 +21,10 @@ pub extern "C" fn guest_main() -> ! {
     let oracle = WireOracle::new(rt::Fd { read: 3, write: 4 }, rt::Fd { read: 5, write: 6 });
     let code = match lamina_proof::program::run(Arc::new(oracle)) {
         Ok(verdict) => verdict.exit_code(),
-        Err(_) => 2,
+        Err(e) => {
+            rt::eprint(&alloc::format!("guest: no verdict: {e}\n"));
+            2
+        }
     };
     rt::exit(code)
 }

@@ -108,7 +108,13 @@ impl Stream for Fd {
     }
 }
 
+/// Writes `msg` to standard error (fd 2), best effort: the host may log it.
+pub fn eprint(msg: &str) {
+    let _ = Stream::write_all(&mut Fd { read: 0, write: 2 }, msg.as_bytes());
+}
+
 #[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    eprint(&alloc::format!("guest panic: {info}\n"));
     exit(2)
 }
