@@ -119,11 +119,6 @@ impl<P: Preimages, H: BlockHashes> WitnessState<P, H> {
         apply(&self.preimages, self.tries.get_mut(), bundle)
     }
 
-    /// The storage root of `address` as the state stands.
-    pub fn storage_root(&self, address: Address) -> Result<B256, WitnessError> {
-        Ok(storage(&self.preimages, &mut self.tries.borrow_mut(), address)?.root())
-    }
-
     fn account(&self, address: Address) -> Result<Option<TrieAccount>, WitnessError> {
         account(&self.preimages, &mut self.tries.borrow_mut(), address)
     }

@@ -42,6 +42,9 @@ use serde_json::Value;
 
 use super::{ProofError, store::PreimageStore};
 
+/// The blob evaluation points, computed once per process.
+static POINTS: std::sync::LazyLock<Vec<B256>> = std::sync::LazyLock::new(evaluation_points);
+
 /// An L2 node as the host reads it: headers and txs by block hash, and a block's execution
 /// witness.
 pub trait L2Node: Send + Sync + std::fmt::Debug + 'static {
@@ -216,10 +219,7 @@ impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Host<L1, L2> {
     /// fetch stores the preimage tested here last, so its presence means the rest is there.
     fn stored(&self, hint: &Hint) -> bool {
         let has = |h: B256| self.store.contains(&PreimageKey::keccak(h));
-        let header = |h: B256| -> Option<Header> {
-            let rlp = self.store.get(&PreimageKey::keccak(h))?;
-            alloy_rlp::Decodable::decode(&mut rlp.as_ref()).ok()
-        };
+        let header = |h: B256| self.stored_header(h);
         match *hint {
             Hint::L1BlockHeader(h) | Hint::L2BlockHeader(h) => has(h),
             Hint::L1Transactions(h) | Hint::L2Transactions(h) => {
@@ -230,6 +230,13 @@ impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Host<L1, L2> {
             // A block's witness is fetched once per run: nothing names all of it.
             Hint::L2Output(_) | Hint::L2PayloadWitness { .. } => false,
         }
+    }
+
+    /// The header with hash `hash`, if the store holds it (checked against its hash when it
+    /// was stored).
+    fn stored_header(&self, hash: B256) -> Option<Header> {
+        let rlp = self.store.get(&PreimageKey::keccak(hash))?;
+        alloy_rlp::Decodable::decode(&mut rlp.as_ref()).ok()
     }
 
     /// Fetches what `hint` names into the store.
@@ -288,6 +295,10 @@ impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Host<L1, L2> {
         sources: &Sources<L1, L2>,
         hash: B256,
     ) -> Result<Sealed<Header>, OracleError> {
+        // The program hints a block's header before its txs, receipts or blobs.
+        if let Some(header) = self.stored_header(hash) {
+            return Ok(Sealed::new_unchecked(header, hash));
+        }
         let header = sources
             .l1
             .header_by_hash(hash)
@@ -303,6 +314,9 @@ impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Host<L1, L2> {
         sources: &Sources<L1, L2>,
         hash: B256,
     ) -> Result<Header, OracleError> {
+        if let Some(header) = self.stored_header(hash) {
+            return Ok(header);
+        }
         let header = sources.l2.header(hash).await.map_err(host)?;
         let header = header.ok_or_else(|| host(format!("unknown L2 block {hash}")))?;
         self.put_header(&header, hash)?;
@@ -344,7 +358,7 @@ impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Host<L1, L2> {
         if kzg_to_versioned_hash(commitment.as_slice()) != hash {
             return Err(host(format!("blob {hash}: the blob does not match its hash")));
         }
-        let keys = element_keys(commitment.as_slice(), &evaluation_points());
+        let keys = element_keys(commitment.as_slice(), &POINTS);
         for (i, key) in keys.into_iter().enumerate() {
             self.put(key, Bytes::copy_from_slice(&blob[i * 32..(i + 1) * 32]))?;
         }

@@ -144,8 +144,8 @@ async fn run_boot<O: Oracle + 'static>(
     }
     if boot.claimed_block <= head.number {
         // Nothing to derive: the claim is about the agreed block or one before it, and it is
-        // not the agreed output.
-        return Ok(verdict(&agreed, head.number, 0).with_valid(false));
+        // not the agreed output (so this verdict is invalid).
+        return Ok(verdict(&agreed, head.number, 0));
     }
     let info: L2BlockInfo =
         chain.block_info(head.number).map_err(ProgramError::AgreedBlock)?.unwrap_or_default();
@@ -189,13 +189,6 @@ async fn run_boot<O: Oracle + 'static>(
         "program done"
     );
     Ok(verdict(&output, safe.number, built))
-}
-
-impl Verdict {
-    const fn with_valid(mut self, valid: bool) -> Self {
-        self.valid = valid;
-        self
-    }
 }
 
 /// Drives a future that never waits on IO to completion: the program's ports answer at once,

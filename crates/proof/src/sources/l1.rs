@@ -8,12 +8,11 @@ use alloc::{format, vec::Vec};
 use spin::{Mutex, MutexGuard};
 
 use alloy_consensus::{Header, ReceiptEnvelope, Sealed, TxEnvelope};
-use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{B256, map::HashMap};
 use alloy_rlp::Decodable;
 use lamina_derive::{L1Source, SourceError, ports::L1Header};
 
-use super::{hint, read_list, source};
+use super::{hint, read_decoded, source};
 use crate::preimage::{Hint, Oracle, keccak};
 
 /// Headers read so far.
@@ -105,26 +104,12 @@ impl<O: Oracle> L1Source for OracleL1<O> {
     async fn transactions(&self, block: B256) -> Result<Vec<TxEnvelope>, SourceError> {
         let header = self.load(block)?;
         hint(&*self.oracle, Hint::L1Transactions(block))?;
-        read_list(&*self.oracle, header.transactions_root)?
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                TxEnvelope::decode_2718(&mut raw.as_ref())
-                    .map_err(|e| SourceError::Invalid(format!("L1 block {block} tx {i}: {e}")))
-            })
-            .collect()
+        read_decoded(&*self.oracle, header.transactions_root, format_args!("L1 block {block} tx"))
     }
 
     async fn receipts(&self, block: B256) -> Result<Vec<ReceiptEnvelope>, SourceError> {
         let header = self.load(block)?;
         hint(&*self.oracle, Hint::L1Receipts(block))?;
-        read_list(&*self.oracle, header.receipts_root)?
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                ReceiptEnvelope::decode_2718(&mut raw.as_ref())
-                    .map_err(|e| SourceError::Invalid(format!("L1 block {block} receipt {i}: {e}")))
-            })
-            .collect()
+        read_decoded(&*self.oracle, header.receipts_root, format_args!("L1 block {block} receipt"))
     }
 }

@@ -9,6 +9,7 @@ mod blobs;
 mod l1;
 mod l2;
 
+use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{B256, Bytes};
 use lamina_derive::SourceError;
 
@@ -17,7 +18,7 @@ pub use l1::OracleL1;
 pub use l2::{L2Chain, OracleL2};
 
 use crate::{
-    list::{self, ListError},
+    list,
     preimage::{Hint, Oracle, OracleError, keccak},
 };
 
@@ -30,6 +31,22 @@ fn source(e: OracleError) -> SourceError {
 /// Sends `hint`, as a source error when the host refuses it.
 fn hint(oracle: &impl Oracle, hint: Hint) -> Result<(), SourceError> {
     oracle.hint(&hint).map_err(source)
+}
+
+/// The list under `root` decoded item by item (`what` names an item in errors).
+fn read_decoded<T: Decodable2718>(
+    oracle: &impl Oracle,
+    root: B256,
+    what: impl core::fmt::Display,
+) -> Result<Vec<T>, SourceError> {
+    read_list(oracle, root)?
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            T::decode_2718(&mut raw.as_ref())
+                .map_err(|e| SourceError::Invalid(format!("{what} {i}: {e}")))
+        })
+        .collect()
 }
 
 /// The list under `root`, its nodes read through the oracle.
@@ -46,8 +63,6 @@ fn read_list(oracle: &impl Oracle, root: B256) -> Result<Vec<Bytes>, SourceError
         (Ok(items), _) => Ok(items),
         // A node the oracle would not give: say why.
         (Err(_), Some(e)) => Err(source(e)),
-        (Err(e @ ListError::Trie(_) | e @ ListError::Shape { .. }), None) => {
-            Err(SourceError::Invalid(e.to_string()))
-        }
+        (Err(e), None) => Err(SourceError::Invalid(e.to_string())),
     }
 }
