@@ -80,6 +80,9 @@ pub struct WitnessState<P = HashMap<B256, Bytes>, H = BTreeMap<u64, B256>> {
     // program is single-threaded.
     codes: RefCell<HashMap<B256, Bytecode>>,
     tries: RefCell<Tries>,
+    /// The tries the last root computation produced, with their roots, so committing the same
+    /// block does not apply and hash it again.
+    computed: RefCell<Option<(PostStateRoots, Tries)>>,
 }
 
 impl WitnessState {
@@ -101,7 +104,13 @@ impl<P: Preimages, H: BlockHashes> WitnessState<P, H> {
     pub fn with(state_root: B256, preimages: P, block_hashes: H) -> Self {
         let tries =
             Tries { accounts: SparseTrie::from_root(state_root), storage: HashMap::default() };
-        Self { preimages, block_hashes, codes: RefCell::default(), tries: RefCell::new(tries) }
+        Self {
+            preimages,
+            block_hashes,
+            codes: RefCell::default(),
+            tries: RefCell::new(tries),
+            computed: RefCell::default(),
+        }
     }
 
     /// The state root as it stands.
@@ -112,11 +121,34 @@ impl<P: Preimages, H: BlockHashes> WitnessState<P, H> {
     /// Applies an executed block's changes (what the next block then executes on); returns the
     /// new roots.
     pub fn commit(&mut self, bundle: &BundleState) -> Result<PostStateRoots, WitnessError> {
+        self.keep_codes(bundle);
+        apply(&self.preimages, self.tries.get_mut(), bundle)
+    }
+
+    /// Keeps the code `bundle` deploys.
+    fn keep_codes(&mut self, bundle: &BundleState) {
         let codes = self.codes.get_mut();
         for (hash, code) in &bundle.contracts {
             codes.insert(*hash, code.clone());
         }
-        apply(&self.preimages, self.tries.get_mut(), bundle)
+    }
+
+    /// [`Self::commit`] for a block just built on this state, whose header says `state_root`:
+    /// the tries the builder's root computation produced are kept when they have that root
+    /// (equal roots mean equal states), instead of applying the block a second time.
+    pub fn commit_built(
+        &mut self,
+        bundle: &BundleState,
+        state_root: B256,
+    ) -> Result<PostStateRoots, WitnessError> {
+        match self.computed.get_mut().take() {
+            Some((roots, tries)) if roots.state_root == state_root => {
+                self.keep_codes(bundle);
+                *self.tries.get_mut() = tries;
+                Ok(roots)
+            }
+            _ => self.commit(bundle),
+        }
     }
 
     fn account(&self, address: Address) -> Result<Option<TrieAccount>, WitnessError> {
@@ -233,6 +265,8 @@ impl<P: Preimages, H: BlockHashes> DatabaseRef for WitnessState<P, H> {
 impl<P: Preimages, H: BlockHashes> StateRootProvider for WitnessState<P, H> {
     fn post_state_roots(&self, bundle: &BundleState) -> Result<PostStateRoots, String> {
         let mut tries = self.tries.borrow().clone();
-        apply(&self.preimages, &mut tries, bundle).map_err(|e| e.to_string())
+        let roots = apply(&self.preimages, &mut tries, bundle).map_err(|e| e.to_string())?;
+        *self.computed.borrow_mut() = Some((roots, tries));
+        Ok(roots)
     }
 }

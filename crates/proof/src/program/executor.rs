@@ -126,7 +126,7 @@ impl<O: Oracle + 'static> Executor for ProofExecutor<O> {
         };
         let roots = self
             .state
-            .commit(&block.bundle)
+            .commit_built(&block.bundle, block.header.state_root)
             .map_err(|e: WitnessError| ExecutorError::State(e.to_string()))?;
         debug_assert_eq!(roots.state_root, block.header.state_root);
         let txs: Vec<Bytes> = attrs.transactions().to_vec();

@@ -158,6 +158,30 @@ fn blocks_executed_on_a_witness_are_the_blocks_executed_on_the_full_state() {
 }
 
 #[test]
+fn committing_a_built_block_keeps_the_builders_tries_and_runs_on_to_the_same_chain() {
+    let (cfg, genesis, mut full) = dev_chain();
+    let (nodes, codes) = witness(&full);
+    let hashes = BTreeMap::from([(0, genesis.hash_slow())]);
+    let mut witnessed = WitnessState::new(genesis.state_root, nodes, codes, hashes);
+    let builder = OpBlockBuilder::new(cfg.clone());
+    let mut parent = genesis;
+    for _ in 0..3 {
+        let attrs = attributes(&cfg, &parent);
+        let hash = parent.hash_slow();
+        let want = builder.build(&parent, hash, &attrs, WrapDatabaseRef(&full), &full).unwrap();
+        let got =
+            builder.build(&parent, hash, &attrs, WrapDatabaseRef(&witnessed), &witnessed).unwrap();
+        assert_eq!(got.hash, want.hash, "block {}", want.header.number);
+        full.apply(&want.bundle);
+        let roots = witnessed.commit_built(&got.bundle, got.header.state_root).unwrap();
+        assert_eq!(roots.state_root, want.header.state_root);
+        assert_eq!(witnessed.state_root(), full.state_root());
+        full.block_hashes.insert(want.header.number, want.hash);
+        parent = want.header;
+    }
+}
+
+#[test]
 fn a_witness_without_what_the_block_needs_fails_it() {
     let (cfg, genesis, full) = dev_chain();
     let (nodes, codes) = witness(&full);
