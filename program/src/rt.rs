@@ -108,6 +108,11 @@ impl Stream for Fd {
     }
 }
 
+/// Writes `msg` to standard output (fd 1), best effort.
+pub fn print(msg: &str) {
+    let _ = Stream::write_all(&mut Fd { read: 0, write: 1 }, msg.as_bytes());
+}
+
 /// Writes `msg` to standard error (fd 2), best effort: the host may log it.
 pub fn eprint(msg: &str) {
     let _ = Stream::write_all(&mut Fd { read: 0, write: 2 }, msg.as_bytes());

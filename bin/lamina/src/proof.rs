@@ -1,6 +1,7 @@
 //! `lamina proof`: the fault-proof program as commands. `run` judges the claimed output of one
 //! L2 block by re-deriving it from L1 and re-executing it from preimages alone (fetched from
-//! L1, beacon and L2 RPCs into a cache, or served from that cache offline); `execute` runs one
+//! L1, beacon and L2 RPCs into a cache, or served from that cache offline), natively or as the
+//! RISC-V guest under qemu (`--mode`); `execute` runs one
 //! block statelessly from a file holding its chain's rollup config, its parent header (eth
 //! JSON), its payload attributes (Engine API JSON) and its witness (`debug_executionWitness`
 //! JSON), and prints what the block came to.
@@ -8,7 +9,9 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use alloy_primitives::B256;
-use lamina_node::proof::{Host, PreimageStore, RunInputs, Sources};
+use lamina_node::proof::{
+    GuestCommand, Host, Mode, PreimageStore, RunInputs, Sources, guest::default_elf,
+};
 
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
@@ -22,7 +25,7 @@ use serde::Deserialize;
 pub(crate) enum ProofCommand {
     /// Judge the claimed output of L2 block N: exit 0 when right, 1 when wrong, 2 when no
     /// verdict could be reached.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Execute one block from its witness alone; print its hash, state root, receipts root and
     /// gas used.
     Execute(ExecuteArgs),
@@ -57,9 +60,53 @@ pub(crate) struct RunArgs {
     /// Preimage cache directory: filled by an online run, read by an offline one.
     #[arg(long)]
     cache: Option<PathBuf>,
+    /// Where the program runs: in this process (`native`), in this process through the wire
+    /// protocol a guest speaks (`wire`), or as the RISC-V guest ELF under qemu-riscv64
+    /// (`qemu`).
+    #[arg(long, value_enum, default_value_t = RunMode::Native)]
+    mode: RunMode,
+    /// The guest ELF (default: where scripts/build-program.sh builds it, or
+    /// $LAMINA_PROGRAM_ELF).
+    #[arg(long)]
+    elf: Option<PathBuf>,
+    /// The qemu user-mode emulator for `--mode qemu`.
+    #[arg(long, default_value = "qemu-riscv64")]
+    qemu: PathBuf,
     /// Print the verdict as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Values of `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum RunMode {
+    /// In process.
+    Native,
+    /// In process, over the wire protocol.
+    Wire,
+    /// The guest ELF under qemu-riscv64.
+    Qemu,
+}
+
+impl RunArgs {
+    /// The mode as the node's runner takes it; a guest's ELF must exist.
+    fn mode(&self) -> eyre::Result<Mode> {
+        let elf = || -> eyre::Result<PathBuf> {
+            let elf = self.elf.clone().unwrap_or_else(default_elf);
+            if !elf.is_file() {
+                eyre::bail!(
+                    "the guest ELF {} is missing: build it with scripts/build-program.sh or pass --elf",
+                    elf.display()
+                );
+            }
+            Ok(elf)
+        };
+        Ok(match self.mode {
+            RunMode::Native => Mode::Native,
+            RunMode::Wire => Mode::Wire,
+            RunMode::Qemu => Mode::Guest(GuestCommand::qemu(&self.qemu, &elf()?)),
+        })
+    }
 }
 
 /// Flags of `lamina proof execute`.
@@ -90,6 +137,7 @@ pub(crate) fn run(cmd: &ProofCommand) -> eyre::Result<ExitCode> {
 }
 
 fn run_program(args: &RunArgs) -> eyre::Result<ExitCode> {
+    let mode = args.mode()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
         let store = match &args.cache {
@@ -127,7 +175,8 @@ fn run_program(args: &RunArgs) -> eyre::Result<ExitCode> {
             }
         };
         let claim = args.claim.unwrap_or(inputs.node_output);
-        let report = lamina_node::proof::run(Host::new(store, sources), &inputs, claim).await?;
+        let host = Host::new(store, sources);
+        let report = lamina_node::proof::run_with(host, &inputs, claim, mode).await?;
         let v = report.verdict;
         if args.json {
             let json = serde_json::json!({
@@ -140,6 +189,7 @@ fn run_program(args: &RunArgs) -> eyre::Result<ExitCode> {
                 "bytes": report.bytes,
                 "fetches": report.fetches,
                 "millis": report.elapsed.as_millis() as u64,
+                "mode": format!("{:?}", args.mode).to_lowercase(),
             });
             println!("{json}");
         } else {

@@ -219,7 +219,11 @@ fn proof_run_and_execute_judge_every_block_of_a_mixed_run() {
     let early = output["blockRef"]["l1origin"]["hash"].as_str().unwrap().to_owned();
     drop(dev);
 
-    // Offline: the cache alone gives every verdict again.
+    // Offline: the cache alone gives every verdict again, natively and as the RISC-V guest
+    // under qemu.
+    let elf = lamina_node::proof::guest::default_elf();
+    assert!(elf.is_file(), "{}: build it with scripts/build-program.sh", elf.display());
+    let mut guest_millis = 0;
     for n in 1..=last {
         let out = &outputs[n as usize - 1];
         let (code, report) = prove(&cache, n, None, &[]);
@@ -228,6 +232,16 @@ fn proof_run_and_execute_judge_every_block_of_a_mixed_run() {
         let (code, report) = prove(&cache, n, None, &["--claim", &corrupt(out)]);
         assert_eq!(code, 1, "block {n}: {report}");
         assert_eq!(report["valid"], false);
+        for claim in [out.clone(), corrupt(out)] {
+            let native = prove(&cache, n, None, &["--claim", &claim]);
+            let qemu = prove(&cache, n, None, &["--claim", &claim, "--mode", "qemu"]);
+            assert_eq!(qemu.1["mode"], "qemu");
+            for field in ["valid", "output_root", "l2_block", "blocks_built", "preimages"] {
+                assert_eq!(native.1[field], qemu.1[field], "block {n} {field}: {}", qemu.1);
+            }
+            assert_eq!(native.0, qemu.0, "block {n}: exit codes");
+            guest_millis += qemu.1["millis"].as_u64().unwrap();
+        }
     }
     // With that early L1 head, derivation runs out of L1 before the last block: the node's
     // true output cannot be shown.
@@ -240,9 +254,11 @@ fn proof_run_and_execute_judge_every_block_of_a_mixed_run() {
     assert_eq!((code, &report["blocks_built"]), (0, &json!(0)), "{report}");
 
     println!(
-        "{last} blocks: {} preimages, {} bytes per run; witness JSON {} bytes per block",
+        "{last} blocks: {} preimages, {} bytes per run; witness JSON {} bytes per block; \
+         {} ms per qemu run",
         preimages / last,
         bytes / last,
-        witness_bytes as u64 / last
+        witness_bytes as u64 / last,
+        guest_millis / (2 * last)
     );
 }

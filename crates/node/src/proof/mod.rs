@@ -1,8 +1,10 @@
 //! The fault-proof program's host side, natively: [`setup`] gathers a run's inputs from a
 //! rollup node, [`host::Host`] answers the program's hints from L1, beacon and L2 RPCs into a
 //! [`store::PreimageStore`] (on disk, so a run repeats offline), and [`run`] runs
-//! `lamina_proof::program::run` against it and reports the verdict with what it read.
+//! `lamina_proof::program::run` against it — natively, through the wire protocol, or as the
+//! RISC-V guest under a runner ([`guest`]) — and reports the verdict with what it read.
 
+pub mod guest;
 pub mod host;
 pub mod serve;
 pub mod setup;
@@ -17,6 +19,7 @@ use lamina_proof::{
     program::{self, Verdict},
 };
 
+pub use guest::{GuestCommand, GuestError};
 pub use host::{Host, L2Node, RpcL2, Sources};
 pub use setup::{RunInputs, prepare};
 pub use store::{PreimageStore, StoreError};
@@ -48,6 +51,20 @@ pub enum ProofError {
     /// The program ended without a verdict.
     #[error("program: {0}")]
     Program(#[from] program::ProgramError),
+    /// The guest ended without a verdict.
+    #[error(transparent)]
+    Guest(#[from] GuestError),
+}
+
+/// Where the program runs.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// In this process, calling the host directly.
+    Native,
+    /// In this process, reading preimages through the wire protocol (as a guest does).
+    Wire,
+    /// As a guest process (the RISC-V ELF under a runner) on file descriptors 3–6.
+    Guest(GuestCommand),
 }
 
 /// The boot inputs of one run over the host's store: local keys are per run, so they never go
@@ -93,16 +110,15 @@ pub async fn run<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
     inputs: &RunInputs,
     claim: B256,
 ) -> Result<RunReport, ProofError> {
-    run_with(host, inputs, claim, false).await
+    run_with(host, inputs, claim, Mode::Native).await
 }
 
-/// [`run`], with the program reading its preimages through the wire protocol (as a guest
-/// does over its file descriptors) instead of calling the host.
+/// [`run`], with the program running as `mode` says.
 pub async fn run_with<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
     host: Host<L1, L2>,
     inputs: &RunInputs,
     claim: B256,
-    over_wire: bool,
+    mode: Mode,
 ) -> Result<RunReport, ProofError> {
     let locals = inputs.preimages(claim)?;
     let (keccaks, locals): (Vec<_>, Vec<_>) = locals
@@ -114,8 +130,12 @@ pub async fn run_with<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
     let oracle = Arc::new(RunOracle { host, locals: locals.into_iter().collect() });
     let started = std::time::Instant::now();
     let o = oracle.clone();
-    let verdict = tokio::task::spawn_blocking(move || {
-        if over_wire { serve::run_over_wire(o) } else { program::run(o) }
+    let verdict = tokio::task::spawn_blocking(move || -> Result<Verdict, ProofError> {
+        Ok(match mode {
+            Mode::Native => program::run(o)?,
+            Mode::Wire => serve::run_over_wire(o)?,
+            Mode::Guest(cmd) => guest::run_guest(&cmd, o)?,
+        })
     })
     .await
     .map_err(|e| ProofError::Config(format!("the program thread: {e}")))??;

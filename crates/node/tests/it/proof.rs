@@ -3,12 +3,12 @@
 //! execute (Holocene: the block is rebuilt from its deposits alone), the program judges every
 //! block's output as the verifier computed it right — the replaced block included — and a
 //! corrupted claim wrong; run again from the cache alone it fetches nothing, and through the
-//! wire protocol (as the guest will read its preimages) it judges the same.
+//! wire protocol and as the RISC-V guest under qemu-riscv64 it judges the same.
 
 use alloy_primitives::keccak256;
 use lamina_l1::chain::L1Chain;
 use lamina_node::{
-    proof::{Host, PreimageStore, RunInputs, Sources},
+    proof::{GuestCommand, Host, Mode, PreimageStore, RunInputs, Sources, guest::default_elf},
     rollup::rpc::output_at,
 };
 
@@ -32,6 +32,9 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
 
     let l1_head = r.l1.header(alloy_eips::BlockNumberOrTag::Latest).await.unwrap().unwrap().hash();
     let cache = dir.path().join("cache");
+    let elf = default_elf();
+    assert!(elf.is_file(), "{}: build it with scripts/build-program.sh", elf.display());
+    let qemu = GuestCommand::qemu("qemu-riscv64", &elf);
     let mut preimages = 0;
     for k in 1..=n + 1 {
         let inputs = RunInputs {
@@ -52,20 +55,30 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
             PreimageStore::open(&cache).unwrap(),
             None,
         );
-        // The same run through the wire protocol a guest speaks (two socket pairs).
-        let wired = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
-            PreimageStore::open(&cache).unwrap(),
-            None,
-        );
-        let report =
-            lamina_node::proof::run_with(wired, &inputs, inputs.node_output, true).await.unwrap();
-        assert!(report.verdict.valid, "block {k} over the wire");
+        // The same run through the wire protocol a guest speaks (two socket pairs), and as
+        // the guest itself under qemu: the same verdict, field for field.
+        let native = report.verdict;
+        for mode in [Mode::Wire, Mode::Guest(qemu.clone())] {
+            let host = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
+                PreimageStore::open(&cache).unwrap(),
+                None,
+            );
+            let claim = inputs.node_output;
+            let report = lamina_node::proof::run_with(host, &inputs, claim, mode.clone()).await;
+            assert_eq!(report.unwrap().verdict, native, "block {k}: {mode:?}");
+        }
 
         let wrong = keccak256(inputs.node_output);
         let report = lamina_node::proof::run(offline, &inputs, wrong).await.unwrap();
         assert!(!report.verdict.valid, "block {k}");
         assert_eq!(report.verdict.output_root, inputs.node_output, "block {k}");
         assert_eq!(report.fetches, 0);
+        let host = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
+            PreimageStore::open(&cache).unwrap(),
+            None,
+        );
+        let guest = lamina_node::proof::run_with(host, &inputs, wrong, Mode::Guest(qemu.clone()));
+        assert_eq!(guest.await.unwrap().verdict, report.verdict, "block {k}: wrong claim in qemu");
     }
     assert!(preimages > 0);
 }

@@ -14,6 +14,7 @@ use alloc::{
     string::{String, ToString},
 };
 mod executor;
+mod verdict;
 
 use alloc::sync::Arc;
 use core::{
@@ -35,32 +36,13 @@ use lamina_protocol::{
 };
 
 pub use executor::{ExecutorError, OraclePreimages, ProofExecutor};
+pub use verdict::{Verdict, VerdictLineError};
 
 use crate::{
     boot::{BootError, BootInfo},
     preimage::{Hint, Oracle, OracleError, keccak},
     sources::{L2Chain, OracleBlobs, OracleL1, OracleL2},
 };
-
-/// What the program concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verdict {
-    /// Whether the claim is right.
-    pub valid: bool,
-    /// The output root the program computed (of `l2_block`).
-    pub output_root: B256,
-    /// The block it is the output of: the claimed block, or the safe head when L1 ran out.
-    pub l2_block: u64,
-    /// Blocks derived and executed.
-    pub blocks_built: u64,
-}
-
-impl Verdict {
-    /// The exit code: 0 valid, 1 invalid.
-    pub const fn exit_code(&self) -> i32 {
-        if self.valid { 0 } else { 1 }
-    }
-}
 
 /// Why the program could not reach a verdict (a host that lacks data, inputs that do not fit
 /// together). On chain any such end counts against the claim.
