@@ -61,8 +61,8 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     cache: Option<PathBuf>,
     /// Where the program runs: in this process (`native`), in this process through the wire
-    /// protocol a guest speaks (`wire`), or as the RISC-V guest ELF under qemu-riscv64
-    /// (`qemu`).
+    /// protocol a guest speaks (`wire`), or the RISC-V guest ELF under qemu-riscv64 (`qemu`)
+    /// or on lamina-rvm (`vm`).
     #[arg(long, value_enum, default_value_t = RunMode::Native)]
     mode: RunMode,
     /// The guest ELF (default: where scripts/build-program.sh builds it, or
@@ -86,6 +86,8 @@ pub(crate) enum RunMode {
     Wire,
     /// The guest ELF under qemu-riscv64.
     Qemu,
+    /// The guest ELF on lamina-rvm, in process.
+    Vm,
 }
 
 impl RunArgs {
@@ -105,6 +107,11 @@ impl RunArgs {
             RunMode::Native => Mode::Native,
             RunMode::Wire => Mode::Wire,
             RunMode::Qemu => Mode::Guest(GuestCommand::qemu(&self.qemu, &elf()?)),
+            RunMode::Vm => {
+                let elf = elf()?;
+                let bytes = std::fs::read(&elf).wrap_err_with(|| format!("{}", elf.display()))?;
+                Mode::Vm(std::sync::Arc::new(bytes))
+            }
         })
     }
 }
@@ -179,7 +186,7 @@ fn run_program(args: &RunArgs) -> eyre::Result<ExitCode> {
         let report = lamina_node::proof::run_with(host, &inputs, claim, mode).await?;
         let v = report.verdict;
         if args.json {
-            let json = serde_json::json!({
+            let mut json = serde_json::json!({
                 "valid": v.valid,
                 "l2_block": v.l2_block,
                 "claim": claim,
@@ -191,6 +198,10 @@ fn run_program(args: &RunArgs) -> eyre::Result<ExitCode> {
                 "millis": report.elapsed.as_millis() as u64,
                 "mode": format!("{:?}", args.mode).to_lowercase(),
             });
+            if let Some(vm) = report.vm {
+                json["steps"] = vm.steps.into();
+                json["pages"] = vm.pages.into();
+            }
             println!("{json}");
         } else {
             let word = if v.valid { "VALID" } else { "INVALID" };
@@ -202,6 +213,9 @@ fn run_program(args: &RunArgs) -> eyre::Result<ExitCode> {
                 report.preimages, report.bytes, report.fetches
             );
             println!("time           {:.3} s", report.elapsed.as_secs_f64());
+            if let Some(vm) = report.vm {
+                println!("VM steps       {} ({} KiB of memory touched)", vm.steps, vm.pages * 4);
+            }
         }
         Ok(ExitCode::from(u8::try_from(v.exit_code()).unwrap_or(2)))
     })

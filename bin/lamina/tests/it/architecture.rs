@@ -14,7 +14,14 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
         (
             "lamina",
-            &["lamina-node", "lamina-l1", "lamina-devl1", "lamina-protocol", "lamina-proof"][..],
+            &[
+                "lamina-node",
+                "lamina-l1",
+                "lamina-devl1",
+                "lamina-protocol",
+                "lamina-proof",
+                "lamina-rvm",
+            ][..],
         ),
         (
             "lamina-testing",
@@ -39,6 +46,7 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "lamina-evm",
                 "lamina-protocol",
                 "lamina-proof",
+                "lamina-rvm",
             ][..],
         ),
         ("lamina-engine", &["lamina-evm", "lamina-protocol"][..]),
@@ -48,6 +56,7 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("lamina-derive", &["lamina-protocol"][..]),
         ("lamina-evm", &["lamina-protocol"][..]),
         ("lamina-protocol", &[][..]),
+        ("lamina-rvm", &[][..]),
     ])
 }
 
@@ -64,7 +73,8 @@ const IO_CRATES: &[&str] = &[
     "alloy-provider",
     "tracing-subscriber",
 ];
-const PURE: &[&str] = &["lamina-protocol", "lamina-derive", "lamina-evm", "lamina-proof"];
+const PURE: &[&str] =
+    &["lamina-protocol", "lamina-derive", "lamina-evm", "lamina-proof", "lamina-rvm"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

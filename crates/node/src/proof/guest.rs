@@ -95,6 +95,12 @@ pub enum GuestError {
         /// What it wrote on standard error.
         stderr: String,
     },
+    /// The ELF does not load on the VM.
+    #[error("guest ELF: {0}")]
+    Elf(String),
+    /// The VM stopped without an exit (a preimage the host lacks) or faulted.
+    #[error("VM: {0}")]
+    Vm(String),
     /// Its exit code and its verdict line disagree, or the line is missing or malformed.
     #[error("the guest exited {code} but wrote {line:?}")]
     BadLine {

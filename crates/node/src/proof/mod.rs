@@ -9,6 +9,7 @@ pub mod host;
 pub mod serve;
 pub mod setup;
 pub mod store;
+pub mod vm;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -65,6 +66,8 @@ pub enum Mode {
     Wire,
     /// As a guest process (the RISC-V ELF under a runner) on file descriptors 3–6.
     Guest(GuestCommand),
+    /// The RISC-V ELF (its bytes) on lamina-rvm's fast VM, in this process.
+    Vm(Arc<Vec<u8>>),
 }
 
 /// The boot inputs of one run over the host's store: local keys are per run, so they never go
@@ -101,6 +104,8 @@ pub struct RunReport {
     pub bytes: u64,
     /// Hints that made the host fetch.
     pub fetches: u64,
+    /// What the VM did, in VM mode.
+    pub vm: Option<vm::VmRun>,
 }
 
 /// Runs the program about `inputs.l2_block` claiming `claim`, with `host`. Call it on a tokio
@@ -130,11 +135,15 @@ pub async fn run_with<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
     let oracle = Arc::new(RunOracle { host, locals: locals.into_iter().collect() });
     let started = std::time::Instant::now();
     let o = oracle.clone();
-    let verdict = tokio::task::spawn_blocking(move || -> Result<Verdict, ProofError> {
+    let (verdict, vm) = tokio::task::spawn_blocking(move || -> Result<_, ProofError> {
         Ok(match mode {
-            Mode::Native => program::run(o)?,
-            Mode::Wire => serve::run_over_wire(o)?,
-            Mode::Guest(cmd) => guest::run_guest(&cmd, o)?,
+            Mode::Native => (program::run(o)?, None),
+            Mode::Wire => (serve::run_over_wire(o)?, None),
+            Mode::Guest(cmd) => (guest::run_guest(&cmd, o)?, None),
+            Mode::Vm(elf) => {
+                let (verdict, run) = vm::run_vm(&elf, o)?;
+                (verdict, Some(run))
+            }
         })
     })
     .await
@@ -149,5 +158,6 @@ pub async fn run_with<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
         preimages: load(&stats.preimages),
         bytes: load(&stats.bytes),
         fetches: load(&stats.fetches),
+        vm,
     })
 }

@@ -3,7 +3,8 @@
 //! execute (Holocene: the block is rebuilt from its deposits alone), the program judges every
 //! block's output as the verifier computed it right — the replaced block included — and a
 //! corrupted claim wrong; run again from the cache alone it fetches nothing, and through the
-//! wire protocol and as the RISC-V guest under qemu-riscv64 it judges the same.
+//! wire protocol and as the RISC-V guest under qemu-riscv64 and on lamina-rvm it judges the
+//! same.
 
 use alloy_primitives::keccak256;
 use lamina_l1::chain::L1Chain;
@@ -35,6 +36,7 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
     let elf = default_elf();
     assert!(elf.is_file(), "{}: build it with scripts/build-program.sh", elf.display());
     let qemu = GuestCommand::qemu("qemu-riscv64", &elf);
+    let elf_bytes = std::sync::Arc::new(std::fs::read(&elf).unwrap());
     let mut preimages = 0;
     for k in 1..=n + 1 {
         let inputs = RunInputs {
@@ -58,14 +60,18 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
         // The same run through the wire protocol a guest speaks (two socket pairs), and as
         // the guest itself under qemu: the same verdict, field for field.
         let native = report.verdict;
-        for mode in [Mode::Wire, Mode::Guest(qemu.clone())] {
+        for mode in [Mode::Wire, Mode::Guest(qemu.clone()), Mode::Vm(elf_bytes.clone())] {
             let host = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
                 PreimageStore::open(&cache).unwrap(),
                 None,
             );
             let claim = inputs.node_output;
             let report = lamina_node::proof::run_with(host, &inputs, claim, mode.clone()).await;
-            assert_eq!(report.unwrap().verdict, native, "block {k}: {mode:?}");
+            let report = report.unwrap();
+            assert_eq!(report.verdict, native, "block {k}: {mode:?}");
+            if let Some(vm) = report.vm {
+                eprintln!("block {k}: {} VM steps, {} pages", vm.steps, vm.pages);
+            }
         }
 
         let wrong = keccak256(inputs.node_output);
@@ -79,6 +85,12 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
         );
         let guest = lamina_node::proof::run_with(host, &inputs, wrong, Mode::Guest(qemu.clone()));
         assert_eq!(guest.await.unwrap().verdict, report.verdict, "block {k}: wrong claim in qemu");
+        let host = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
+            PreimageStore::open(&cache).unwrap(),
+            None,
+        );
+        let vm = lamina_node::proof::run_with(host, &inputs, wrong, Mode::Vm(elf_bytes.clone()));
+        assert_eq!(vm.await.unwrap().verdict, report.verdict, "block {k}: wrong claim on the VM");
     }
     assert!(preimages > 0);
 }

@@ -1,0 +1,76 @@
+//! The program as the guest ELF on our own RISC-V VM (`lamina_rvm`), in this process: the VM's
+//! host reads preimages from the oracle and passes hints on to it, and the run's exit code and
+//! verdict line are judged as a guest process's are.
+
+use std::sync::Arc;
+
+use alloy_primitives::B256;
+use lamina_proof::{
+    preimage::{Hint, Oracle, PreimageKey},
+    program::Verdict,
+};
+use lamina_rvm::{Vm, preimage::PreimageError};
+
+use super::guest::GuestError;
+
+/// The VM's host over an oracle.
+#[derive(Debug)]
+struct OracleHost<O> {
+    oracle: Arc<O>,
+}
+
+impl<O: Oracle> lamina_rvm::Host for OracleHost<O> {
+    fn preimage(&mut self, key: B256) -> Result<Vec<u8>, PreimageError> {
+        match self.oracle.get(PreimageKey(key)) {
+            Ok(data) => Ok(data.to_vec()),
+            Err(e) => {
+                tracing::warn!(target: "lamina::proof", %key, error = %e, "VM preimage");
+                Err(PreimageError::Missing(key))
+            }
+        }
+    }
+
+    fn hint(&mut self, hint: &[u8]) {
+        match std::str::from_utf8(hint).ok().map(Hint::parse) {
+            Some(Ok(hint)) => {
+                if let Err(e) = self.oracle.hint(&hint) {
+                    tracing::warn!(target: "lamina::proof", route = hint.route(), error = %e, "hint failed");
+                }
+            }
+            _ => {
+                tracing::warn!(target: "lamina::proof", len = hint.len(), "malformed hint ignored")
+            }
+        }
+    }
+}
+
+/// What a VM run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VmRun {
+    /// Instructions executed.
+    pub steps: u64,
+    /// Memory pages (4 KiB) touched.
+    pub pages: usize,
+}
+
+/// Runs the guest ELF `elf` on the VM with preimages and hints served from `oracle`; its
+/// verdict and what the run took.
+pub fn run_vm<O: Oracle>(elf: &[u8], oracle: Arc<O>) -> Result<(Verdict, VmRun), GuestError> {
+    let mut vm = Vm::from_elf(elf).map_err(|e| GuestError::Elf(e.to_string()))?;
+    let mut host = OracleHost { oracle };
+    vm.run(&mut host, u64::MAX).map_err(|e| GuestError::Vm(e.to_string()))?;
+    let run = VmRun { steps: vm.steps(), pages: vm.mem.pages() };
+    let stderr = String::from_utf8_lossy(&vm.stderr).trim().to_owned();
+    let code = i32::from(vm.exit_code().unwrap_or(u8::MAX));
+    if let Some(fault) = vm.fault {
+        return Err(GuestError::Vm(format!("fault {fault:?} after {} steps: {stderr}", run.steps)));
+    }
+    if code != 0 && code != 1 {
+        return Err(GuestError::NoVerdict { code, stderr });
+    }
+    let line = String::from_utf8_lossy(&vm.stdout).into_owned();
+    match Verdict::from_line(&line) {
+        Ok(v) if v.exit_code() == code => Ok((v, run)),
+        _ => Err(GuestError::BadLine { code, line }),
+    }
+}
