@@ -47,9 +47,11 @@ impl GuestCommand {
         Self { program: program.into(), args: args.into_iter().collect() }
     }
 
-    /// The ELF at `elf` under the user-mode emulator `qemu` (Debian's `qemu-riscv64`).
+    /// The ELF at `elf` under the user-mode emulator `qemu` (Debian's `qemu-riscv64`), on a
+    /// CPU without the C extension, as the VM (a compressed instruction or a jump to a
+    /// 2-aligned address faults there too).
     pub fn qemu(qemu: impl Into<PathBuf>, elf: &Path) -> Self {
-        Self::new(qemu, [elf.as_os_str().to_owned()])
+        Self::new(qemu, ["-cpu".into(), "rv64,c=false".into(), elf.as_os_str().to_owned()])
     }
 
     /// The program, as a path to run: one with a slash as given, a bare name looked up in
