@@ -1,4 +1,7 @@
 //! lamina-rvm's integration tests: the ISA against qemu-riscv64 on assembled test programs.
 
+// Test code: a panic is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 mod asm;
 mod isa;
