@@ -15,7 +15,7 @@ use lamina_rvm::{Host, Vm, preimage::PreimageError};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
+pub(crate) enum End {
     /// `exit(code)`.
     Exit(u8),
     /// A trap: a signal or an exception under qemu, a fault on the VM.
@@ -24,15 +24,15 @@ pub enum End {
 
 /// What a run printed and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub stdout: Vec<u8>,
-    pub end: End,
+pub(crate) struct Outcome {
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) end: End,
 }
 
 /// A program under construction: `_start` sets `s0` to the results buffer; `record` stores a
 /// register there and moves on.
 #[derive(Debug, Default)]
-pub struct Program {
+pub(crate) struct Program {
     text: String,
     records: usize,
     labels: usize,
@@ -40,7 +40,7 @@ pub struct Program {
 
 impl Program {
     /// A line of assembly.
-    pub fn line(&mut self, line: impl AsRef<str>) -> &mut Self {
+    pub(crate) fn line(&mut self, line: impl AsRef<str>) -> &mut Self {
         self.text.push_str("    ");
         self.text.push_str(line.as_ref());
         self.text.push('\n');
@@ -48,24 +48,24 @@ impl Program {
     }
 
     /// A fresh label.
-    pub fn label(&mut self) -> String {
+    pub(crate) fn label(&mut self) -> String {
         self.labels += 1;
         format!(".Lt{}", self.labels)
     }
 
     /// Loads `v` into `reg`.
-    pub fn li(&mut self, reg: &str, v: u64) -> &mut Self {
+    pub(crate) fn li(&mut self, reg: &str, v: u64) -> &mut Self {
         self.line(format!("li {reg}, {}", v as i64))
     }
 
     /// Appends `reg` to the results.
-    pub fn record(&mut self, reg: &str) -> &mut Self {
+    pub(crate) fn record(&mut self, reg: &str) -> &mut Self {
         self.records += 1;
         self.line(format!("sd {reg}, 0(s0)")).line("addi s0, s0, 8")
     }
 
     /// Writes the results so far to stdout (the buffer then starts over).
-    pub fn flush(&mut self) -> &mut Self {
+    pub(crate) fn flush(&mut self) -> &mut Self {
         self.line("la a1, results")
             .line("sub a2, s0, a1")
             .line("li a0, 1")
@@ -76,7 +76,7 @@ impl Program {
 
     /// The whole source: the body, then every register but sp recorded, the results written
     /// and `exit(0)`.
-    pub fn source(mut self) -> String {
+    pub(crate) fn source(mut self) -> String {
         for r in (1..32).filter(|r| *r != 2 && *r != 8) {
             self.record(&format!("x{r}"));
         }
@@ -107,7 +107,7 @@ fn tool(name: &str) -> PathBuf {
 
 /// Assembles and links `source` in `dir` as `name`; the ELF's path. No linker relaxation:
 /// it would address data from `gp`, which nothing here sets.
-pub fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
+pub(crate) fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
     let s = dir.join(format!("{name}.s"));
     let o = dir.join(format!("{name}.o"));
     let elf = dir.join(name);
@@ -122,7 +122,7 @@ pub fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
 }
 
 /// `elf` under qemu-riscv64 without the C extension.
-pub fn qemu(elf: &Path) -> Outcome {
+pub(crate) fn qemu(elf: &Path) -> Outcome {
     let out = Command::new(tool("qemu-riscv64"))
         .args(["-cpu", "rv64,c=false"])
         .arg(elf)
@@ -152,7 +152,7 @@ impl Host for NoHost {
 }
 
 /// `elf` on lamina-rvm; the VM too.
-pub fn vm(elf: &Path) -> (Outcome, Vm) {
+pub(crate) fn vm(elf: &Path) -> (Outcome, Vm) {
     let mut vm = Vm::from_elf(&std::fs::read(elf).unwrap()).unwrap();
     vm.run(&mut NoHost, 50_000_000).unwrap();
     let end = match (vm.fault, vm.exit_code()) {
@@ -164,7 +164,7 @@ pub fn vm(elf: &Path) -> (Outcome, Vm) {
 }
 
 /// Runs `program` on both machines and requires the same output and end; the output.
-pub fn agree(dir: &Path, name: &str, program: Program) -> Outcome {
+pub(crate) fn agree(dir: &Path, name: &str, program: Program) -> Outcome {
     let elf = assemble(dir, name, &program.source());
     let q = qemu(&elf);
     let (v, _) = vm(&elf);
