@@ -6,7 +6,9 @@
 //! - [`vm::Vm`]: the fast interpreter (what `lamina proof run --mode vm` runs);
 //! - [`memory::Memory`]: paged memory with its Merkle root and leaf proofs ([`merkle`]);
 //! - [`elf`]: loading the guest;
-//! - [`preimage`]: how a read of fd 5 yields one part of a preimage.
+//! - [`preimage`]: how a read of fd 5 yields one part of a preimage;
+//! - [`step::step`]: the stand-alone step from a [`witness::StepWitness`] alone — the function
+//!   an L1 contract ports.
 //!
 //! Pure: no IO, no clock; the host is a trait.
 
@@ -15,7 +17,9 @@ pub mod memory;
 pub mod merkle;
 pub mod preimage;
 pub mod state;
+pub mod step;
 pub mod vm;
+pub mod witness;
 
 pub use state::{State, Status};
 pub use vm::{Fault, Host, Vm, VmError};

@@ -519,21 +519,23 @@ impl Vm {
         Ok(())
     }
 
+    /// The preimage of the current key, fetched from `host` once per key.
+    pub(crate) fn current_preimage(&mut self, host: &mut impl Host) -> Result<&[u8], VmError> {
+        let key = self.preimage_key;
+        if self.preimage.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.preimage = Some((key, host.preimage(key)?));
+        }
+        Ok(self.preimage.as_ref().map_or(&[], |(_, data)| data.as_slice()))
+    }
+
     fn read_preimage(
         &mut self,
         host: &mut impl Host,
         addr: u64,
         count: u64,
     ) -> Result<u64, VmError> {
-        let key = self.preimage_key;
-        let data = match &self.preimage {
-            Some((k, data)) if *k == key => data,
-            _ => {
-                let data = host.preimage(key)?;
-                &self.preimage.insert((key, data)).1
-            }
-        };
-        let (dat, len) = preimage::part(data, self.preimage_offset);
+        let offset = self.preimage_offset;
+        let (dat, len) = preimage::part(self.current_preimage(host)?, offset);
         let n = count.min(32 - (addr & 31)).min(len);
         self.mem.write_bytes(addr, &dat[..n as usize]);
         self.preimage_offset += n;

@@ -34,6 +34,7 @@ pub(crate) struct Outcome {
 #[derive(Debug, Default)]
 pub(crate) struct Program {
     text: String,
+    data: String,
     records: usize,
     labels: usize,
 }
@@ -44,6 +45,15 @@ impl Program {
         self.text.push_str("    ");
         self.text.push_str(line.as_ref());
         self.text.push('\n');
+        self
+    }
+
+    /// `bytes` in the data section at `label`, 32-aligned, after `pad` bytes of padding.
+    pub(crate) fn data(&mut self, label: &str, pad: usize, bytes: &[u8]) -> &mut Self {
+        let _ = writeln!(self.data, ".balign 32\n{label}:\n    .space {pad}");
+        for b in bytes {
+            let _ = writeln!(self.data, "    .byte {b}");
+        }
         self
     }
 
@@ -85,10 +95,11 @@ impl Program {
         let _ = write!(
             s,
             ".globl _start\n.text\n_start:\n    la s0, results\n{}\n\
-             .data\n.balign 64\ndata:\n{}\n.bss\n.balign 64\nscratch: .space 256\n\
+             .data\n.balign 64\ndata:\n{}\n{}\n.bss\n.balign 64\nscratch: .space 256\n\
              results: .space {}\n",
             self.text,
             (0..64).map(|i| format!("    .byte {}", 0x80 + i)).collect::<Vec<_>>().join("\n"),
+            self.data,
             8 * (self.records + 1)
         );
         s

@@ -34,16 +34,16 @@ fn dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-#[test]
-fn register_register_ops_agree_on_every_pair_of_edge_operands() {
-    let ops = [
-        "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "mul", "mulh",
-        "mulhsu", "mulhu", "div", "divu", "rem", "remu", "addw", "subw", "sllw", "srlw", "sraw",
-        "mulw", "divw", "divuw", "remw", "remuw",
-    ];
-    let d = dir();
+const RR_OPS: [&str; 28] = [
+    "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "mul", "mulh", "mulhsu",
+    "mulhu", "div", "divu", "rem", "remu", "addw", "subw", "sllw", "srlw", "sraw", "mulw", "divw",
+    "divuw", "remw", "remuw",
+];
+
+/// Every register-register op on every pair of edge operands.
+pub(crate) fn rr() -> Program {
     let mut p = Program::default();
-    for op in ops {
+    for op in RR_OPS {
         for a in EDGES {
             for b in EDGES {
                 p.li("a1", a).li("a2", b).line(format!("{op} a0, a1, a2")).record("a0");
@@ -54,15 +54,20 @@ fn register_register_ops_agree_on_every_pair_of_edge_operands() {
     // rd aliasing a source.
     p.li("a1", 7).li("a2", 5).line("sub a1, a1, a2").record("a1");
     p.li("a1", 0xffff_ffff).line("mulw a1, a1, a1").record("a1");
-    let out = agree(d.path(), "rr", p);
-    assert_eq!(out.end, End::Exit(0));
-    assert!(out.stdout.len() >= 8 * ops.len() * EDGES.len() * EDGES.len());
+    p
 }
 
 #[test]
-fn immediate_ops_agree_on_edge_immediates() {
-    let imms: [i64; 8] = [0, 1, -1, 2047, -2048, 0x555, -0x556, 31];
+fn register_register_ops_agree_on_every_pair_of_edge_operands() {
     let d = dir();
+    let out = agree(d.path(), "rr", rr());
+    assert_eq!(out.end, End::Exit(0));
+    assert!(out.stdout.len() >= 8 * RR_OPS.len() * EDGES.len() * EDGES.len());
+}
+
+/// Immediate ops, shifts, LUI/AUIPC and writes to x0.
+pub(crate) fn imm() -> Program {
+    let imms: [i64; 8] = [0, 1, -1, 2047, -2048, 0x555, -0x556, 31];
     let mut p = Program::default();
     for op in ["addi", "slti", "sltiu", "xori", "ori", "andi", "addiw"] {
         for a in EDGES {
@@ -92,12 +97,17 @@ fn immediate_ops_agree_on_edge_immediates() {
     // Writes to x0 vanish.
     p.line("addi x0, x0, 5").line("lui x0, 1").line("la t0, data").line("ld x0, 0(t0)");
     p.record("x0");
-    assert_eq!(agree(d.path(), "imm", p).end, End::Exit(0));
+    p
 }
 
 #[test]
-fn loads_sign_extend_and_stores_write_exactly_their_width() {
+fn immediate_ops_agree_on_edge_immediates() {
     let d = dir();
+    assert_eq!(agree(d.path(), "imm", imm()).end, End::Exit(0));
+}
+
+/// Every load at every aligned offset, every store's width.
+pub(crate) fn mem() -> Program {
     let mut p = Program::default();
     p.line("la t0, data").line("addi t1, t0, 32");
     for (op, size) in
@@ -120,12 +130,17 @@ fn loads_sign_extend_and_stores_write_exactly_their_width() {
             }
         }
     }
-    assert_eq!(agree(d.path(), "mem", p).end, End::Exit(0));
+    p
 }
 
 #[test]
-fn branches_and_jumps_agree_taken_and_not() {
+fn loads_sign_extend_and_stores_write_exactly_their_width() {
     let d = dir();
+    assert_eq!(agree(d.path(), "mem", mem()).end, End::Exit(0));
+}
+
+/// Branches both ways, jumps, fences.
+pub(crate) fn control() -> Program {
     let mut p = Program::default();
     for op in ["beq", "bne", "blt", "bge", "bltu", "bgeu"] {
         for a in EDGES.iter().take(12) {
@@ -152,12 +167,17 @@ fn branches_and_jumps_agree_taken_and_not() {
     let l3 = p.label();
     p.line(format!("la t0, {l3}")).line("jalr t0, 0(t0)").line(format!("{l3}:")).record("t0");
     p.line("fence").line("fence.i").line("fence rw, rw");
-    assert_eq!(agree(d.path(), "control", p).end, End::Exit(0));
+    p
 }
 
 #[test]
-fn lr_sc_and_every_amo_agree_in_both_widths() {
+fn branches_and_jumps_agree_taken_and_not() {
     let d = dir();
+    assert_eq!(agree(d.path(), "control", control()).end, End::Exit(0));
+}
+
+/// LR/SC and every AMO in both widths.
+pub(crate) fn atomics() -> Program {
     let mut p = Program::default();
     p.line("la t0, scratch").line("addi t1, t0, 8");
     let amos = [
@@ -193,12 +213,17 @@ fn lr_sc_and_every_amo_agree_in_both_widths() {
         p.line(format!("lr.{w}.aq a0, (t0)")).line(format!("sc.{w}.rl a2, a2, (t0)"));
         p.record("a2").line("ld a3, 0(t0)").record("a3");
     }
-    assert_eq!(agree(d.path(), "atomics", p).end, End::Exit(0));
+    p
 }
 
 #[test]
-fn syscalls_return_what_linux_returns() {
+fn lr_sc_and_every_amo_agree_in_both_widths() {
     let d = dir();
+    assert_eq!(agree(d.path(), "atomics", atomics()).end, End::Exit(0));
+}
+
+/// Syscall results Linux gives too.
+pub(crate) fn syscalls() -> Program {
     let mut p = Program::default();
     // read(0) at EOF, read and write on a closed fd, an unknown syscall.
     p.line("la a1, scratch").li("a2", 8).li("a0", 0).li("a7", 63).line("ecall").record("a0");
@@ -207,7 +232,13 @@ fn syscalls_return_what_linux_returns() {
     // A short write to stdout returns its count.
     p.line("la a1, data").li("a2", 3).li("a0", 1).li("a7", 64).line("ecall").record("a0");
     p.line("la a1, data").li("a2", 0).li("a0", 1).li("a7", 64).line("ecall").record("a0");
-    assert_eq!(agree(d.path(), "syscalls", p).end, End::Exit(0));
+    p
+}
+
+#[test]
+fn syscalls_return_what_linux_returns() {
+    let d = dir();
+    assert_eq!(agree(d.path(), "syscalls", syscalls()).end, End::Exit(0));
 
     // exit_group, and an exit code past 255 keeps its low byte.
     for (n, code, want) in [(94, 7u64, 7u8), (93, 300, 44)] {
@@ -227,8 +258,42 @@ fn unknown_syscalls_fail_with_enosys_on_the_vm() {
     assert_eq!(&out.stdout[..8], &((-38i64) as u64).to_le_bytes());
 }
 
+/// Bodies on which both machines trap.
+pub(crate) const TRAPS_BOTH: &[(&str, &[&str])] = &[
+    ("amo_w", &["addi t1, t0, 2", "amoadd.w a0, a1, (t1)"]),
+    ("amo_d", &["addi t1, t0, 4", "amoswap.d a0, a1, (t1)"]),
+    ("lr_w", &["addi t1, t0, 2", "lr.w a0, (t1)"]),
+    ("lr_d", &["addi t1, t0, 4", "lr.d a0, (t1)"]),
+    ("jalr_2", &["la t1, _start", "jalr ra, 2(t1)"]),
+    ("jal_2", &["jal ra, . + 6"]),
+    ("branch_2", &["beq zero, zero, . + 6"]),
+    ("all_ones", &[".word 0xffffffff"]),
+    ("all_zeros", &[".word 0"]),
+    ("compressed", &[".word 0x00010001"]),
+    ("ebreak", &["ebreak"]),
+    ("slli_reserved", &[".word 0x04059513"]),
+    ("op_reserved_funct7", &[".word 0x04b50533"]),
+    ("lr_with_rs2", &[".word 0x10b2a52f"]),
+    ("load_funct3_7", &[".word 0x0002f503"]),
+    ("branch_funct3_2", &[".word 0x00002063"]),
+];
+
+/// Bodies on which qemu goes on and the VM traps.
+pub(crate) const TRAPS_DIFFER: &[(&str, &[&str])] = &[
+    ("lh_1", &["lh a0, 1(t3)"]),
+    ("lhu_1", &["lhu a0, 1(t3)"]),
+    ("lw_2", &["lw a0, 2(t3)"]),
+    ("lwu_1", &["lwu a0, 1(t3)"]),
+    ("ld_4", &["ld a0, 4(t3)"]),
+    ("sh_1", &["sh a1, 1(t0)"]),
+    ("sw_2", &["sw a1, 2(t0)"]),
+    ("sd_4", &["sd a1, 4(t0)"]),
+    ("sc_4", &["addi t1, t0, 4", "sc.d a0, a1, (t1)"]),
+    ("csr", &["csrr a0, cycle"]),
+];
+
 /// A program that writes a marker, then runs `body` (which traps, or not).
-fn trapping(body: &[&str]) -> Program {
+pub(crate) fn trapping(body: &[&str]) -> Program {
     let mut p = Program::default();
     p.li("a1", 0x1111).record("a1").flush();
     p.line("la t0, scratch").line("la t3, data");
@@ -242,25 +307,7 @@ fn trapping(body: &[&str]) -> Program {
 fn traps_agree_and_the_deliberate_differences_are_pinned() {
     let d = dir();
     // Both machines trap: the marker is out, then nothing.
-    let both = [
-        ("amo_w", &["addi t1, t0, 2", "amoadd.w a0, a1, (t1)"][..]),
-        ("amo_d", &["addi t1, t0, 4", "amoswap.d a0, a1, (t1)"]),
-        ("lr_w", &["addi t1, t0, 2", "lr.w a0, (t1)"]),
-        ("lr_d", &["addi t1, t0, 4", "lr.d a0, (t1)"]),
-        ("jalr_2", &["la t1, _start", "jalr ra, 2(t1)"]),
-        ("jal_2", &["jal ra, . + 6"]),
-        ("branch_2", &["beq zero, zero, . + 6"]),
-        ("all_ones", &[".word 0xffffffff"]),
-        ("all_zeros", &[".word 0"]),
-        ("compressed", &[".word 0x00010001"]),
-        ("ebreak", &["ebreak"]),
-        ("slli_reserved", &[".word 0x04059513"]),
-        ("op_reserved_funct7", &[".word 0x04b50533"]),
-        ("lr_with_rs2", &[".word 0x10b2a52f"]),
-        ("load_funct3_7", &[".word 0x0002f503"]),
-        ("branch_funct3_2", &[".word 0x00002063"]),
-    ];
-    for (name, body) in both {
+    for &(name, body) in TRAPS_BOTH {
         let elf = assemble(d.path(), name, &trapping(body).source());
         let q = qemu(&elf);
         let (v, vm) = vm(&elf);
@@ -273,19 +320,7 @@ fn traps_agree_and_the_deliberate_differences_are_pinned() {
     // qemu emulates misaligned loads and stores and reads CSRs, and fails an SC at a
     // misaligned address without a reservation; the VM traps on all of them (natural
     // alignment is what makes one step touch one memory leaf).
-    let differ = [
-        ("lh_1", &["lh a0, 1(t3)"][..]),
-        ("lhu_1", &["lhu a0, 1(t3)"]),
-        ("lw_2", &["lw a0, 2(t3)"]),
-        ("lwu_1", &["lwu a0, 1(t3)"]),
-        ("ld_4", &["ld a0, 4(t3)"]),
-        ("sh_1", &["sh a1, 1(t0)"]),
-        ("sw_2", &["sw a1, 2(t0)"]),
-        ("sd_4", &["sd a1, 4(t0)"]),
-        ("sc_4", &["addi t1, t0, 4", "sc.d a0, a1, (t1)"]),
-        ("csr", &["csrr a0, cycle"]),
-    ];
-    for (name, body) in differ {
+    for &(name, body) in TRAPS_DIFFER {
         let elf = assemble(d.path(), name, &trapping(body).source());
         let q = qemu(&elf);
         let (v, _) = vm(&elf);
