@@ -70,12 +70,32 @@ pub enum Mode {
     Vm(Arc<Vec<u8>>),
 }
 
-/// The boot inputs of one run over the host's store: local keys are per run, so they never go
-/// into the shared cache.
+/// The oracle of one run: the host's store, and the run's boot inputs (local keys are per
+/// run, so they never go into the shared cache).
 #[derive(Debug)]
-struct RunOracle<L1, L2> {
+pub struct RunOracle<L1, L2> {
     host: Host<L1, L2>,
     locals: std::collections::HashMap<PreimageKey, Bytes>,
+}
+
+impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> RunOracle<L1, L2> {
+    /// The oracle of the run about `inputs.l2_block` claiming `claim`: the inputs' keccak
+    /// preimages (the agreed output, the rollup config) go into the host's store.
+    pub fn new(host: Host<L1, L2>, inputs: &RunInputs, claim: B256) -> Result<Self, ProofError> {
+        let (keccaks, locals): (Vec<_>, Vec<_>) = inputs
+            .preimages(claim)?
+            .into_iter()
+            .partition(|(k, _)| k.kind() != Some(lamina_proof::preimage::KeyType::Local));
+        for (key, data) in keccaks {
+            host.store().insert(key, data)?;
+        }
+        Ok(Self { host, locals: locals.into_iter().collect() })
+    }
+
+    /// The host.
+    pub const fn host(&self) -> &Host<L1, L2> {
+        &self.host
+    }
 }
 
 impl<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node> Oracle for RunOracle<L1, L2> {
@@ -125,14 +145,7 @@ pub async fn run_with<L1: L1Chain + std::fmt::Debug + 'static, L2: L2Node>(
     claim: B256,
     mode: Mode,
 ) -> Result<RunReport, ProofError> {
-    let locals = inputs.preimages(claim)?;
-    let (keccaks, locals): (Vec<_>, Vec<_>) = locals
-        .into_iter()
-        .partition(|(k, _)| k.kind() != Some(lamina_proof::preimage::KeyType::Local));
-    for (key, data) in keccaks {
-        host.store().insert(key, data)?;
-    }
-    let oracle = Arc::new(RunOracle { host, locals: locals.into_iter().collect() });
+    let oracle = Arc::new(RunOracle::new(host, inputs, claim)?);
     let started = std::time::Instant::now();
     let o = oracle.clone();
     let (verdict, vm) = tokio::task::spawn_blocking(move || -> Result<_, ProofError> {

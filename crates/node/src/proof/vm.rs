@@ -9,7 +9,7 @@ use lamina_proof::{
     preimage::{Hint, Oracle, PreimageKey},
     program::Verdict,
 };
-use lamina_rvm::{Vm, preimage::PreimageError};
+use lamina_rvm::{Vm, preimage::PreimageError, witness::StepWitness};
 
 use super::guest::GuestError;
 
@@ -53,24 +53,75 @@ pub struct VmRun {
     pub pages: usize,
 }
 
+/// The guest on the VM with its host: run it, stop it anywhere, witness its steps.
+#[derive(Debug)]
+pub struct GuestVm<O> {
+    vm: Vm,
+    host: OracleHost<O>,
+}
+
+impl<O: Oracle> GuestVm<O> {
+    /// The guest ELF `elf` at its entry, served by `oracle`.
+    pub fn new(elf: &[u8], oracle: Arc<O>) -> Result<Self, GuestError> {
+        let vm = Vm::from_elf(elf).map_err(|e| GuestError::Elf(e.to_string()))?;
+        Ok(Self { vm, host: OracleHost { oracle } })
+    }
+
+    /// The guest resumed from a VM (a snapshot), served by `oracle`.
+    pub const fn resume(vm: Vm, oracle: Arc<O>) -> Self {
+        Self { vm, host: OracleHost { oracle } }
+    }
+
+    /// The VM.
+    pub const fn vm(&self) -> &Vm {
+        &self.vm
+    }
+
+    /// The VM, to snapshot or hash it.
+    pub const fn vm_mut(&mut self) -> &mut Vm {
+        &mut self.vm
+    }
+
+    /// Runs until the guest exits or `step` is reached.
+    pub fn run_to(&mut self, step: u64) -> Result<(), GuestError> {
+        self.vm.run(&mut self.host, step).map_err(|e| GuestError::Vm(e.to_string()))
+    }
+
+    /// The witness of the next step.
+    pub fn witness(&mut self) -> Result<StepWitness, GuestError> {
+        self.vm.witness(&mut self.host).map_err(|e| GuestError::Vm(e.to_string()))
+    }
+
+    /// The run's verdict, once the guest exited: its exit code and verdict line judged as a
+    /// guest process's are.
+    pub fn verdict(&self) -> Result<(Verdict, VmRun), GuestError> {
+        let vm = &self.vm;
+        let run = VmRun { steps: vm.steps(), pages: vm.mem.pages() };
+        let stderr = String::from_utf8_lossy(&vm.stderr).trim().to_owned();
+        if let Some(fault) = vm.fault {
+            return Err(GuestError::Vm(format!(
+                "fault {fault:?} after {} steps: {stderr}",
+                run.steps
+            )));
+        }
+        let Some(code) = vm.exit_code().map(i32::from) else {
+            return Err(GuestError::Vm(format!("still running at step {}", run.steps)));
+        };
+        if code != 0 && code != 1 {
+            return Err(GuestError::NoVerdict { code, stderr });
+        }
+        let line = String::from_utf8_lossy(&vm.stdout).into_owned();
+        match Verdict::from_line(&line) {
+            Ok(v) if v.exit_code() == code => Ok((v, run)),
+            _ => Err(GuestError::BadLine { code, line }),
+        }
+    }
+}
+
 /// Runs the guest ELF `elf` on the VM with preimages and hints served from `oracle`; its
 /// verdict and what the run took.
 pub fn run_vm<O: Oracle>(elf: &[u8], oracle: Arc<O>) -> Result<(Verdict, VmRun), GuestError> {
-    let mut vm = Vm::from_elf(elf).map_err(|e| GuestError::Elf(e.to_string()))?;
-    let mut host = OracleHost { oracle };
-    vm.run(&mut host, u64::MAX).map_err(|e| GuestError::Vm(e.to_string()))?;
-    let run = VmRun { steps: vm.steps(), pages: vm.mem.pages() };
-    let stderr = String::from_utf8_lossy(&vm.stderr).trim().to_owned();
-    let code = i32::from(vm.exit_code().unwrap_or(u8::MAX));
-    if let Some(fault) = vm.fault {
-        return Err(GuestError::Vm(format!("fault {fault:?} after {} steps: {stderr}", run.steps)));
-    }
-    if code != 0 && code != 1 {
-        return Err(GuestError::NoVerdict { code, stderr });
-    }
-    let line = String::from_utf8_lossy(&vm.stdout).into_owned();
-    match Verdict::from_line(&line) {
-        Ok(v) if v.exit_code() == code => Ok((v, run)),
-        _ => Err(GuestError::BadLine { code, line }),
-    }
+    let mut guest = GuestVm::new(elf, oracle)?;
+    guest.run_to(u64::MAX)?;
+    guest.verdict()
 }

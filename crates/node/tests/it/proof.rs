@@ -4,12 +4,16 @@
 //! block's output as the verifier computed it right — the replaced block included — and a
 //! corrupted claim wrong; run again from the cache alone it fetches nothing, and through the
 //! wire protocol and as the RISC-V guest under qemu-riscv64 and on lamina-rvm it judges the
-//! same.
+//! same; the VM's witness-mode step agrees with its fast mode on every step of sampled windows
+//! of the guest's run.
 
 use alloy_primitives::keccak256;
 use lamina_l1::chain::L1Chain;
 use lamina_node::{
-    proof::{GuestCommand, Host, Mode, PreimageStore, RunInputs, Sources, guest::default_elf},
+    proof::{
+        GuestCommand, Host, Mode, PreimageStore, RunInputs, RunOracle, Sources, guest::default_elf,
+        vm::GuestVm,
+    },
     rollup::rpc::output_at,
 };
 
@@ -93,4 +97,47 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
         assert_eq!(vm.await.unwrap().verdict, report.verdict, "block {k}: wrong claim on the VM");
     }
     assert!(preimages > 0);
+
+    // The witness-mode step against the fast VM on the guest itself, about the replaced
+    // block: every step of windows at the start (boot reads its inputs), at each quarter, and
+    // just before the exit.
+    let k = n + 1;
+    let inputs = RunInputs {
+        l2_block: k,
+        l1_head,
+        agreed: output_at(&b, k - 1).await.unwrap().0,
+        node_output: output_at(&b, k).await.unwrap().0.hash(),
+        rollup_config: r.cfg.to_json(),
+    };
+    let offline = || {
+        let host = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
+            PreimageStore::open(&cache).unwrap(),
+            None,
+        );
+        std::sync::Arc::new(RunOracle::new(host, &inputs, inputs.node_output).unwrap())
+    };
+    let total = {
+        let mut g = GuestVm::new(&elf_bytes, offline()).unwrap();
+        g.run_to(u64::MAX).unwrap();
+        g.vm().steps()
+    };
+    let windows = [(0, 20_000), (total / 4, 2_000), (total / 2, 2_000), (3 * total / 4, 2_000)];
+    let windows = windows.into_iter().chain([(total - 2_000, 2_001)]);
+    let mut g = GuestVm::new(&elf_bytes, offline()).unwrap();
+    let (mut checked, mut reads, mut writes) = (0, 0, 0);
+    for (start, len) in windows {
+        g.run_to(start).unwrap();
+        for _ in 0..len {
+            let w = g.witness().unwrap();
+            let post = w.step().unwrap_or_else(|e| panic!("step {}: {e}", g.vm().steps()));
+            g.run_to(g.vm().steps() + 1).unwrap();
+            assert_eq!(post, g.vm_mut().state().hash(), "step {}", g.vm().steps());
+            checked += 1;
+            reads += u64::from(w.preimage.is_some());
+            writes += u64::from(w.preimage.is_none() && w.proof.len() > 1920);
+        }
+    }
+    assert_eq!(g.vm().exit_code(), Some(0), "the last window runs to the exit");
+    assert!(reads > 0 && writes > 0, "{reads} preimage reads, {writes} memory writes");
+    eprintln!("{checked} of {total} guest steps checked, {reads} preimage reads among them");
 }
