@@ -16,6 +16,7 @@ mod key;
 mod l1;
 mod node;
 mod proof;
+mod proof_vm;
 mod roles;
 mod rpc_flags;
 mod shutdown;

@@ -29,6 +29,10 @@ pub(crate) enum ProofCommand {
     /// Execute one block from its witness alone; print its hash, state root, receipts root and
     /// gas used.
     Execute(ExecuteArgs),
+    /// The guest on lamina-rvm step by step: the absolute prestate, runs to a step with
+    /// witnesses and snapshots.
+    #[command(subcommand)]
+    Vm(crate::proof_vm::VmCommand),
 }
 
 /// Flags of `lamina proof run`.
@@ -140,6 +144,7 @@ pub(crate) fn run(cmd: &ProofCommand) -> eyre::Result<ExitCode> {
     match cmd {
         ProofCommand::Run(args) => run_program(args),
         ProofCommand::Execute(args) => run_execute(args).map(|()| ExitCode::SUCCESS),
+        ProofCommand::Vm(cmd) => crate::proof_vm::run(cmd),
     }
 }
 

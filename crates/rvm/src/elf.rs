@@ -130,7 +130,7 @@ pub fn parse(file: &[u8]) -> Result<Elf, ElfError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;

@@ -8,7 +8,8 @@
 //! - [`elf`]: loading the guest;
 //! - [`preimage`]: how a read of fd 5 yields one part of a preimage;
 //! - [`step::step`]: the stand-alone step from a [`witness::StepWitness`] alone — the function
-//!   an L1 contract ports.
+//!   an L1 contract ports;
+//! - [`snapshot`]: a VM in one byte string, to restart a run at a step.
 //!
 //! Pure: no IO, no clock; the host is a trait.
 
@@ -16,6 +17,7 @@ pub mod elf;
 pub mod memory;
 pub mod merkle;
 pub mod preimage;
+pub mod snapshot;
 pub mod state;
 pub mod step;
 pub mod vm;

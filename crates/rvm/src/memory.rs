@@ -178,6 +178,21 @@ impl Memory {
         self.pages.len()
     }
 
+    /// Every touched page with its number, in ascending order.
+    pub fn page_list(&self) -> Vec<(u64, &[u8; PAGE])> {
+        let mut list: Vec<_> =
+            self.numbers.iter().copied().zip(self.pages.iter().map(|p| &**p)).collect();
+        list.sort_unstable_by_key(|(no, _)| *no);
+        list
+    }
+
+    /// Sets page `no` to `data` (restoring a snapshot).
+    pub fn set_page(&mut self, no: u64, data: &[u8; PAGE]) {
+        let slot = self.slot(no);
+        self.mark(slot);
+        self.pages[slot].copy_from_slice(data);
+    }
+
     /// The 255 nodes of a page's subtree, leaves first (`[0..128]` leaves, then 64 parents …,
     /// the page's root last).
     fn page_tree(page: &[u8; PAGE]) -> Vec<B256> {

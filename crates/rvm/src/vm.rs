@@ -132,6 +132,26 @@ impl Vm {
         })
     }
 
+    /// A VM at `state` over `mem` (which must hash to the state's root: the caller checked).
+    pub(crate) fn from_parts(state: State, mem: Memory) -> Self {
+        Self {
+            regs: state.regs,
+            pc: state.pc,
+            exited: state.exited,
+            exit_code: state.exit_code,
+            step: state.step,
+            reservation: state.load_reservation,
+            preimage_key: state.preimage_key,
+            preimage_offset: state.preimage_offset,
+            mem,
+            preimage: None,
+            hints: Vec::new(),
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            fault: None,
+        }
+    }
+
     /// The state (hashing the dirty memory).
     pub fn state(&mut self) -> State {
         State {
@@ -167,8 +187,10 @@ impl Vm {
         self.pc
     }
 
-    /// Runs until the program exits or `step` reaches `until`.
-    pub fn run(&mut self, host: &mut impl Host, until: u64) -> Result<(), VmError> {
+    /// Runs until the program exits or `step` reaches `until`. (The host is a trait object so
+    /// the interpreter is compiled once, here, with this crate's optimization, never
+    /// monomorphized into a caller built without it.)
+    pub fn run(&mut self, host: &mut dyn Host, until: u64) -> Result<(), VmError> {
         while !self.exited && self.step < until {
             self.step_one(host)?;
         }
@@ -189,7 +211,7 @@ impl Vm {
     }
 
     /// Executes one instruction (nothing once exited).
-    pub fn step_one(&mut self, host: &mut impl Host) -> Result<(), VmError> {
+    pub fn step_one(&mut self, host: &mut dyn Host) -> Result<(), VmError> {
         if self.exited {
             return Ok(());
         }
@@ -474,7 +496,7 @@ impl Vm {
         Ok(())
     }
 
-    fn ecall(&mut self, host: &mut impl Host) -> Result<(), VmError> {
+    fn ecall(&mut self, host: &mut dyn Host) -> Result<(), VmError> {
         let [a0, a1, a2] = [self.regs[10], self.regs[11], self.regs[12]];
         let ret = match self.regs[17] {
             93 | 94 => {
@@ -520,7 +542,7 @@ impl Vm {
     }
 
     /// The preimage of the current key, fetched from `host` once per key.
-    pub(crate) fn current_preimage(&mut self, host: &mut impl Host) -> Result<&[u8], VmError> {
+    pub(crate) fn current_preimage(&mut self, host: &mut dyn Host) -> Result<&[u8], VmError> {
         let key = self.preimage_key;
         if self.preimage.as_ref().is_none_or(|(k, _)| *k != key) {
             self.preimage = Some((key, host.preimage(key)?));
@@ -530,7 +552,7 @@ impl Vm {
 
     fn read_preimage(
         &mut self,
-        host: &mut impl Host,
+        host: &mut dyn Host,
         addr: u64,
         count: u64,
     ) -> Result<u64, VmError> {
@@ -544,7 +566,7 @@ impl Vm {
 
     /// Buffers hint bytes and hands every complete frame (u32 big-endian length, then the
     /// hint) to the host.
-    fn take_hints(&mut self, host: &mut impl Host, addr: u64, count: u64) {
+    fn take_hints(&mut self, host: &mut dyn Host, addr: u64, count: u64) {
         if count > MAX_HINT_WRITE {
             // Too long to be a hint; its frame boundaries are lost with it.
             self.hints.clear();

@@ -91,7 +91,7 @@ fn data_address(insn: u32, regs: &[u64; 32]) -> Option<u64> {
 impl Vm {
     /// The witness of the next step (nothing to prove once exited). A preimage the step reads
     /// is fetched from `host` if the VM does not hold it yet.
-    pub fn witness(&mut self, host: &mut impl Host) -> Result<StepWitness, VmError> {
+    pub fn witness(&mut self, host: &mut dyn Host) -> Result<StepWitness, VmError> {
         let state = self.state();
         let mut w = StepWitness {
             pre: state.hash(),

@@ -65,7 +65,7 @@ fn safe(e: &EngineHandle) -> eyre::Result<u64> {
 }
 
 async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()> {
-    let config = stack_config(args, &dir.join("auto"), None)?;
+    let config = stack_config(args.block_time, &dir.join("auto"), None)?;
     let t0 = Instant::now();
     let stack = DevStack::launch(config).await?;
     let launched = t0.elapsed();
@@ -117,7 +117,7 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     );
     for da in [DaMode::Calldata, DaMode::Blobs] {
         let dir = dir.join(da.name());
-        let stack = DevStack::launch(stack_config(args, &dir, Some(da))?).await?;
+        let stack = DevStack::launch(stack_config(args.block_time, &dir, Some(da))?).await?;
         let mut traffic = Traffic::new(&stack).await?;
         for load in Load::ALL {
             let s = load_cost(&stack, &mut traffic, load, args.burst).await?;
@@ -137,8 +137,9 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     Ok(())
 }
 
-fn stack_config(
-    args: &DevBenchArgs,
+/// A dev stack in `dir` with `block_time`-second L2 blocks, posting as `da` says.
+pub(super) fn stack_config(
+    block_time: u64,
     dir: &std::path::Path,
     da: Option<DaMode>,
 ) -> eyre::Result<DevStackConfig> {
@@ -154,7 +155,7 @@ fn stack_config(
         sequencer_rpc: port()?,
         verifier_http: port()?,
         verifier_rpc: port()?,
-        deploy: DeployConfig { l2_block_time: args.block_time, ..DeployConfig::dev() },
+        deploy: DeployConfig { l2_block_time: block_time, ..DeployConfig::dev() },
         da,
         admin_rpc: true,
         challenger: false,

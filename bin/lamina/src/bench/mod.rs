@@ -7,6 +7,7 @@ mod deploy;
 mod derive;
 mod dev;
 mod l1;
+mod proof;
 mod rpc;
 
 use clap::Subcommand;
@@ -27,6 +28,10 @@ pub(crate) enum BenchCommand {
     /// `lamina dev` as a user feels it: start → first L2 block, tx → unsafe and tx → safe
     /// latency, L1 bytes per L2 transfer.
     Dev(dev::DevBenchArgs),
+    /// The fault-proof program on an empty, a transfer, an ERC-20 and a blob-batch block:
+    /// native, qemu and lamina-rvm (fast and witness mode) time per block, guest instructions,
+    /// VM MIPS, guest memory.
+    Proof(proof::ProofBenchArgs),
 }
 
 pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
@@ -36,5 +41,6 @@ pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
         BenchCommand::Deploy(args) => deploy::run(args),
         BenchCommand::Derive(args) => derive::run(args),
         BenchCommand::Dev(args) => dev::run(args),
+        BenchCommand::Proof(args) => proof::run(args),
     }
 }

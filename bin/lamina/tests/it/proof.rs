@@ -223,7 +223,7 @@ fn proof_run_and_execute_judge_every_block_of_a_mixed_run() {
     // under qemu.
     let elf = lamina_node::proof::guest::default_elf();
     assert!(elf.is_file(), "{}: build it with scripts/build-program.sh", elf.display());
-    let mut guest_millis = 0;
+    let (mut guest_millis, mut steps) = ([0, 0], Vec::new());
     for n in 1..=last {
         let out = &outputs[n as usize - 1];
         let (code, report) = prove(&cache, n, None, &[]);
@@ -234,13 +234,18 @@ fn proof_run_and_execute_judge_every_block_of_a_mixed_run() {
         assert_eq!(report["valid"], false);
         for claim in [out.clone(), corrupt(out)] {
             let native = prove(&cache, n, None, &["--claim", &claim]);
-            let qemu = prove(&cache, n, None, &["--claim", &claim, "--mode", "qemu"]);
-            assert_eq!(qemu.1["mode"], "qemu");
-            for field in ["valid", "output_root", "l2_block", "blocks_built", "preimages"] {
-                assert_eq!(native.1[field], qemu.1[field], "block {n} {field}: {}", qemu.1);
+            for mode in ["qemu", "vm"] {
+                let guest = prove(&cache, n, None, &["--claim", &claim, "--mode", mode]);
+                assert_eq!(guest.1["mode"], mode);
+                for field in ["valid", "output_root", "l2_block", "blocks_built", "preimages"] {
+                    assert_eq!(native.1[field], guest.1[field], "block {n} {field}: {}", guest.1);
+                }
+                assert_eq!(native.0, guest.0, "block {n}: exit codes in {mode}");
+                guest_millis[usize::from(mode == "vm")] += guest.1["millis"].as_u64().unwrap();
+                if mode == "vm" && claim == *out {
+                    steps.push(guest.1["steps"].as_u64().unwrap());
+                }
             }
-            assert_eq!(native.0, qemu.0, "block {n}: exit codes");
-            guest_millis += qemu.1["millis"].as_u64().unwrap();
         }
     }
     // With that early L1 head, derivation runs out of L1 before the last block: the node's
@@ -255,10 +260,71 @@ fn proof_run_and_execute_judge_every_block_of_a_mixed_run() {
 
     println!(
         "{last} blocks: {} preimages, {} bytes per run; witness JSON {} bytes per block; \
-         {} ms per qemu run",
+         {} ms per qemu run, {} ms per VM run; VM steps per block {steps:?}",
         preimages / last,
         bytes / last,
         witness_bytes as u64 / last,
-        guest_millis / (2 * last)
+        guest_millis[0] / (2 * last),
+        guest_millis[1] / (2 * last),
     );
+    vm_commands(&cache, last, steps[last as usize - 1], &corrupt(&outputs[last as usize - 1]));
+}
+
+/// `lamina proof vm …` as JSON, with its exit code.
+fn vm_cmd(args: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["proof", "vm"])
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap(), json(&stdout))
+}
+
+/// `lamina proof vm`: the prestate, a run to the exit, a stop with a witness and snapshots, a
+/// second run resumed from a snapshot with the same witness, and a wrong claim.
+fn vm_commands(cache: &Path, n: u64, steps: u64, wrong: &str) {
+    let (code, elf) = vm_cmd(&["load-elf"]);
+    assert_eq!(code, 0);
+    assert_eq!(elf["prestate"].as_str().unwrap()[..4], *"0x03", "unfinished: {elf}");
+    let block = n.to_string();
+    let base = ["run", "--l2-block", &block, "--cache", cache.to_str().unwrap()];
+    let (code, end) = vm_cmd(&base);
+    assert_eq!((code, &end["status"], &end["step"]), (0, &json!("valid"), &json!(steps)), "{end}");
+    assert_eq!(end["state_hash"].as_str().unwrap()[..4], *"0x00");
+
+    let snaps = cache.join("snapshots");
+    let every = (steps / 5).to_string();
+    let (p, stop) = ((steps / 2 + 3).to_string(), (steps * 3 / 4).to_string());
+    let mut args = base.to_vec();
+    args.extend(["--snapshot-every", &every, "--snapshots", snaps.to_str().unwrap()]);
+    args.extend(["--proof-at", &p, "--stop-at", &stop]);
+    let (code, first) = vm_cmd(&args);
+    assert_eq!(
+        (code, &first["status"], &first["resumed_at"]),
+        (0, &json!("unfinished"), &json!(0))
+    );
+    assert_eq!(first["step"], json!(steps * 3 / 4));
+    let snapshots = std::fs::read_dir(&snaps).unwrap().count() - 1;
+    assert_eq!(snapshots, 3, "snapshots at 1/5, 2/5 and 3/5 of the run");
+    // Again: it resumes from the snapshot before the witness's step, and witnesses the same.
+    let (_, again) = vm_cmd(&args);
+    assert_eq!(again["resumed_at"], json!(steps / 5 * 2));
+    assert_eq!(again["proof"], first["proof"]);
+    assert_eq!(again["state_hash"], first["state_hash"]);
+    // Another run's snapshots are refused; the wrong claim ends invalid.
+    let mut wrong_args = args.clone();
+    wrong_args.extend(["--claim", wrong]);
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["proof", "vm"])
+        .args(&wrong_args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another run"));
+    let (code, end) = vm_cmd(&[&base[..], &["--claim", wrong]].concat());
+    assert_eq!((code, &end["status"]), (1, &json!("invalid")), "{end}");
+    println!("VM: {} MIPS on block {n} ({} pages)", end["mips"], end["pages"]);
 }
