@@ -13,10 +13,16 @@ source scripts/guest-toolchain.sh
 guest_toolchain
 
 target_dir="${LAMINA_GUEST_TARGET_DIR:-$HOME/.cache/lamina-guest-target}"
+# The ELF must be the same bytes wherever the repository and cargo's home are: the absolute
+# prestate (program/prestate.json) is its hash. Source paths end up in panic messages, so both
+# prefixes are rewritten to fixed ones.
+root="$(pwd)"
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+remap="--remap-path-prefix=$root=/lamina --remap-path-prefix=$cargo_home=/cargo"
 (
     cd program
     RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
-        RUSTFLAGS="-Ctarget-feature=-c,-zca" CARGO_TARGET_DIR="$target_dir" \
+        RUSTFLAGS="-Ctarget-feature=-c,-zca $remap" CARGO_TARGET_DIR="$target_dir" \
         /usr/bin/cargo build --locked --release --target riscv64imac-unknown-none-elf \
         -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem --bin lamina-program
 )
