@@ -13,6 +13,7 @@ mod deploy;
 mod dev;
 mod l1;
 mod node;
+mod prestate;
 mod proof;
 mod roles;
 mod shutdown;
