@@ -14,18 +14,25 @@ guest_toolchain
 
 target_dir="${LAMINA_GUEST_TARGET_DIR:-$HOME/.cache/lamina-guest-target}"
 # The ELF must be the same bytes wherever the repository and cargo's home are: the absolute
-# prestate (program/prestate.json) is its hash. Source paths end up in panic messages, so both
-# prefixes are rewritten to fixed ones.
+# prestate (program/prestate.json) is its hash. Two things carry the checkout's path: panic
+# messages (rewritten with --remap-path-prefix, as is cargo's home) and cargo's hash of each
+# path dependency outside the guest's workspace (its absolute path goes into every symbol).
+# So the build goes through a fixed path, a symlink to this checkout, held under a lock while
+# it builds.
 root="$(pwd)"
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-remap="--remap-path-prefix=$root=/lamina --remap-path-prefix=$cargo_home=/cargo"
-(
-    cd program
-    RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
-        RUSTFLAGS="-Ctarget-feature=-c,-zca $remap" CARGO_TARGET_DIR="$target_dir" \
-        /usr/bin/cargo build --locked --release --target riscv64imac-unknown-none-elf \
-        -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem --bin lamina-program
-)
+fixed=/tmp/lamina-guest-src
+remap="--remap-path-prefix=$fixed=/lamina --remap-path-prefix=$root=/lamina"
+remap="$remap --remap-path-prefix=$cargo_home=/cargo"
+exec 9>"$fixed.lock"
+flock 9
+ln -sfn "$root" "$fixed"
+RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+    RUSTFLAGS="-Ctarget-feature=-c,-zca $remap" CARGO_TARGET_DIR="$target_dir" \
+    /usr/bin/cargo build --locked --release --target riscv64imac-unknown-none-elf \
+    --manifest-path "$fixed/program/Cargo.toml" \
+    -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem --bin lamina-program
+flock -u 9
 elf="$target_dir/riscv64imac-unknown-none-elf/release/lamina-program"
 
 # Every instruction must be 32 bits wide: objdump prints a compressed one as 4 hex digits.

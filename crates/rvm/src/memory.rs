@@ -52,6 +52,9 @@ pub struct Memory {
     numbers: Vec<u64>,
     dirty: Vec<bool>,
     dirty_list: Vec<usize>,
+    /// Each clean page's subtree (`page_tree`), once computed: a proof in a page no store
+    /// touched since costs no hashing.
+    trees: Vec<Option<Box<[B256]>>>,
     /// Hashes above the leaves of pages: `(height above a page, index)`; height 0 holds the
     /// pages' own hashes. Absent means a zero subtree.
     upper: HashMap<(u8, u64), B256>,
@@ -77,6 +80,7 @@ impl Memory {
         self.pages.push(Box::new([0; PAGE]));
         self.numbers.push(no);
         self.dirty.push(false);
+        self.trees.push(None);
         self.index.insert(no, slot);
         slot
     }
@@ -98,6 +102,7 @@ impl Memory {
     fn mark(&mut self, slot: usize) {
         if !self.dirty[slot] {
             self.dirty[slot] = true;
+            self.trees[slot] = None;
             self.dirty_list.push(slot);
         }
     }
@@ -195,7 +200,7 @@ impl Memory {
 
     /// The 255 nodes of a page's subtree, leaves first (`[0..128]` leaves, then 64 parents …,
     /// the page's root last).
-    fn page_tree(page: &[u8; PAGE]) -> Vec<B256> {
+    fn page_tree(page: &[u8; PAGE]) -> Box<[B256]> {
         let mut nodes: Vec<B256> = page.chunks_exact(LEAF as usize).map(B256::from_slice).collect();
         let (mut start, mut width) = (0, PAGE / LEAF as usize);
         while width > 1 {
@@ -206,7 +211,7 @@ impl Memory {
             start += width;
             width /= 2;
         }
-        nodes
+        nodes.into_boxed_slice()
     }
 
     /// Rehashes the dirty pages and every node above them.
@@ -217,7 +222,9 @@ impl Memory {
         let mut level: Vec<u64> = Vec::with_capacity(self.dirty_list.len());
         for slot in std::mem::take(&mut self.dirty_list) {
             self.dirty[slot] = false;
-            let root = Self::page_tree(&self.pages[slot])[2 * PAGE / LEAF as usize - 2];
+            let tree = Self::page_tree(&self.pages[slot]);
+            let root = tree[2 * PAGE / LEAF as usize - 2];
+            self.trees[slot] = Some(tree);
             let no = self.numbers[slot];
             self.upper.insert((0, no), root);
             level.push(no);
@@ -251,7 +258,10 @@ impl Memory {
         let no = addr >> PAGE_BITS;
         let mut out = Vec::with_capacity(PROOF_BYTES);
         let page_nodes = match self.index.get(&no) {
-            Some(&slot) => Self::page_tree(&self.pages[slot]),
+            Some(&slot) => {
+                let page = &self.pages[slot];
+                self.trees[slot].get_or_insert_with(|| Self::page_tree(page)).clone()
+            }
             None => Self::page_tree(&[0; PAGE]),
         };
         let mut leaf = ((addr as usize) & (PAGE - 1)) / LEAF as usize;
