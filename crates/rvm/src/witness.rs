@@ -1,4 +1,4 @@
-//! Step witnesses: what the stand-alone [`step`](crate::step::step) needs to take the fast
+//! Step witnesses: what the stand-alone [`step`] needs to take the fast
 //! VM's next step — the state's encoding and hash, the instruction's leaf proof, the data
 //! leaf's proof when the instruction touches memory, and the preimage when it reads fd 5 —
 //! and [`WitnessOracle`], the preimage oracle such a witness carries (it checks what a hashing
