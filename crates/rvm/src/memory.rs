@@ -21,6 +21,10 @@ const PAGE_BITS: u32 = 12;
 const PAGE_HEIGHT: usize = 7;
 /// Tree levels above the pages.
 const UPPER: usize = DEPTH - PAGE_HEIGHT;
+/// Entries of the data page cache (a power of two).
+const TLB: usize = 64;
+/// A cache entry that matches no page (page numbers are below 2^52).
+const NO_PAGE: (u64, usize) = (u64::MAX, 0);
 
 /// Page numbers are already well spread in their low bits; a multiply mixes the rest.
 #[derive(Default)]
@@ -45,7 +49,7 @@ impl Hasher for PageHasher {
 type Page = Box<[u8; PAGE]>;
 
 /// The memory.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Memory {
     index: HashMap<u64, usize, BuildHasherDefault<PageHasher>>,
     pages: Vec<Page>,
@@ -58,10 +62,27 @@ pub struct Memory {
     /// Hashes above the leaves of pages: `(height above a page, index)`; height 0 holds the
     /// pages' own hashes. Absent means a zero subtree.
     upper: HashMap<(u8, u64), B256>,
-    /// The last page read or written (page number, slot).
-    data_cache: Option<(u64, usize)>,
+    /// Recently read or written pages: a direct-mapped table of (page number, slot) by the
+    /// page number's low bits (the stack and a few heap pages alternate all the time).
+    data_cache: [(u64, usize); TLB],
     /// The last page an instruction was fetched from.
     fetch_cache: Option<(u64, usize)>,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Self {
+            index: HashMap::default(),
+            pages: Vec::new(),
+            numbers: Vec::new(),
+            dirty: Vec::new(),
+            dirty_list: Vec::new(),
+            trees: Vec::new(),
+            upper: HashMap::new(),
+            data_cache: [NO_PAGE; TLB],
+            fetch_cache: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Memory {
@@ -72,6 +93,7 @@ impl std::fmt::Debug for Memory {
 
 impl Memory {
     /// The slot of page `no`, allocated (zeroed) if it was never touched.
+    #[inline(never)]
     fn slot(&mut self, no: u64) -> usize {
         if let Some(&slot) = self.index.get(&no) {
             return slot;
@@ -85,20 +107,19 @@ impl Memory {
         slot
     }
 
-    #[inline]
+    #[inline(always)]
     fn data_slot(&mut self, addr: u64) -> usize {
         let no = addr >> PAGE_BITS;
-        match self.data_cache {
-            Some((n, slot)) if n == no => slot,
-            _ => {
-                let slot = self.slot(no);
-                self.data_cache = Some((no, slot));
-                slot
-            }
+        let entry = &mut self.data_cache[(no as usize) & (TLB - 1)];
+        if entry.0 == no {
+            return entry.1;
         }
+        let slot = self.slot(no);
+        self.data_cache[(no as usize) & (TLB - 1)] = (no, slot);
+        slot
     }
 
-    #[inline]
+    #[inline(always)]
     fn mark(&mut self, slot: usize) {
         if !self.dirty[slot] {
             self.dirty[slot] = true;
@@ -108,7 +129,7 @@ impl Memory {
     }
 
     /// The 32-bit word at `addr` (4-aligned), as an instruction.
-    #[inline]
+    #[inline(always)]
     pub fn fetch(&mut self, addr: u64) -> u32 {
         let no = addr >> PAGE_BITS;
         let slot = match self.fetch_cache {
@@ -120,28 +141,39 @@ impl Memory {
             }
         };
         let off = (addr as usize) & (PAGE - 1);
-        let b = &self.pages[slot][off..off + 4];
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        // A slice of length 4 always converts: one load, no error path left after inlining.
+        u32::from_le_bytes(self.pages[slot][off..off + 4].try_into().unwrap_or_default())
     }
 
-    /// The `size`-byte (1, 2, 4 or 8) little-endian value at `addr`, which must be aligned to
-    /// `size` (so it lies in one page and one leaf).
-    #[inline]
+    /// The `size`-byte (1, 2, 4 or 8; anything else reads 8) little-endian value at `addr`,
+    /// which must be aligned to `size` (so it lies in one page and one leaf).
+    #[inline(always)]
     pub fn load(&mut self, addr: u64, size: usize) -> u64 {
         let slot = self.data_slot(addr);
+        let page = &self.pages[slot];
         let off = (addr as usize) & (PAGE - 1);
-        let mut v = [0u8; 8];
-        v[..size].copy_from_slice(&self.pages[slot][off..off + size]);
-        u64::from_le_bytes(v)
+        // One fixed-size read per width: a copy of a run-time length would be a memcpy call.
+        match size {
+            1 => u64::from(page[off]),
+            2 => u64::from(u16::from_le_bytes(page[off..off + 2].try_into().unwrap_or_default())),
+            4 => u64::from(u32::from_le_bytes(page[off..off + 4].try_into().unwrap_or_default())),
+            _ => u64::from_le_bytes(page[off..off + 8].try_into().unwrap_or_default()),
+        }
     }
 
     /// Stores the low `size` bytes of `value` at `addr`, aligned as for [`Memory::load`].
-    #[inline]
+    #[inline(always)]
     pub fn store(&mut self, addr: u64, size: usize, value: u64) {
         let slot = self.data_slot(addr);
         self.mark(slot);
         let off = (addr as usize) & (PAGE - 1);
-        self.pages[slot][off..off + size].copy_from_slice(&value.to_le_bytes()[..size]);
+        let page = &mut self.pages[slot];
+        match size {
+            1 => page[off] = value as u8,
+            2 => page[off..off + 2].copy_from_slice(&(value as u16).to_le_bytes()),
+            4 => page[off..off + 4].copy_from_slice(&(value as u32).to_le_bytes()),
+            _ => page[off..off + 8].copy_from_slice(&value.to_le_bytes()),
+        }
     }
 
     /// `len` bytes from `addr` on (any alignment; the address wraps).

@@ -211,6 +211,7 @@ impl Vm {
     }
 
     /// Executes one instruction (nothing once exited).
+    #[inline(always)]
     pub fn step_one(&mut self, host: &mut dyn Host) -> Result<(), VmError> {
         if self.exited {
             return Ok(());

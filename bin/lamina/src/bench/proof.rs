@@ -48,6 +48,10 @@ pub(crate) struct ProofBenchArgs {
     /// The qemu user-mode emulator.
     #[arg(long, default_value = "qemu-riscv64")]
     qemu: PathBuf,
+    /// Work in this directory and keep it: each block's preimage cache (`cache-<da>-<n>`, with
+    /// its run-N.json) then serves `lamina proof run --cache … --l2-block n` offline.
+    #[arg(long)]
+    keep: Option<PathBuf>,
 }
 
 /// One measured block.
@@ -142,6 +146,8 @@ async fn measure(
             rollup_config: stack.deployment.rollup.to_json(),
         };
         let cache = dir.join(format!("cache-{}-{k}", da.name()));
+        std::fs::create_dir_all(&cache)?;
+        inputs.save(&cache)?;
         let sources = Sources { l1: l1.clone(), l2: ver.clone() };
         let cold = run_mode(&cache, Some(sources), &inputs, Mode::Native).await?;
         let cached = run_mode(&cache, None, &inputs, Mode::Native).await?;
@@ -220,10 +226,15 @@ async fn scenario(args: &ProofBenchArgs, dir: &std::path::Path) -> eyre::Result<
 
 pub(crate) fn run(args: &ProofBenchArgs) -> eyre::Result<()> {
     eyre::ensure!(args.txs > 0, "--txs must be positive");
-    let dir = tempfile_dir()?.join("proof");
+    let dir = match &args.keep {
+        Some(dir) => dir.clone(),
+        None => tempfile_dir()?.join("proof"),
+    };
     let _ = std::fs::remove_dir_all(&dir);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let out = rt.block_on(scenario(args, &dir));
-    let _ = std::fs::remove_dir_all(&dir);
+    if args.keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     out
 }
