@@ -210,6 +210,17 @@ impl Vm {
         self.exit_code = FAULT_EXIT;
     }
 
+    /// `target` if the jump at `pc` may land there; otherwise the jump faults (no link is
+    /// written) and `None`.
+    #[inline(always)]
+    fn jump_target(&mut self, pc: u64, target: u64) -> Option<u64> {
+        if target & 3 == 0 {
+            return Some(target);
+        }
+        self.fault(Fault::Misaligned { pc, addr: target });
+        None
+    }
+
     /// Executes one instruction (nothing once exited).
     #[inline(always)]
     pub fn step_one(&mut self, host: &mut dyn Host) -> Result<(), VmError> {
@@ -244,21 +255,17 @@ impl Vm {
                     | (u64::from((insn >> 20) & 1) << 11)
                     | (u64::from((insn >> 21) & 0x3ff) << 1);
                 let imm = ((imm as i64) << 43 >> 43) as u64;
-                let target = pc.wrapping_add(imm);
-                if target & 3 != 0 {
-                    self.fault(Fault::Misaligned { pc, addr: target });
+                let Some(target) = self.jump_target(pc, pc.wrapping_add(imm)) else {
                     return Ok(());
-                }
+                };
                 self.set(rd, next);
                 next = target;
             }
             // JALR
             0x67 if f3 == 0 => {
-                let target = rs1.wrapping_add(imm_i) & !1;
-                if target & 3 != 0 {
-                    self.fault(Fault::Misaligned { pc, addr: target });
+                let Some(target) = self.jump_target(pc, rs1.wrapping_add(imm_i) & !1) else {
                     return Ok(());
-                }
+                };
                 self.set(rd, next);
                 next = target;
             }
@@ -282,11 +289,9 @@ impl Vm {
                         | (u64::from((insn >> 25) & 0x3f) << 5)
                         | (u64::from((insn >> 8) & 0xf) << 1);
                     let imm = ((imm as i64) << 51 >> 51) as u64;
-                    let target = pc.wrapping_add(imm);
-                    if target & 3 != 0 {
-                        self.fault(Fault::Misaligned { pc, addr: target });
+                    let Some(target) = self.jump_target(pc, pc.wrapping_add(imm)) else {
                         return Ok(());
-                    }
+                    };
                     next = target;
                 }
             }

@@ -19,6 +19,22 @@ use lamina_node::{
 
 use crate::fixture::{Rollup, sequence_to_origin};
 
+/// The run about block `k` claiming the verifier's output, with L1 up to `l1_head`.
+async fn inputs_of(
+    verifier: &lamina_engine::EngineHandle,
+    k: u64,
+    l1_head: alloy_primitives::B256,
+    cfg: &lamina_protocol::RollupConfig,
+) -> RunInputs {
+    RunInputs {
+        l2_block: k,
+        l1_head,
+        agreed: output_at(verifier, k - 1).await.unwrap().0,
+        node_output: output_at(verifier, k).await.unwrap().0.hash(),
+        rollup_config: cfg.to_json(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one_included() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,13 +59,7 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
     let elf_bytes = std::sync::Arc::new(std::fs::read(&elf).unwrap());
     let mut preimages = 0;
     for k in 1..=n + 1 {
-        let inputs = RunInputs {
-            l2_block: k,
-            l1_head,
-            agreed: output_at(&b, k - 1).await.unwrap().0,
-            node_output: output_at(&b, k).await.unwrap().0.hash(),
-            rollup_config: r.cfg.to_json(),
-        };
+        let inputs = inputs_of(&b, k, l1_head, &r.cfg).await;
         let sources = Sources { l1: r.l1.clone(), l2: b.clone() };
         let host = Host::new(PreimageStore::open(&cache).unwrap(), Some(sources));
         let report = lamina_node::proof::run(host, &inputs, inputs.node_output).await.unwrap();
@@ -102,13 +112,7 @@ async fn the_program_agrees_with_the_verifier_on_every_block_a_deposits_only_one
     // block: every step of windows at the start (boot reads its inputs), at each quarter, and
     // just before the exit.
     let k = n + 1;
-    let inputs = RunInputs {
-        l2_block: k,
-        l1_head,
-        agreed: output_at(&b, k - 1).await.unwrap().0,
-        node_output: output_at(&b, k).await.unwrap().0.hash(),
-        rollup_config: r.cfg.to_json(),
-    };
+    let inputs = inputs_of(&b, k, l1_head, &r.cfg).await;
     let offline = || {
         let host = Host::<lamina_devl1::DevL1, lamina_engine::EngineHandle>::new(
             PreimageStore::open(&cache).unwrap(),
