@@ -57,6 +57,7 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("lamina-evm", &["lamina-protocol"][..]),
         ("lamina-protocol", &[][..]),
         ("lamina-rvm", &[][..]),
+        ("lamina-p2p", &["lamina-protocol"][..]),
     ])
 }
 
