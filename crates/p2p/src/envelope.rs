@@ -113,8 +113,9 @@ pub fn encode(
     snap::raw::Encoder::new().compress_vec(&raw).map_err(|e| EnvelopeError::Snappy(e.to_string()))
 }
 
-/// Decodes a gossip message from the topic of `version`.
-pub fn decode(version: TopicVersion, data: &[u8]) -> Result<BlockEnvelope, EnvelopeError> {
+/// The signature and the bytes after it (beacon root and SSZ payload), with the size checks
+/// that come before anything else: the claimed size is read from the snappy header first.
+pub fn split(data: &[u8]) -> Result<([u8; 65], Vec<u8>), EnvelopeError> {
     let len = snap::raw::decompress_len(data).map_err(|e| EnvelopeError::Snappy(e.to_string()))?;
     if len > MAX_GOSSIP_SIZE {
         return Err(EnvelopeError::TooLarge(len));
@@ -122,12 +123,24 @@ pub fn decode(version: TopicVersion, data: &[u8]) -> Result<BlockEnvelope, Envel
     if len < MIN_MESSAGE {
         return Err(EnvelopeError::TooShort(len));
     }
-    let raw = snap::raw::Decoder::new()
+    let mut raw = snap::raw::Decoder::new()
         .decompress_vec(data)
         .map_err(|e| EnvelopeError::Snappy(e.to_string()))?;
-    let (sig, rest) = raw.split_at(65);
+    let rest = raw.split_off(65);
+    let mut signature = [0u8; 65];
+    signature.copy_from_slice(&raw);
+    Ok((signature, rest))
+}
+
+/// Decodes the bytes after the signature for the topic of `version`.
+pub fn decode_payload(
+    version: TopicVersion,
+    signature: [u8; 65],
+    rest: &[u8],
+) -> Result<BlockEnvelope, EnvelopeError> {
     let (beacon_root, block) = if version.has_beacon_root() {
-        let (root, block) = rest.split_at_checked(32).ok_or(EnvelopeError::TooShort(raw.len()))?;
+        let (root, block) =
+            rest.split_at_checked(32).ok_or(EnvelopeError::TooShort(65 + rest.len()))?;
         (Some(B256::from_slice(root)), block)
     } else {
         (None, rest)
@@ -157,8 +170,6 @@ pub fn decode(version: TopicVersion, data: &[u8]) -> Result<BlockEnvelope, Envel
     if payload.as_v2().is_some_and(|p| p.withdrawals.len() > MAX_WITHDRAWALS) {
         return Err(EnvelopeError::Bounds("withdrawals"));
     }
-    let mut signature = [0u8; 65];
-    signature.copy_from_slice(sig);
     Ok(BlockEnvelope {
         version,
         signature,
@@ -168,15 +179,40 @@ pub fn decode(version: TopicVersion, data: &[u8]) -> Result<BlockEnvelope, Envel
     })
 }
 
+/// Decodes a gossip message from the topic of `version`.
+pub fn decode(version: TopicVersion, data: &[u8]) -> Result<BlockEnvelope, EnvelopeError> {
+    let (signature, rest) = split(data)?;
+    decode_payload(version, signature, &rest)
+}
+
+/// The signer of `payload_bytes` (everything after the signature) on chain `chain_id`.
+pub fn recover(
+    signature: &[u8; 65],
+    payload_bytes: &[u8],
+    chain_id: u64,
+) -> Result<Address, SignerError> {
+    recover_hash(signature, keccak256(payload_bytes), chain_id)
+}
+
+/// The signer of the payload bytes hashing to `payload_hash`; op-node refuses any recovery byte
+/// but 0 and 1.
+fn recover_hash(
+    signature: &[u8; 65],
+    payload_hash: B256,
+    chain_id: u64,
+) -> Result<Address, SignerError> {
+    let v = signature[64];
+    if v > 1 {
+        return Err(SignerError::RecoveryByte(v));
+    }
+    let sig = Signature::from_bytes_and_parity(&signature[..64], v == 1);
+    sig.recover_address_from_prehash(&signing_hash(chain_id, payload_hash))
+        .map_err(|_| SignerError::Unrecoverable)
+}
+
 impl BlockEnvelope {
     /// The address that signed this envelope for chain `chain_id`.
     pub fn signer(&self, chain_id: u64) -> Result<Address, SignerError> {
-        let v = self.signature[64];
-        if v > 1 {
-            return Err(SignerError::RecoveryByte(v));
-        }
-        let sig = Signature::from_bytes_and_parity(&self.signature[..64], v == 1);
-        sig.recover_address_from_prehash(&signing_hash(chain_id, self.payload_hash))
-            .map_err(|_| SignerError::Unrecoverable)
+        recover_hash(&self.signature, self.payload_hash, chain_id)
     }
 }

@@ -30,7 +30,7 @@ fn hex(v: &Value) -> Vec<u8> {
 }
 
 /// Each vector: its version and raw message.
-fn envelopes() -> Vec<(TopicVersion, Vec<u8>, Value)> {
+pub(crate) fn envelopes() -> Vec<(TopicVersion, Vec<u8>, Value)> {
     let v = vectors();
     ["v1", "v2", "v3", "v4"]
         .iter()
