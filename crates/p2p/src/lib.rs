@@ -2,15 +2,18 @@
 //! wire layer: [`topic`] (the four block topics and which one a block goes on), [`message_id`]
 //! (op-node's topic-bound id), [`envelope`] (the snappy, signed, SSZ block envelope, decoded as
 //! strictly as op-node), [`signing`] (what the unsafe block signer signs) and [`validate`]
-//! (op-node's rules in its order: ACCEPT, IGNORE or REJECT). The libp2p service, peer scoring
-//! and discovery build on these.
+//! (op-node's rules in its order: ACCEPT, IGNORE or REJECT), and [`service::Gossip`], the libp2p
+//! swarm that runs gossipsub as OP runs it, validates every message before relaying it, scores
+//! and bans peers. Discovery, the node's wiring and the RPC come next.
 
 pub mod envelope;
 pub mod message_id;
+pub mod service;
 pub mod signing;
 pub mod topic;
 pub mod validate;
 
 pub use envelope::{BlockEnvelope, EnvelopeError, SignerError};
+pub use service::{Gossip, GossipConfig, P2pError, PeerInfo};
 pub use topic::TopicVersion;
 pub use validate::{Reason, Validator, Verdict};

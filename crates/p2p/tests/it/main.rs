@@ -4,4 +4,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod envelope;
+mod gossip;
 mod validate;

@@ -16,7 +16,7 @@ use op_alloy_rpc_types_engine::{OpExecutionData, OpExecutionPayload, OpExecution
 
 use crate::envelope::envelopes;
 
-const CHAIN: u64 = 901;
+pub(crate) const CHAIN: u64 = 901;
 
 fn txs(n: u64) -> Vec<Bytes> {
     let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(7)).unwrap();
@@ -40,7 +40,7 @@ fn txs(n: u64) -> Vec<Bytes> {
 
 /// The V4 vector's payload with `n` txs, the given extra data and blob gas fields, at `time`,
 /// its block hash set to what its header hashes to.
-fn payload(
+pub(crate) fn payload(
     n: u64,
     extra: u8,
     blob_gas_used: u64,
@@ -62,8 +62,22 @@ fn payload(
     (p, root)
 }
 
+/// [`payload`] with `n` txs at height `number`.
+pub(crate) fn payload_at(
+    n: u64,
+    extra: u8,
+    number: u64,
+    time: u64,
+) -> (OpExecutionPayloadV4, B256) {
+    let (mut p, root) = payload(n, extra, 0, 0, time);
+    p.payload_inner.payload_inner.payload_inner.block_number = number;
+    let hash = payload_block_hash(&OpExecutionPayload::V4(p.clone()), Some(root));
+    p.payload_inner.payload_inner.payload_inner.block_hash = hash;
+    (p, root)
+}
+
 /// The gossip message of `p` signed by `key` for `chain` with recovery byte offset `v`.
-fn message(
+pub(crate) fn message(
     p: &OpExecutionPayloadV4,
     root: B256,
     key: &PrivateKeySigner,
