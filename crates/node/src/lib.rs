@@ -17,6 +17,7 @@ pub mod dev_l1;
 pub mod dev_stack;
 pub mod engine;
 mod forward;
+pub mod gossip;
 pub mod poster;
 pub mod proof;
 pub mod proposer;

@@ -112,7 +112,7 @@ enum Command {
     Mesh(TopicVersion, oneshot::Sender<usize>),
 }
 
-/// A handle on the running service.
+/// A handle on the running service; the service stops when the last handle is dropped.
 #[derive(Debug, Clone)]
 pub struct Gossip {
     commands: mpsc::Sender<Command>,

@@ -47,6 +47,7 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "lamina-protocol",
                 "lamina-proof",
                 "lamina-rvm",
+                "lamina-p2p",
             ][..],
         ),
         ("lamina-engine", &["lamina-evm", "lamina-protocol"][..]),

@@ -8,6 +8,7 @@ mod challenger;
 mod driver;
 mod fixture;
 mod forward;
+mod gossip;
 mod inputs;
 mod proof;
 mod proposer;
