@@ -7,6 +7,7 @@
 //! and bans peers. Discovery, the node's wiring and the RPC come next.
 
 pub mod envelope;
+pub mod key;
 pub mod message_id;
 pub mod service;
 pub mod signing;
