@@ -198,14 +198,21 @@ pub fn run_guest<O: Oracle + 'static>(
             Ok(Ok(())) => {}
         }
     }
-    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-    let line = String::from_utf8_lossy(&out.stdout).into_owned();
     let Some(code) = out.status.code() else {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
         return Err(GuestError::Killed { signal: out.status.signal().unwrap_or(0), stderr });
     };
+    judge(code, &out.stdout, &out.stderr)
+}
+
+/// The verdict of a guest that exited with `code` after writing `stdout` and `stderr`: 0 or 1
+/// with a verdict line that agrees, anything else no verdict.
+pub(crate) fn judge(code: i32, stdout: &[u8], stderr: &[u8]) -> Result<Verdict, GuestError> {
     if code != 0 && code != 1 {
+        let stderr = String::from_utf8_lossy(stderr).trim().to_owned();
         return Err(GuestError::NoVerdict { code, stderr });
     }
+    let line = String::from_utf8_lossy(stdout).into_owned();
     match Verdict::from_line(&line) {
         Ok(v) if v.exit_code() == code => Ok(v),
         _ => Err(GuestError::BadLine { code, line }),

@@ -44,6 +44,19 @@ fn read_or_end(s: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
     }
 }
 
+/// Hands the hint in `body` to `oracle`. A hint that does not parse, or that the oracle cannot
+/// act on, is logged and dropped: hints never decide anything.
+pub fn deliver_hint(oracle: &impl Oracle, body: &[u8]) {
+    match std::str::from_utf8(body).ok().map(Hint::parse) {
+        Some(Ok(hint)) => {
+            if let Err(e) = oracle.hint(&hint) {
+                tracing::warn!(target: "lamina::proof", route = hint.route(), error = %e, "hint failed");
+            }
+        }
+        _ => tracing::warn!(target: "lamina::proof", len = body.len(), "malformed hint ignored"),
+    }
+}
+
 /// Serves hints from `s` until the client closes it. A hint that does not parse, or that the
 /// oracle cannot act on, is logged and acknowledged: hints never decide anything.
 pub fn serve_hints(mut s: impl Read + Write, oracle: &impl Oracle) -> std::io::Result<()> {
@@ -55,14 +68,7 @@ pub fn serve_hints(mut s: impl Read + Write, oracle: &impl Oracle) -> std::io::R
         }
         let mut body = vec![0u8; len];
         s.read_exact(&mut body)?;
-        match std::str::from_utf8(&body).ok().map(Hint::parse) {
-            Some(Ok(hint)) => {
-                if let Err(e) = oracle.hint(&hint) {
-                    tracing::warn!(target: "lamina::proof", route = hint.route(), error = %e, "hint failed");
-                }
-            }
-            _ => tracing::warn!(target: "lamina::proof", len, "malformed hint ignored"),
-        }
+        deliver_hint(oracle, &body);
         s.write_all(&[1])?;
     }
     Ok(())

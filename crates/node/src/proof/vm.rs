@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use alloy_primitives::B256;
 use lamina_proof::{
-    preimage::{Hint, Oracle, PreimageKey},
+    preimage::{Oracle, PreimageKey},
     program::Verdict,
 };
 use lamina_rvm::{Vm, preimage::PreimageError, witness::StepWitness};
 
-use super::guest::GuestError;
+use super::guest::{GuestError, judge};
 
 /// The VM's host over an oracle.
 #[derive(Debug)]
@@ -31,16 +31,7 @@ impl<O: Oracle> lamina_rvm::Host for OracleHost<O> {
     }
 
     fn hint(&mut self, hint: &[u8]) {
-        match std::str::from_utf8(hint).ok().map(Hint::parse) {
-            Some(Ok(hint)) => {
-                if let Err(e) = self.oracle.hint(&hint) {
-                    tracing::warn!(target: "lamina::proof", route = hint.route(), error = %e, "hint failed");
-                }
-            }
-            _ => {
-                tracing::warn!(target: "lamina::proof", len = hint.len(), "malformed hint ignored")
-            }
-        }
+        super::serve::deliver_hint(&*self.oracle, hint);
     }
 }
 
@@ -97,24 +88,18 @@ impl<O: Oracle> GuestVm<O> {
     pub fn verdict(&self) -> Result<(Verdict, VmRun), GuestError> {
         let vm = &self.vm;
         let run = VmRun { steps: vm.steps(), pages: vm.mem.pages() };
-        let stderr = String::from_utf8_lossy(&vm.stderr).trim().to_owned();
         if let Some(fault) = vm.fault {
+            let stderr = String::from_utf8_lossy(&vm.stderr);
             return Err(GuestError::Vm(format!(
-                "fault {fault:?} after {} steps: {stderr}",
-                run.steps
+                "fault {fault:?} after {} steps: {}",
+                run.steps,
+                stderr.trim()
             )));
         }
         let Some(code) = vm.exit_code().map(i32::from) else {
             return Err(GuestError::Vm(format!("still running at step {}", run.steps)));
         };
-        if code != 0 && code != 1 {
-            return Err(GuestError::NoVerdict { code, stderr });
-        }
-        let line = String::from_utf8_lossy(&vm.stdout).into_owned();
-        match Verdict::from_line(&line) {
-            Ok(v) if v.exit_code() == code => Ok((v, run)),
-            _ => Err(GuestError::BadLine { code, line }),
-        }
+        Ok((judge(code, &vm.stdout, &vm.stderr)?, run))
     }
 }
 
