@@ -9,9 +9,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use alloy_primitives::B256;
-use lamina_node::proof::{
-    GuestCommand, Host, Mode, PreimageStore, RunInputs, Sources, guest::default_elf,
-};
+use lamina_node::proof::{GuestCommand, Host, Mode, PreimageStore, RunInputs, Sources};
 
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
@@ -97,16 +95,7 @@ pub(crate) enum RunMode {
 impl RunArgs {
     /// The mode as the node's runner takes it; a guest's ELF must exist.
     fn mode(&self) -> eyre::Result<Mode> {
-        let elf = || -> eyre::Result<PathBuf> {
-            let elf = self.elf.clone().unwrap_or_else(default_elf);
-            if !elf.is_file() {
-                eyre::bail!(
-                    "the guest ELF {} is missing: build it with scripts/build-program.sh or pass --elf",
-                    elf.display()
-                );
-            }
-            Ok(elf)
-        };
+        let elf = || crate::proof_vm::elf_path(self.elf.as_deref());
         Ok(match self.mode {
             RunMode::Native => Mode::Native,
             RunMode::Wire => Mode::Wire,

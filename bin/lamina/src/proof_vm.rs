@@ -86,12 +86,22 @@ pub(crate) fn run(cmd: &VmCommand) -> eyre::Result<ExitCode> {
     }
 }
 
+/// The guest ELF's path: `elf`, or where scripts/build-program.sh builds it; it must exist.
+pub(crate) fn elf_path(elf: Option<&Path>) -> eyre::Result<PathBuf> {
+    let path = elf.map_or_else(default_elf, Path::to_path_buf);
+    if !path.is_file() {
+        bail!(
+            "the guest ELF {} is missing: build it with scripts/build-program.sh or pass --elf",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
 /// The ELF's bytes and their sha256.
 fn read_elf(elf: Option<&Path>) -> eyre::Result<(Vec<u8>, B256)> {
-    let path = elf.map_or_else(default_elf, Path::to_path_buf);
-    let bytes = std::fs::read(&path).wrap_err_with(|| {
-        format!("the guest ELF {}: build it with scripts/build-program.sh", path.display())
-    })?;
+    let path = elf_path(elf)?;
+    let bytes = std::fs::read(&path).wrap_err_with(|| format!("{}", path.display()))?;
     let sha = B256::from_slice(&sha2::Sha256::digest(&bytes));
     Ok((bytes, sha))
 }

@@ -289,12 +289,16 @@ impl Memory {
         self.flush();
         let no = addr >> PAGE_BITS;
         let mut out = Vec::with_capacity(PROOF_BYTES);
-        let page_nodes = match self.index.get(&no) {
+        let untouched;
+        let page_nodes: &[B256] = match self.index.get(&no) {
             Some(&slot) => {
                 let page = &self.pages[slot];
-                self.trees[slot].get_or_insert_with(|| Self::page_tree(page)).clone()
+                self.trees[slot].get_or_insert_with(|| Self::page_tree(page))
             }
-            None => Self::page_tree(&[0; PAGE]),
+            None => {
+                untouched = Self::page_tree(&[0; PAGE]);
+                &untouched
+            }
         };
         let mut leaf = ((addr as usize) & (PAGE - 1)) / LEAF as usize;
         out.extend_from_slice(page_nodes[leaf].as_slice());
