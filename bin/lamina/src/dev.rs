@@ -1,5 +1,6 @@
 //! `lamina dev`: a whole OP-style rollup on one machine in one command — the dev L1, the
-//! contracts, a sequencer, the batcher and an independent verifier — printing its endpoints
+//! contracts, a sequencer, the batcher and an independent verifier following the sequencer's
+//! block gossip — printing its endpoints
 //! and the funded dev accounts, as anvil does for L1.
 
 use std::{
@@ -78,6 +79,13 @@ pub(crate) struct DevArgs {
     /// Testing the challenger: every Nth output the proposer posts is wrong.
     #[arg(long = "dev.corrupt-output-every", hide = true)]
     corrupt_output_every: Option<u64>,
+    /// The sequencer's block gossip port on `--host` (0: any free port); the verifier follows
+    /// it there, and so can any op-node or kona-node of this chain.
+    #[arg(long = "p2p.listen.tcp", default_value_t = 9222)]
+    p2p_port: u16,
+    /// No block gossip: the verifier follows L1 only.
+    #[arg(long = "p2p.disable")]
+    p2p_disable: bool,
 }
 
 pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
@@ -121,6 +129,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         admin_rpc: args.host.is_loopback(),
         challenger: args.challenger,
         corrupt_output_every: args.corrupt_output_every,
+        p2p: (!args.p2p_disable).then(|| at(args.p2p_port)),
     };
     crate::shutdown::serve(async {
         let stack = DevStack::launch(config).await?;
@@ -136,6 +145,11 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         println!("verifier rpc: http://{}", stack.verifier.rpc.0);
         if let Some(beacon) = stack.l1.as_ref().and_then(|l1| l1.beacon) {
             println!("l1 beacon: http://{beacon}");
+        }
+        if let Some(p2p) = &stack.sequencer.p2p {
+            for addr in p2p.gossip.listen_addrs().await {
+                println!("p2p: {addr}");
+            }
         }
         println!();
         println!("L1 chain id {}, L2 chain id {}", rollup.l1_chain_id, rollup.l2_chain_id);

@@ -50,7 +50,7 @@ impl KeyArgs {
     }
 }
 
-fn parse(text: &str) -> eyre::Result<PrivateKeySigner> {
+pub(crate) fn parse(text: &str) -> eyre::Result<PrivateKeySigner> {
     // The error of a bad key must not echo the key.
     text.trim().parse().map_err(|_| eyre!("not a hex-encoded secp256k1 private key"))
 }

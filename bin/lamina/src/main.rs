@@ -15,6 +15,7 @@ mod jwt;
 mod key;
 mod l1;
 mod node;
+mod p2p_flags;
 mod proof;
 mod proof_vm;
 mod roles;
@@ -42,7 +43,7 @@ enum Command {
     /// addresses.json.
     Deploy(deploy::DeployArgs),
     /// Run the rollup node (sequencer or verifier) with its in-process engine.
-    Node(node::NodeArgs),
+    Node(Box<node::NodeArgs>),
     /// Post a node's blocks to L1 as batches (its own process, its own key).
     Batcher(roles::BatcherArgs),
     /// Propose a node's output roots to the L2OutputOracle (its own process, its own key).

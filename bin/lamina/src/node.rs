@@ -89,6 +89,8 @@ pub(crate) struct NodeArgs {
     /// Milliseconds between L1 polls when there is nothing new.
     #[arg(long = "l1.poll-interval", default_value_t = 500)]
     poll_ms: u64,
+    #[command(flatten)]
+    p2p: crate::p2p_flags::P2pFlags,
 }
 
 pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
@@ -96,6 +98,11 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
         std::fs::read_to_string(p).wrap_err_with(|| format!("reading {}", p.display()))
     };
     let rollup = RollupConfig::from_json(&read(&args.rollup_config)?)?;
+    let p2p = args.p2p.config(
+        &rollup,
+        args.datadir.as_deref().or(args.safe_db.as_deref().and_then(|p| p.parent())),
+        args.mode == ModeArg::Sequencer,
+    )?;
     let parse = |u: &str, what: &str| -> eyre::Result<url::Url> {
         u.parse().map_err(|e| eyre!("{what} URL {u}: {e}"))
     };
@@ -142,6 +149,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
         },
         rpc: SocketAddr::new(args.rpc_addr, args.rpc_port),
         admin: args.enable_admin,
+        p2p,
     };
     crate::shutdown::serve(async {
         let node = LaunchedNode::start(config).await?;
@@ -150,6 +158,11 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             println!("http: {addr}");
         }
         println!("rpc: {}", node.rpc.0);
+        if let Some(p2p) = &node.p2p {
+            for addr in p2p.gossip.listen_addrs().await {
+                println!("p2p: {addr}");
+            }
+        }
         let signal = crate::shutdown::signal().await?;
         tracing::info!(target: "lamina::node", signal, "shutting down");
         node.stop().await;

@@ -25,8 +25,8 @@ impl CallFlags {
     }
 }
 
-/// `5s`, `250ms`, `1m`, or plain seconds.
-fn duration(s: &str) -> Result<Duration, String> {
+/// `5s`, `250ms`, `1m`, `1h`, or plain seconds.
+pub(crate) fn duration(s: &str) -> Result<Duration, String> {
     let (digits, unit) =
         s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
     let n: u64 = digits.parse().map_err(|_| format!("{s}: expected e.g. 5s or 500ms"))?;
@@ -34,10 +34,11 @@ fn duration(s: &str) -> Result<Duration, String> {
         "" | "s" => Duration::from_secs(n),
         "ms" => Duration::from_millis(n),
         "m" => Duration::from_secs(n.saturating_mul(60)),
-        _ => return Err(format!("{s}: the unit must be ms, s or m")),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => return Err(format!("{s}: the unit must be ms, s, m or h")),
     };
     if d.is_zero() {
-        return Err("the timeout must be positive".into());
+        return Err("the duration must be positive".into());
     }
     Ok(d)
 }

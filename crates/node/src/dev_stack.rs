@@ -1,7 +1,8 @@
 //! `lamina dev`: the whole rollup in one process — the dev L1 (txs mined at once, but never
 //! ahead of the clock, plus a block every L1 block time), the contracts deployed on it, a
 //! sequencer node with its engine, the batcher, an independent verifier node with its own
-//! engine and store fed only from L1, and the proposer posting the verifier's output roots.
+//! engine and store fed from L1 (and, with gossip on, the sequencer's blocks over loopback
+//! gossip as its unsafe chain), and the proposer posting the verifier's output roots.
 //!
 //! Everything lives under one data directory, so a restart with the same directory resumes:
 //! the L1 and both engines reopen their stores and the deployment finds its contracts in place.
@@ -22,12 +23,14 @@ use lamina_l1::{
     deploy::{self, DeployConfig, Deployment},
     txmgr::{TxManager, TxManagerConfig},
 };
+use lamina_p2p::{GossipConfig, Multiaddr, multiaddr::Protocol};
 use lamina_protocol::RollupConfig;
 
 use crate::{
     DevL1Node, DevL1NodeConfig, EngineNode, EngineNodeConfig, NodeError,
     batcher::{Batcher, BatcherConfig, DaMode},
     challenger::{Challenger, EngineOutputs},
+    gossip::{self, P2p, P2pConfig, SignerSource},
     poster,
     proposer::{Proposer, ProposerConfig},
     rollup::{Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
@@ -62,6 +65,10 @@ pub struct DevStackConfig {
     pub challenger: bool,
     /// Testing the challenger: every `n`th output the proposer posts is wrong.
     pub corrupt_output_every: Option<u64>,
+    /// Block gossip: the sequencer listens here (port 0: any) and publishes every block,
+    /// signed with the deployment's unsafe block signer (dev account 3); the verifier dials it
+    /// and follows. `None`: the verifier follows L1 only.
+    pub p2p: Option<SocketAddr>,
 }
 
 /// Which L1 `lamina dev` runs on.
@@ -113,6 +120,9 @@ pub enum DevStackError {
     /// A genesis file could not be written as JSON.
     #[error("genesis: {0}")]
     Json(#[from] serde_json::Error),
+    /// Gossip did not start.
+    #[error("p2p: {0}")]
+    P2p(#[from] lamina_p2p::P2pError),
 }
 
 /// One L2 node of the stack.
@@ -124,6 +134,8 @@ pub struct DevNode {
     pub node: RollupNode,
     /// The node RPC.
     pub rpc: (SocketAddr, ServerHandle),
+    /// Its block gossip, when on.
+    pub p2p: Option<P2p>,
 }
 
 /// The running stack.
@@ -153,6 +165,8 @@ struct NodeSpec {
     admin: bool,
     /// Forward the txs it is sent to this sequencer (a verifier).
     forward_to: Option<String>,
+    /// Its block gossip.
+    p2p: Option<P2pConfig>,
 }
 
 async fn l2_node<C: L1Chain + Clone + 'static>(
@@ -161,7 +175,7 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
     genesis_json: &str,
     spec: NodeSpec,
 ) -> Result<DevNode, DevStackError> {
-    let NodeSpec { datadir, http, rpc: rpc_addr, mode, admin, forward_to } = spec;
+    let NodeSpec { datadir, http, rpc: rpc_addr, mode, admin, forward_to, p2p } = spec;
     let mut engine_config = EngineNodeConfig::in_process(
         genesis_json.to_owned(),
         rollup.clone(),
@@ -182,9 +196,20 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
         safe_db: Some(datadir.join("safedb.redb")),
     };
     let node = RollupNode::start(engine.handle.clone(), source, config).await?;
+    let p2p = match p2p {
+        Some(c) => Some(gossip::start(&node, l1.clone(), c)?),
+        None => None,
+    };
+    let mut module = rpc::module(&node, admin);
+    if let Some(p) = &p2p {
+        let opp2p = gossip::rpc::module(p.gossip.clone(), rollup.l2_chain_id, admin);
+        if let Err(e) = module.merge(opp2p) {
+            tracing::error!(target: "lamina::dev", %e, "opp2p methods not served");
+        }
+    }
     let limits = RpcConfig::new(None, None, JwtSecret::random());
-    let rpc = serve(rpc::module(&node, admin), rpc_addr, &limits).await?;
-    Ok(DevNode { engine, node, rpc })
+    let rpc = serve(module, rpc_addr, &limits).await?;
+    Ok(DevNode { engine, node, rpc, p2p })
 }
 
 impl DevStack {
@@ -246,6 +271,7 @@ impl DevStack {
     pub async fn stop(self) {
         self.tasks.stop(STOP_GRACE).await;
         for node in [self.sequencer, self.verifier] {
+            drop(node.p2p);
             node.node.stop().await;
             let _ = node.rpc.1.stop();
             node.rpc.1.stopped().await;
@@ -280,26 +306,45 @@ impl Roles {
         let rollup = deployment.rollup.clone();
         let genesis_json = serde_json::to_string(&deployment.genesis)?;
 
+        let p2p = |dir: &std::path::Path, listen: SocketAddr, peers, key| {
+            dev_p2p(&rollup, &config.deploy, dir, listen, peers, key)
+        };
+        let seq_dir = config.datadir.join("sequencer");
+        let seq_p2p = match config.p2p {
+            Some(listen) => Some(p2p(&seq_dir, listen, Vec::new(), true)?),
+            None => None,
+        };
         let sequencer = l2_node(
             &chain,
             &rollup,
             &genesis_json,
             NodeSpec {
-                datadir: config.datadir.join("sequencer"),
+                datadir: seq_dir,
                 http: config.sequencer_http,
                 rpc: config.sequencer_rpc,
                 mode: Mode::Sequencer,
                 admin: config.admin_rpc,
                 forward_to: None,
+                p2p: seq_p2p,
             },
         )
         .await?;
+        let ver_dir = config.datadir.join("verifier");
+        let ver_p2p = match &sequencer.p2p {
+            Some(seq) => {
+                // The verifier listens on the sequencer's host, any port, and dials it.
+                let host = config.p2p.map_or(std::net::Ipv4Addr::LOCALHOST.into(), |a| a.ip());
+                let peers = seq.gossip.listen_addrs().await;
+                Some(p2p(&ver_dir, SocketAddr::new(host, 0), peers, false)?)
+            }
+            None => None,
+        };
         let verifier = l2_node(
             &chain,
             &rollup,
             &genesis_json,
             NodeSpec {
-                datadir: config.datadir.join("verifier"),
+                datadir: ver_dir,
                 http: config.verifier_http,
                 rpc: config.verifier_rpc,
                 mode: Mode::Verifier,
@@ -311,6 +356,7 @@ impl Roles {
                     .http
                     .as_ref()
                     .map(|(addr, _)| format!("http://{addr}")),
+                p2p: ver_p2p,
             },
         )
         .await?;
@@ -362,7 +408,44 @@ impl Roles {
     }
 }
 
-/// Dev account `i`'s key (0: owner and deployer, 1: batcher).
+/// A dev node's gossip: its libp2p key kept in its datadir (so the verifier's static peer
+/// names the same sequencer across restarts), listening on `listen`, dialing `peers`, blocks
+/// checked against the SystemConfig's signer (read again every 2 s, so a
+/// `setUnsafeBlockSigner` shows at once); a `sequencer` signs with dev account 3's key when
+/// the deployment made it the signer.
+fn dev_p2p(
+    rollup: &RollupConfig,
+    deploy: &DeployConfig,
+    datadir: &std::path::Path,
+    listen: SocketAddr,
+    peers: Vec<Multiaddr>,
+    sequencer: bool,
+) -> Result<P2pConfig, DevStackError> {
+    std::fs::create_dir_all(datadir)?;
+    let key = lamina_p2p::key::load_or_create(&datadir.join("p2p_priv.txt"))
+        .map_err(|e| DevStackError::Key(e.to_string()))?;
+    let mut gossip = GossipConfig::new(rollup.l2_chain_id, rollup.hardforks, key);
+    gossip.listen = Multiaddr::from(listen.ip()).with(Protocol::Tcp(listen.port()));
+    gossip.static_peers = peers;
+    gossip.redial = Duration::from_secs(1);
+    let signer_key = dev_signer(3)?;
+    let sequencer_key = if !sequencer {
+        None
+    } else if signer_key.address() == deploy.p2p_sequencer_address {
+        Some(signer_key)
+    } else {
+        tracing::warn!(target: "lamina::dev", "the unsafe block signer is not a dev account: blocks are not gossiped");
+        None
+    };
+    Ok(P2pConfig {
+        gossip,
+        sequencer_key,
+        signer: SignerSource::SystemConfig { reload: Duration::from_secs(2) },
+    })
+}
+
+/// Dev account `i`'s key (0: owner and deployer, 1: batcher, 2: proposer, 3: unsafe block
+/// signer).
 fn dev_signer(i: usize) -> Result<PrivateKeySigner, DevStackError> {
     PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[i].1).map_err(|e| DevStackError::Key(e.to_string()))
 }

@@ -4,17 +4,22 @@
 //! strictly as op-node), [`signing`] (what the unsafe block signer signs) and [`validate`]
 //! (op-node's rules in its order: ACCEPT, IGNORE or REJECT), and [`service::Gossip`], the libp2p
 //! swarm that runs gossipsub as OP runs it, validates every message before relaying it, scores
-//! and bans peers. Discovery, the node's wiring and the RPC come next.
+//! and bans peers, keeps static peers connected and answers the operator's controls
+//! ([`peers`] holds what it knows of each peer). Discovery comes next.
 
+mod behaviour;
 pub mod envelope;
 pub mod key;
 pub mod message_id;
+pub mod peers;
 pub mod service;
 pub mod signing;
 pub mod topic;
 pub mod validate;
 
 pub use envelope::{BlockEnvelope, EnvelopeError, SignerError};
-pub use service::{Gossip, GossipConfig, P2pError, PeerInfo};
+pub use libp2p::{Multiaddr, PeerId, identity::Keypair, multiaddr};
+pub use peers::{Direction, PeerDetails};
+pub use service::{Gossip, GossipConfig, P2pError, PeerInfo, PeerStats};
 pub use topic::TopicVersion;
 pub use validate::{Reason, Validator, Verdict};

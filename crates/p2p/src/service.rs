@@ -1,33 +1,36 @@
 //! The gossip service: a libp2p swarm (TCP, Noise, yamux, identify, ping) running gossipsub as
-//! OP runs it — mesh 8/6/12/6, 500 ms heartbeat, 10 MiB messages, anonymous messages only
-//! (StrictNoSign), op-node's message id, the four block topics and nothing else — with every
-//! message held until [`Validator`] judges it (ACCEPT relays it and hands it to the node,
-//! REJECT scores its sender down), peer scoring with op-node's thresholds, and a ban of peers
-//! whose score falls below the ban threshold. One task owns the swarm; [`Gossip`] talks to it.
+//! OP runs it ([`behaviour`](crate::behaviour)), with every message held until [`Validator`]
+//! judges it (ACCEPT relays it and hands it to the node, REJECT scores its sender down), a ban
+//! of peers whose score falls below the ban threshold, static peers kept connected (redialed
+//! when they drop), and the operator's controls behind `opp2p_` (connect, disconnect, block,
+//! protect). One task owns the swarm; [`Gossip`] talks to it.
 
 use std::{
-    collections::HashMap,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    collections::{HashMap, HashSet},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use alloy_primitives::Address;
 use lamina_protocol::HardforkSchedule;
 use libp2p::{
-    Multiaddr, PeerId, allow_block_list,
+    Multiaddr, PeerId, Swarm,
     futures::StreamExt,
-    gossipsub::{
-        self, IdentTopic, MessageAcceptance, MessageAuthenticity, MessageId, PeerScoreParams,
-        PeerScoreThresholds, TopicScoreParams, ValidationMode, WhitelistSubscriptionFilter,
+    gossipsub::{self, IdentTopic, MessageAcceptance, MessageAuthenticity, TopicHash},
+    identify, identity,
+    multiaddr::Protocol,
+    noise, ping,
+    swarm::{
+        ConnectionId, SwarmEvent,
+        dial_opts::{DialOpts, PeerCondition},
     },
-    identify, identity, noise, ping,
-    swarm::{NetworkBehaviour, SwarmEvent},
     tcp, yamux,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::{
-    envelope::{BlockEnvelope, MAX_GOSSIP_SIZE},
-    message_id::message_id,
+    behaviour::{Behaviour, BehaviourEvent, gossipsub_config, score_params},
+    envelope::BlockEnvelope,
+    peers::{PeerBook, PeerDetails},
     topic::TopicVersion,
     validate::{Validator, Verdict},
 };
@@ -43,16 +46,22 @@ pub struct GossipConfig {
     pub key: identity::Keypair,
     /// Where to listen (`/ip4/127.0.0.1/tcp/0` in tests).
     pub listen: Multiaddr,
-    /// Peers to dial and keep (`/ip4/…/tcp/…/p2p/<id>`).
+    /// Peers to dial and keep (`/ip4/…/tcp/…/p2p/<id>`): redialed whenever they drop.
     pub static_peers: Vec<Multiaddr>,
     /// The unsafe block signer (zero: none configured, every block is ignored).
     pub signer: Address,
+    /// Ban peers whose score falls below the threshold (op-node's `--p2p.ban.peers`).
+    pub ban_peers: bool,
     /// Peers whose score falls below this are banned (op-node: −100).
     pub ban_threshold: f64,
     /// For how long.
     pub ban_duration: Duration,
     /// How often scores are inspected (op-node: 15 s).
     pub score_inspect: Duration,
+    /// How often disconnected static peers are redialed.
+    pub redial: Duration,
+    /// The agent string identify tells peers.
+    pub user_agent: String,
 }
 
 impl GossipConfig {
@@ -62,12 +71,17 @@ impl GossipConfig {
             chain_id,
             forks,
             key,
-            listen: "/ip4/0.0.0.0/tcp/9222".parse().unwrap_or_else(|_| Multiaddr::empty()),
+            listen: Multiaddr::empty()
+                .with(Protocol::Ip4(std::net::Ipv4Addr::UNSPECIFIED))
+                .with(Protocol::Tcp(9222)),
             static_peers: Vec::new(),
             signer: Address::ZERO,
+            ban_peers: true,
             ban_threshold: -100.0,
             ban_duration: Duration::from_secs(3600),
             score_inspect: Duration::from_secs(15),
+            redial: Duration::from_secs(5),
+            user_agent: format!("lamina/{}", env!("CARGO_PKG_VERSION")),
         }
     }
 }
@@ -81,18 +95,21 @@ pub enum P2pError {
     /// The service has stopped.
     #[error("the gossip service has stopped")]
     Stopped,
+    /// A dial failed.
+    #[error("dial {addr}: {reason}")]
+    Dial {
+        /// Where to.
+        addr: Multiaddr,
+        /// Why.
+        reason: String,
+    },
+    /// The peer is not connected.
+    #[error("peer {0} is not connected")]
+    NotConnected(PeerId),
 }
 
 fn err(e: impl std::fmt::Display) -> P2pError {
     P2pError::Libp2p(e.to_string())
-}
-
-#[derive(NetworkBehaviour)]
-struct Behaviour {
-    gossipsub: gossipsub::Behaviour<gossipsub::IdentityTransform, WhitelistSubscriptionFilter>,
-    identify: identify::Behaviour,
-    ping: ping::Behaviour,
-    blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
 }
 
 /// One peer as the service sees it.
@@ -104,12 +121,32 @@ pub struct PeerInfo {
     pub score: f64,
 }
 
+/// Counts for `opp2p_peerStats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerStats {
+    /// Peers connected now.
+    pub connected: usize,
+    /// Peers subscribed to each block topic (v1 … v4).
+    pub blocks_topic: [usize; 4],
+    /// Peers banned now.
+    pub banned: usize,
+    /// Peers remembered.
+    pub known: usize,
+}
+
+type Reply<T> = oneshot::Sender<T>;
+
 enum Command {
-    Publish(TopicVersion, Vec<u8>, oneshot::Sender<Result<(), P2pError>>),
-    Dial(Multiaddr),
-    Peers(oneshot::Sender<Vec<PeerInfo>>),
-    Banned(oneshot::Sender<Vec<PeerId>>),
-    Mesh(TopicVersion, oneshot::Sender<usize>),
+    Publish(TopicVersion, Vec<u8>, Reply<Result<(), P2pError>>),
+    Connect(Multiaddr, Reply<Result<PeerId, P2pError>>),
+    Disconnect(PeerId, Reply<Result<(), P2pError>>),
+    Block(PeerId, bool),
+    Protect(PeerId, bool),
+    Peers(Reply<Vec<PeerInfo>>),
+    Details(bool, Reply<Vec<PeerDetails>>),
+    Stats(Reply<PeerStats>),
+    Banned(Reply<Vec<PeerId>>),
+    Mesh(TopicVersion, Reply<usize>),
 }
 
 /// A handle on the running service; the service stops when the last handle is dropped.
@@ -127,71 +164,33 @@ impl std::fmt::Debug for Command {
     }
 }
 
-/// OP's gossipsub settings.
-fn gossipsub_config() -> Result<gossipsub::Config, P2pError> {
-    gossipsub::ConfigBuilder::default()
-        .mesh_n(8)
-        .mesh_n_low(6)
-        .mesh_n_high(12)
-        .gossip_lazy(6)
-        .heartbeat_interval(Duration::from_millis(500))
-        .fanout_ttl(Duration::from_secs(24))
-        .history_length(12)
-        .history_gossip(3)
-        .duplicate_cache_time(Duration::from_secs(65))
-        .flood_publish(false)
-        .max_transmit_size(MAX_GOSSIP_SIZE)
-        .validation_mode(ValidationMode::Anonymous)
-        .validate_messages()
-        .message_id_fn(|m: &gossipsub::Message| {
-            MessageId::from(message_id(m.topic.as_str(), &m.data).to_vec())
-        })
-        .build()
-        .map_err(err)
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// op-node's "light" scoring on every block topic: one invalid block (−140 × 0.8) sinks a
-/// peer below the ban threshold.
-fn score_params(chain_id: u64) -> (PeerScoreParams, PeerScoreThresholds) {
-    let mut params = PeerScoreParams {
-        topic_score_cap: 34.0,
-        ip_colocation_factor_weight: -35.0,
-        ip_colocation_factor_threshold: 10.0,
-        behaviour_penalty_weight: -16.0,
-        behaviour_penalty_threshold: 6.0,
-        behaviour_penalty_decay: 0.9928,
-        decay_interval: Duration::from_secs(2),
-        decay_to_zero: 0.01,
-        retain_score: Duration::from_secs(100 * 12),
-        ..PeerScoreParams::default()
-    };
-    for v in TopicVersion::ALL {
-        let topic = TopicScoreParams {
-            topic_weight: 0.8,
-            time_in_mesh_weight: 0.0324,
-            time_in_mesh_quantum: Duration::from_secs(2),
-            time_in_mesh_cap: 300.0,
-            first_message_deliveries_weight: 1.0,
-            first_message_deliveries_decay: 0.9928,
-            first_message_deliveries_cap: 23.0,
-            // Mesh delivery penalties punish quiet peers on a quiet chain; off, as op-node's
-            // light profile leaves them until activation.
-            mesh_message_deliveries_weight: 0.0,
-            mesh_failure_penalty_weight: 0.0,
-            invalid_message_deliveries_weight: -140.4475,
-            invalid_message_deliveries_decay: 0.9971,
-            ..TopicScoreParams::default()
-        };
-        params.topics.insert(IdentTopic::new(v.topic(chain_id)).hash(), topic);
-    }
-    let thresholds = PeerScoreThresholds {
-        gossip_threshold: -10.0,
-        publish_threshold: -40.0,
-        graylist_threshold: -40.0,
-        accept_px_threshold: 20.0,
-        opportunistic_graft_threshold: 0.05,
-    };
-    (params, thresholds)
+/// The peer id a `/p2p/<id>` address names.
+fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        Protocol::P2p(id) => Some(id),
+        _ => None,
+    })
+}
+
+/// The task that owns the swarm.
+struct Service {
+    swarm: Swarm<Behaviour>,
+    config: GossipConfig,
+    validator: Validator,
+    signer: watch::Receiver<Address>,
+    blocks: mpsc::Sender<Box<BlockEnvelope>>,
+    addrs: watch::Sender<Vec<Multiaddr>>,
+    topics: HashMap<TopicHash, TopicVersion>,
+    book: PeerBook,
+    /// Banned for their score, and since when (lifted after the ban duration).
+    score_banned: HashMap<PeerId, Instant>,
+    /// Blocked by the operator (until unblocked).
+    blocked: HashSet<PeerId>,
+    dials: HashMap<ConnectionId, (Multiaddr, Reply<Result<PeerId, P2pError>>)>,
 }
 
 impl Gossip {
@@ -200,9 +199,11 @@ impl Gossip {
         config: GossipConfig,
         blocks: mpsc::Sender<Box<BlockEnvelope>>,
     ) -> Result<Self, P2pError> {
-        let topics: Vec<IdentTopic> =
-            TopicVersion::ALL.iter().map(|v| IdentTopic::new(v.topic(config.chain_id))).collect();
-        let filter = WhitelistSubscriptionFilter(topics.iter().map(|t| t.hash()).collect());
+        let topics: HashMap<TopicHash, TopicVersion> = TopicVersion::ALL
+            .iter()
+            .map(|v| (IdentTopic::new(v.topic(config.chain_id)).hash(), *v))
+            .collect();
+        let filter = gossipsub::WhitelistSubscriptionFilter(topics.keys().cloned().collect());
         let mut gossipsub = gossipsub::Behaviour::new_with_subscription_filter(
             MessageAuthenticity::Anonymous,
             gossipsub_config()?,
@@ -213,13 +214,13 @@ impl Gossip {
         gossipsub.with_peer_score(params, thresholds).map_err(err)?;
         let identify = identify::Behaviour::new(
             identify::Config::new("/ipfs/id/1.0.0".into(), config.key.public())
-                .with_agent_version(format!("lamina/{}", env!("CARGO_PKG_VERSION"))),
+                .with_agent_version(config.user_agent.clone()),
         );
         let behaviour = Behaviour {
             gossipsub,
             identify,
             ping: ping::Behaviour::default(),
-            blocked: allow_block_list::Behaviour::default(),
+            blocked: libp2p::allow_block_list::Behaviour::default(),
         };
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.key.clone())
             .with_tokio()
@@ -233,108 +234,35 @@ impl Gossip {
             .map_err(err)?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
             .build();
-        for t in &topics {
-            swarm.behaviour_mut().gossipsub.subscribe(t).map_err(err)?;
+        for v in TopicVersion::ALL {
+            swarm
+                .behaviour_mut()
+                .gossipsub
+                .subscribe(&IdentTopic::new(v.topic(config.chain_id)))
+                .map_err(err)?;
         }
         swarm.listen_on(config.listen.clone()).map_err(err)?;
         for peer in &config.static_peers {
             swarm.dial(peer.clone()).map_err(err)?;
         }
         let peer_id = *swarm.local_peer_id();
-        let (commands, mut inbox) = mpsc::channel(256);
-        let (signer_tx, signer_rx) = watch::channel(config.signer);
+        let (commands, inbox) = mpsc::channel(256);
+        let (signer_tx, signer) = watch::channel(config.signer);
         let (addrs_tx, addrs) = watch::channel(Vec::new());
-        let mut validator = Validator::new(config.chain_id, config.forks);
-        let chain_id = config.chain_id;
-        tokio::spawn(async move {
-            let mut inspect = tokio::time::interval(config.score_inspect);
-            let mut banned: HashMap<PeerId, std::time::Instant> = HashMap::new();
-            loop {
-                tokio::select! {
-                    event = swarm.select_next_some() => match event {
-                        SwarmEvent::NewListenAddr { address, .. } => {
-                            addrs_tx.send_modify(|a| a.push(address));
-                        }
-                        SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
-                            propagation_source, message_id, message,
-                        })) => {
-                            let Some(version) = TopicVersion::of_topic(message.topic.as_str(), chain_id) else {
-                                continue;
-                            };
-                            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                            let signer = *signer_rx.borrow();
-                            let (acceptance, block) = match validator.validate(version, &message.data, now, signer) {
-                                Verdict::Accept(env) => (MessageAcceptance::Accept, Some(env)),
-                                Verdict::Ignore(reason) => {
-                                    tracing::debug!(target: "lamina::p2p", peer = %propagation_source, %reason, "ignored");
-                                    (MessageAcceptance::Ignore, None)
-                                }
-                                Verdict::Reject(reason) => {
-                                    tracing::warn!(target: "lamina::p2p", peer = %propagation_source, %reason, "rejected");
-                                    (MessageAcceptance::Reject, None)
-                                }
-                            };
-                            swarm.behaviour_mut().gossipsub.report_message_validation_result(
-                                &message_id, &propagation_source, acceptance,
-                            );
-                            if let Some(env) = block
-                                && blocks.try_send(env).is_err()
-                            {
-                                tracing::warn!(target: "lamina::p2p", "the node is not taking blocks: dropped one");
-                            }
-                        }
-                        _ => {}
-                    },
-                    _ = inspect.tick() => {
-                        let gs = &swarm.behaviour().gossipsub;
-                        let low: Vec<PeerId> = gs.all_peers()
-                            .map(|(p, _)| *p)
-                            .filter(|p| gs.peer_score(p).is_some_and(|s| s < config.ban_threshold))
-                            .collect();
-                        for p in low {
-                            tracing::warn!(target: "lamina::p2p", peer = %p, "score below the ban threshold: banned");
-                            swarm.behaviour_mut().blocked.block_peer(p);
-                            banned.insert(p, std::time::Instant::now());
-                        }
-                        let expired: Vec<PeerId> = banned.iter()
-                            .filter(|(_, at)| at.elapsed() >= config.ban_duration)
-                            .map(|(p, _)| *p)
-                            .collect();
-                        for p in expired {
-                            swarm.behaviour_mut().blocked.unblock_peer(p);
-                            banned.remove(&p);
-                        }
-                    }
-                    command = inbox.recv() => match command {
-                        None => break,
-                        Some(Command::Publish(version, data, done)) => {
-                            let topic = IdentTopic::new(version.topic(chain_id));
-                            let out = swarm.behaviour_mut().gossipsub.publish(topic, data).map(|_| ()).map_err(err);
-                            let _ = done.send(out);
-                        }
-                        Some(Command::Dial(addr)) => {
-                            if let Err(e) = swarm.dial(addr) {
-                                tracing::warn!(target: "lamina::p2p", error = %e, "dial");
-                            }
-                        }
-                        Some(Command::Peers(reply)) => {
-                            let gs = &swarm.behaviour().gossipsub;
-                            let peers = gs.all_peers()
-                                .map(|(p, _)| PeerInfo { id: *p, score: gs.peer_score(p).unwrap_or_default() })
-                                .collect();
-                            let _ = reply.send(peers);
-                        }
-                        Some(Command::Banned(reply)) => {
-                            let _ = reply.send(banned.keys().copied().collect());
-                        }
-                        Some(Command::Mesh(version, reply)) => {
-                            let topic = IdentTopic::new(version.topic(chain_id)).hash();
-                            let _ = reply.send(swarm.behaviour().gossipsub.mesh_peers(&topic).count());
-                        }
-                    },
-                }
-            }
-        });
+        let service = Service {
+            swarm,
+            validator: Validator::new(config.chain_id, config.forks),
+            config,
+            signer,
+            blocks,
+            addrs: addrs_tx,
+            topics,
+            book: PeerBook::default(),
+            score_banned: HashMap::new(),
+            blocked: HashSet::new(),
+            dials: HashMap::new(),
+        };
+        tokio::spawn(service.run(inbox));
         Ok(Self { commands, signer: signer_tx, peer_id, addrs })
     }
 
@@ -350,44 +278,307 @@ impl Gossip {
         addrs.into_iter().map(|a| a.with_p2p(self.peer_id).unwrap_or_else(|a| a)).collect()
     }
 
-    /// Publishes a gossip message (an encoded, signed envelope) on `version`'s topic.
-    pub async fn publish(&self, version: TopicVersion, data: Vec<u8>) -> Result<(), P2pError> {
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, P2pError> {
         let (tx, rx) = oneshot::channel();
-        self.commands
-            .send(Command::Publish(version, data, tx))
-            .await
-            .map_err(|_| P2pError::Stopped)?;
-        rx.await.map_err(|_| P2pError::Stopped)?
+        self.commands.send(make(tx)).await.map_err(|_| P2pError::Stopped)?;
+        rx.await.map_err(|_| P2pError::Stopped)
     }
 
-    /// Dials `addr`.
+    /// Publishes a gossip message (an encoded, signed envelope) on `version`'s topic.
+    pub async fn publish(&self, version: TopicVersion, data: Vec<u8>) -> Result<(), P2pError> {
+        self.ask(|r| Command::Publish(version, data, r)).await?
+    }
+
+    /// Dials `addr` (which names the peer with `/p2p/<id>`) and waits until the connection is
+    /// up or the dial failed.
+    pub async fn connect(&self, addr: Multiaddr) -> Result<PeerId, P2pError> {
+        self.ask(|r| Command::Connect(addr, r)).await?
+    }
+
+    /// Dials `addr`, not waiting for the outcome.
     pub async fn dial(&self, addr: Multiaddr) -> Result<(), P2pError> {
-        self.commands.send(Command::Dial(addr)).await.map_err(|_| P2pError::Stopped)
+        // A failure is logged by the service; nobody waits for it here.
+        let (tx, _rx) = oneshot::channel();
+        self.commands.send(Command::Connect(addr, tx)).await.map_err(|_| P2pError::Stopped)
+    }
+
+    /// Closes every connection to `peer`.
+    pub async fn disconnect(&self, peer: PeerId) -> Result<(), P2pError> {
+        self.ask(|r| Command::Disconnect(peer, r)).await?
+    }
+
+    /// Blocks `peer` (closing its connections, refusing new ones) until [`Self::unblock`].
+    pub async fn block(&self, peer: PeerId) -> Result<(), P2pError> {
+        self.commands.send(Command::Block(peer, true)).await.map_err(|_| P2pError::Stopped)
+    }
+
+    /// Lifts a block or a ban of `peer`.
+    pub async fn unblock(&self, peer: PeerId) -> Result<(), P2pError> {
+        self.commands.send(Command::Block(peer, false)).await.map_err(|_| P2pError::Stopped)
+    }
+
+    /// Protects `peer` from bans for its score (or lifts that).
+    pub async fn protect(&self, peer: PeerId, on: bool) -> Result<(), P2pError> {
+        self.commands.send(Command::Protect(peer, on)).await.map_err(|_| P2pError::Stopped)
     }
 
     /// Follows a new unsafe block signer (the SystemConfig's `setUnsafeBlockSigner`).
     pub fn set_signer(&self, signer: Address) {
-        self.signer.send_replace(signer);
+        self.signer.send_if_modified(|s| {
+            let changed = *s != signer;
+            *s = signer;
+            changed
+        });
+    }
+
+    /// The unsafe block signer blocks are checked against.
+    pub fn signer(&self) -> Address {
+        *self.signer.borrow()
     }
 
     /// The gossip peers and their scores.
     pub async fn peers(&self) -> Result<Vec<PeerInfo>, P2pError> {
-        let (tx, rx) = oneshot::channel();
-        self.commands.send(Command::Peers(tx)).await.map_err(|_| P2pError::Stopped)?;
-        rx.await.map_err(|_| P2pError::Stopped)
+        self.ask(Command::Peers).await
+    }
+
+    /// Every peer remembered (only the connected ones with `connected_only`), in detail.
+    pub async fn peer_details(&self, connected_only: bool) -> Result<Vec<PeerDetails>, P2pError> {
+        self.ask(|r| Command::Details(connected_only, r)).await
+    }
+
+    /// Peer counts.
+    pub async fn stats(&self) -> Result<PeerStats, P2pError> {
+        self.ask(Command::Stats).await
     }
 
     /// How many peers are in this node's mesh for `version`'s topic.
     pub async fn mesh_size(&self, version: TopicVersion) -> Result<usize, P2pError> {
-        let (tx, rx) = oneshot::channel();
-        self.commands.send(Command::Mesh(version, tx)).await.map_err(|_| P2pError::Stopped)?;
-        rx.await.map_err(|_| P2pError::Stopped)
+        self.ask(|r| Command::Mesh(version, r)).await
     }
 
-    /// The peers banned now.
+    /// The peers banned or blocked now.
     pub async fn banned(&self) -> Result<Vec<PeerId>, P2pError> {
-        let (tx, rx) = oneshot::channel();
-        self.commands.send(Command::Banned(tx)).await.map_err(|_| P2pError::Stopped)?;
-        rx.await.map_err(|_| P2pError::Stopped)
+        self.ask(Command::Banned).await
+    }
+}
+
+impl Service {
+    async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
+        let mut inspect = tokio::time::interval(self.config.score_inspect);
+        let mut redial = tokio::time::interval(self.config.redial);
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_event(event),
+                _ = inspect.tick() => self.inspect(),
+                _ = redial.tick() => self.redial(),
+                command = inbox.recv() => match command {
+                    None => break,
+                    Some(c) => self.on_command(c),
+                },
+            }
+        }
+        tracing::debug!(target: "lamina::p2p", "gossip service stopped");
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(target: "lamina::p2p", %address, "listening");
+                self.addrs.send_modify(|a| a.push(address));
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
+                self.book.connected(peer_id, &endpoint);
+                if let Some((_, reply)) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(peer_id));
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
+                self.book.closed(peer_id, num_established);
+            }
+            SwarmEvent::OutgoingConnectionError { connection_id, error, .. } => {
+                if let Some((addr, reply)) = self.dials.remove(&connection_id) {
+                    tracing::debug!(target: "lamina::p2p", %addr, %error, "dial failed");
+                    let _ = reply.send(Err(P2pError::Dial { addr, reason: error.to_string() }));
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => self.book.identified(peer_id, info),
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+                peer,
+                result: Ok(rtt),
+                ..
+            })) => self.book.pinged(peer, rtt),
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let Some(version) = self.topics.get(&message.topic).copied() else { return };
+                let signer = *self.signer.borrow();
+                let (acceptance, block) = match self.validator.validate(
+                    version,
+                    &message.data,
+                    now(),
+                    signer,
+                ) {
+                    Verdict::Accept(env) => (MessageAcceptance::Accept, Some(env)),
+                    Verdict::Ignore(reason) => {
+                        tracing::debug!(target: "lamina::p2p", peer = %propagation_source, %reason, "ignored");
+                        (MessageAcceptance::Ignore, None)
+                    }
+                    Verdict::Reject(reason) => {
+                        tracing::warn!(target: "lamina::p2p", peer = %propagation_source, %reason, "rejected");
+                        (MessageAcceptance::Reject, None)
+                    }
+                };
+                self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                    &message_id,
+                    &propagation_source,
+                    acceptance,
+                );
+                if let Some(env) = block
+                    && self.blocks.try_send(env).is_err()
+                {
+                    tracing::warn!(target: "lamina::p2p", "the node is not taking blocks: dropped one");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Bans the peers whose score fell below the threshold, and lifts expired bans.
+    fn inspect(&mut self) {
+        if self.config.ban_peers {
+            let gs = &self.swarm.behaviour().gossipsub;
+            let low: Vec<PeerId> = gs
+                .all_peers()
+                .map(|(p, _)| *p)
+                .filter(|p| !self.book.is_protected(p))
+                .filter(|p| gs.peer_score(p).is_some_and(|s| s < self.config.ban_threshold))
+                .collect();
+            for p in low {
+                tracing::warn!(target: "lamina::p2p", peer = %p, "score below the ban threshold: banned");
+                self.swarm.behaviour_mut().blocked.block_peer(p);
+                self.score_banned.insert(p, Instant::now());
+            }
+        }
+        let expired: Vec<PeerId> = self
+            .score_banned
+            .iter()
+            .filter(|(_, at)| at.elapsed() >= self.config.ban_duration)
+            .map(|(p, _)| *p)
+            .collect();
+        for p in expired {
+            self.score_banned.remove(&p);
+            if !self.blocked.contains(&p) {
+                self.swarm.behaviour_mut().blocked.unblock_peer(p);
+            }
+        }
+    }
+
+    /// Dials the static peers that are not connected (nor being dialed).
+    fn redial(&mut self) {
+        for addr in self.config.static_peers.clone() {
+            let Some(peer) = peer_of(&addr) else { continue };
+            if self.swarm.is_connected(&peer) {
+                continue;
+            }
+            let opts = DialOpts::peer_id(peer)
+                .addresses(vec![addr])
+                .condition(PeerCondition::DisconnectedAndNotDialing)
+                .build();
+            if let Err(e) = self.swarm.dial(opts) {
+                tracing::debug!(target: "lamina::p2p", %peer, error = %e, "static peer not redialed");
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Publish(version, data, reply) => {
+                let topic = IdentTopic::new(version.topic(self.config.chain_id));
+                let out = self.swarm.behaviour_mut().gossipsub.publish(topic, data);
+                let _ = reply.send(out.map(|_| ()).map_err(err));
+            }
+            Command::Connect(addr, reply) => {
+                let opts = DialOpts::from(addr.clone());
+                let id = opts.connection_id();
+                match self.swarm.dial(opts) {
+                    Ok(()) => {
+                        self.dials.insert(id, (addr, reply));
+                    }
+                    Err(e) => {
+                        tracing::debug!(target: "lamina::p2p", %addr, error = %e, "dial refused");
+                        let _ = reply.send(Err(P2pError::Dial { addr, reason: e.to_string() }));
+                    }
+                }
+            }
+            Command::Disconnect(peer, reply) => {
+                let out =
+                    self.swarm.disconnect_peer_id(peer).map_err(|()| P2pError::NotConnected(peer));
+                let _ = reply.send(out);
+            }
+            Command::Block(peer, true) => {
+                self.blocked.insert(peer);
+                self.swarm.behaviour_mut().blocked.block_peer(peer);
+            }
+            Command::Block(peer, false) => {
+                self.blocked.remove(&peer);
+                self.score_banned.remove(&peer);
+                self.swarm.behaviour_mut().blocked.unblock_peer(peer);
+            }
+            Command::Protect(peer, on) => self.book.protect(peer, on),
+            Command::Peers(reply) => {
+                let gs = &self.swarm.behaviour().gossipsub;
+                let peers = gs
+                    .all_peers()
+                    .map(|(p, _)| PeerInfo { id: *p, score: gs.peer_score(p).unwrap_or_default() })
+                    .collect();
+                let _ = reply.send(peers);
+            }
+            Command::Details(connected_only, reply) => {
+                let gs = &self.swarm.behaviour().gossipsub;
+                let subscribed: HashMap<PeerId, bool> = gs
+                    .all_peers()
+                    .map(|(p, topics)| (*p, topics.iter().any(|t| self.topics.contains_key(t))))
+                    .collect();
+                let details = self.book.details(connected_only, |p| {
+                    (
+                        subscribed.get(p).copied().unwrap_or(false),
+                        gs.peer_score(p).unwrap_or_default(),
+                    )
+                });
+                let _ = reply.send(details);
+            }
+            Command::Stats(reply) => {
+                let gs = &self.swarm.behaviour().gossipsub;
+                let mut stats = PeerStats {
+                    connected: self.swarm.connected_peers().count(),
+                    banned: self.score_banned.len() + self.blocked.len(),
+                    known: self.book.len(),
+                    ..PeerStats::default()
+                };
+                for (_, topics) in gs.all_peers() {
+                    for t in topics {
+                        if let Some(v) = self.topics.get(t) {
+                            stats.blocks_topic[usize::from(v.index())] += 1;
+                        }
+                    }
+                }
+                let _ = reply.send(stats);
+            }
+            Command::Banned(reply) => {
+                let mut all: Vec<PeerId> = self.score_banned.keys().copied().collect();
+                all.extend(self.blocked.iter().filter(|p| !self.score_banned.contains_key(p)));
+                let _ = reply.send(all);
+            }
+            Command::Mesh(version, reply) => {
+                let topic = IdentTopic::new(version.topic(self.config.chain_id)).hash();
+                let _ = reply.send(self.swarm.behaviour().gossipsub.mesh_peers(&topic).count());
+            }
+        }
     }
 }

@@ -160,6 +160,8 @@ pub(super) fn stack_config(
         admin_rpc: true,
         challenger: false,
         corrupt_output_every: None,
+        // As `lamina dev` runs: the verifier follows the sequencer's gossip.
+        p2p: Some(port()?),
     })
 }
 

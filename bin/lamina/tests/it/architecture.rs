@@ -21,6 +21,7 @@ fn allowed_edges() -> BTreeMap<&'static str, &'static [&'static str]> {
                 "lamina-protocol",
                 "lamina-proof",
                 "lamina-rvm",
+                "lamina-p2p",
             ][..],
         ),
         (

@@ -22,7 +22,10 @@ pub(crate) struct Dev {
     pub(crate) l2: String,
     pub(crate) verifier_l2: String,
     pub(crate) verifier_rpc: String,
+    pub(crate) rpc: String,
     pub(crate) beacon: Option<String>,
+    /// The sequencer's gossip address.
+    pub(crate) p2p: Option<String>,
 }
 
 impl Drop for Dev {
@@ -42,7 +45,7 @@ pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
         .arg("--datadir")
         .arg(datadir)
         .args(["--l1.port", "0", "--l1.beacon.port", "0", "--port", "0", "--rpc.port", "0"])
-        .args(["--verifier.port", "0", "--verifier.rpc.port", "0"])
+        .args(["--verifier.port", "0", "--verifier.rpc.port", "0", "--p2p.listen.tcp", "0"])
         .args(["--block-time", "1", "--l1.block-time", "1"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -57,8 +60,13 @@ pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
             line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}")).to_owned(),
         );
     }
-    // The embedded L1's beacon port, or a blank line on an external L1.
-    let beacon = lines.next().unwrap().unwrap().strip_prefix("l1 beacon: ").map(str::to_owned);
+    // The embedded L1's beacon port, the sequencer's gossip address, then a blank line.
+    let mut line = lines.next().unwrap().unwrap();
+    let beacon = line.strip_prefix("l1 beacon: ").map(str::to_owned);
+    if beacon.is_some() {
+        line = lines.next().unwrap().unwrap();
+    }
+    let p2p = line.strip_prefix("p2p: ").map(str::to_owned);
     std::thread::spawn(move || for _ in lines {});
     Dev {
         beacon,
@@ -67,6 +75,8 @@ pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
         l2: urls[1].clone(),
         verifier_l2: urls[3].clone(),
         verifier_rpc: urls[4].clone(),
+        rpc: urls[2].clone(),
+        p2p,
     }
 }
 
@@ -113,6 +123,58 @@ fn lamina_dev_runs_the_whole_rollup() {
     let again = cast(&bin, &dev.l2, &["block", &number.to_string(), "--field", "hash"]).unwrap();
     assert_eq!(again, before);
     wait_safe(&bin, &dev, number + 1);
+}
+
+/// The verifier follows the sequencer over loopback gossip: it has the sequencer as a peer
+/// (`opp2p_peers`), its unsafe head runs ahead of its safe head (only gossip brings blocks
+/// before L1 has them) and matches the sequencer's blocks. With `--p2p.disable` there is no
+/// gossip and no `opp2p_`.
+#[test]
+fn lamina_dev_verifier_follows_the_sequencer_over_gossip() {
+    let bin = tools();
+    let dir = tempfile::tempdir().unwrap();
+    let dev = start(dir.path());
+    let p2p = dev.p2p.clone().expect("the banner prints the sequencer's multiaddr");
+    assert!(p2p.starts_with("/ip4/127.0.0.1/tcp/") && p2p.contains("/p2p/"), "{p2p}");
+    let me = json(&cast(&bin, &dev.rpc, &["rpc", "opp2p_self"]).unwrap());
+    assert!(p2p.ends_with(me["peerID"].as_str().unwrap()), "{me}");
+    // Connected, identified and subscribed within moments of the start.
+    let id = me["peerID"].as_str().unwrap().to_owned();
+    let mut peers = serde_json::Value::Null;
+    for _ in 0..100 {
+        peers = json(&cast(&bin, &dev.verifier_rpc, &["rpc", "opp2p_peers", "true"]).unwrap());
+        if peers["peers"][&id]["gossipBlocks"] == true && peers["peers"][&id]["userAgent"] != "" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(peers["totalConnected"], 1, "{peers}");
+    let seq = &peers["peers"][&id];
+    assert_eq!(seq["direction"], 2, "the verifier dialed the sequencer: {peers}");
+    assert!(seq["userAgent"].as_str().unwrap().starts_with("lamina/"), "{peers}");
+    let stats = json(&cast(&bin, &dev.verifier_rpc, &["rpc", "opp2p_peerStats"]).unwrap());
+    assert_eq!(stats["blocksTopicV4"], 1, "{stats}");
+
+    let mut ahead = None;
+    for _ in 0..300 {
+        let s = json(&cast(&bin, &dev.verifier_rpc, &["rpc", "optimism_syncStatus"]).unwrap());
+        let (unsafe_l2, safe) =
+            (s["unsafe_l2"]["number"].as_u64().unwrap(), s["safe_l2"]["number"].as_u64().unwrap());
+        if unsafe_l2 > safe {
+            ahead = Some((unsafe_l2, s["unsafe_l2"]["hash"].as_str().unwrap().to_owned()));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (number, hash) = ahead.expect("the verifier's unsafe head ran ahead of L1");
+    let theirs = cast(&bin, &dev.l2, &["block", &number.to_string(), "--field", "hash"]).unwrap();
+    assert_eq!(theirs, hash, "the sequencer's block");
+    drop(dev);
+
+    let dev = start_with(dir.path(), &["--p2p.disable"]);
+    assert!(dev.p2p.is_none());
+    let err = cast(&bin, &dev.verifier_rpc, &["rpc", "opp2p_self"]).unwrap_err();
+    assert!(err.contains("not found"), "{err}");
 }
 
 /// Waits until the oracle holds at least `least` outputs, then checks every one of them

@@ -72,7 +72,18 @@ fn start_node(chain: &Path, l1: &str, datadir: &Path, extra: &[&str]) -> Node {
 }
 
 /// The node flags every test run uses.
-const COMMON: &[&str] = &["--http.port", "0", "--rpc.port", "0", "--l1.poll-interval", "50"];
+const COMMON: &[&str] = &[
+    "--http.port",
+    "0",
+    "--rpc.port",
+    "0",
+    "--l1.poll-interval",
+    "50",
+    "--p2p.listen.ip",
+    "127.0.0.1",
+    "--p2p.listen.tcp",
+    "0",
+];
 
 /// `lamina l1`, and a chain deployed on it by `lamina deploy` into `<dir>/chain`.
 pub(crate) fn l1_with_chain() -> (crate::clients::Server, tempfile::TempDir) {
@@ -197,7 +208,8 @@ fn lamina_node_drives_lamina_engine_over_the_engine_api() {
     args.extend(["--engine.jwt-secret".as_ref(), jwt.as_os_str()]);
     args.extend(["--l1-rpc".as_ref(), OsStr::new(&l1.url)]);
     args.extend(
-        ["--rpc.port", "0", "--mode", "sequencer", "--sequencer.l1-confs", "0"].map(OsStr::new),
+        ["--rpc.port", "0", "--mode", "sequencer", "--sequencer.l1-confs", "0", "--p2p.disable"]
+            .map(OsStr::new),
     );
     let (node_child, urls) = start(&args, &["rpc: "]);
     let node = Node { child: node_child, http: engine.http.clone(), rpc: urls[0].clone() };

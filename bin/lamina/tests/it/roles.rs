@@ -1,7 +1,9 @@
 //! The rollup as separate processes on anvil, as an operator splits it: `lamina deploy` on
 //! anvil, `lamina node --mode sequencer`, `lamina batcher`, `lamina node --mode verifier` and
 //! `lamina proposer`. A tx sent with cast becomes safe on the verifier with the sequencer's
-//! block hash (through zlib channels), and every output on L1 is the verifier's.
+//! block hash (through zlib channels), every output on L1 is the verifier's, and the verifier
+//! follows the sequencer's blocks over gossip (`--p2p.static`, `--p2p.sequencer.key`) ahead of
+//! L1.
 
 use std::{
     io::{BufRead, BufReader},
@@ -16,6 +18,8 @@ use crate::clients::{anvil, cast, json, tools};
 const USER: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const BATCHER: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const PROPOSER: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+/// anvil's dev key 3: the deployment's unsafe block signer.
+const SIGNER: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 
 /// A process, killed on drop, with the lines it printed first.
 struct Proc(Child, Vec<String>);
@@ -70,8 +74,8 @@ fn the_roles_run_as_separate_processes_on_anvil() {
     let addresses = json(&std::fs::read_to_string(d.join("chain/addresses.json")).unwrap());
     let oracle = addresses["L2OutputOracle"].as_str().unwrap();
 
-    let node = |mode: &str, data: &str| {
-        let args = [
+    let node = |mode: &str, data: &str, p2p: &[&str]| {
+        let mut args = vec![
             "node",
             "--mode",
             mode,
@@ -91,10 +95,19 @@ fn the_roles_run_as_separate_processes_on_anvil() {
             "0",
             "--l1.poll-interval",
             "100",
+            "--p2p.listen.ip",
+            "127.0.0.1",
+            "--p2p.listen.tcp",
+            "0",
+            "--l1.runtime-config-reload-interval",
+            "1s",
         ];
-        lamina(d, &args, 2)
+        args.extend(p2p);
+        lamina(d, &args, 3)
     };
-    let seq = node("sequencer", "seq");
+    // The sequencer signs its blocks with the chain's unsafe block signer (dev account 3).
+    let seq = node("sequencer", "seq", &["--p2p.sequencer.key", SIGNER]);
+    let seq_p2p = seq.1[2].strip_prefix("p2p: ").unwrap().to_owned();
     let seq_l2 = url(&seq.1[0], "http: ");
     let role = |name: &str, l2: &str, extra: &[&str]| {
         let mut args = vec![name, "--rollup-config", "chain/rollup.json", "--l2-rpc", l2];
@@ -109,7 +122,7 @@ fn the_roles_run_as_separate_processes_on_anvil() {
         &seq_l2,
         &["--private-key", BATCHER, "--max-channel-duration", "0", "--compression-algo", "zlib"],
     );
-    let ver = node("verifier", "ver");
+    let ver = node("verifier", "ver", &["--p2p.static", &seq_p2p]);
     let (ver_l2, ver_rpc) = (url(&ver.1[0], "http: "), url(&ver.1[1], "rpc: "));
     let _proposer = role(
         "proposer",
@@ -141,4 +154,20 @@ fn the_roles_run_as_separate_processes_on_anvil() {
 
     // Every output on L1 (one per 4 blocks) is the verifier's.
     assert!(crate::clients::outputs_match(&bin, &l1, oracle, &ver_rpc, 2) >= 2);
+
+    // The verifier has the sequencer's blocks before L1 does: over gossip.
+    let mut ahead = false;
+    for _ in 0..100 {
+        let status = json(&cast(&bin, &ver_rpc, &["rpc", "optimism_syncStatus"]).unwrap());
+        let (u, s) = (&status["unsafe_l2"], &status["safe_l2"]);
+        if u["number"].as_u64() > s["number"].as_u64() {
+            let n = u["number"].as_u64().unwrap().to_string();
+            let hash = cast(&bin, &seq_l2, &["block", &n, "--field", "hash"]).unwrap();
+            assert_eq!(u["hash"].as_str().unwrap(), hash);
+            ahead = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ahead, "the verifier's unsafe head never ran ahead of its safe head");
 }

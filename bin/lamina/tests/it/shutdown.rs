@@ -79,6 +79,8 @@ const DEV: &[&str] = &[
     "0",
     "--verifier.rpc.port",
     "0",
+    "--p2p.listen.tcp",
+    "0",
     "--block-time",
     "1",
     "--l1.block-time",
@@ -149,6 +151,10 @@ fn lamina_node_stops_cleanly_on_sigterm() {
         "0",
         "--l1.poll-interval",
         "50",
+        "--p2p.listen.ip",
+        "127.0.0.1",
+        "--p2p.listen.tcp",
+        "0",
     ];
     let data = dir.path().join("node");
     let mut before = 0;

@@ -1,6 +1,6 @@
 //! `lamina node` in one call: the engine (in process with its JSON-RPC, or another process
 //! over the Engine API), the rollup node over an L1 JSON-RPC (and beacon API) endpoint, and
-//! the node's own RPC.
+//! the node's own RPC, and block gossip when configured.
 
 use std::net::SocketAddr;
 
@@ -14,6 +14,7 @@ use super::{
     RollupError, RollupNode, RollupNodeConfig, port::ExecutionEngine, remote::RemoteEngine, rpc,
 };
 use crate::engine::{EngineNode, EngineNodeConfig, NodeError};
+use crate::gossip::{self, P2p, P2pConfig};
 use crate::tasks::{STOP_GRACE, Tasks};
 
 /// Which engine the node drives.
@@ -43,8 +44,10 @@ pub struct RollupLaunchConfig {
     pub node: RollupNodeConfig,
     /// Where the node RPC (`optimism_`, `admin_`) listens.
     pub rpc: SocketAddr,
-    /// Serve the `admin_` methods.
+    /// Serve the `admin_` methods (and `opp2p_`'s peer controls).
     pub admin: bool,
+    /// Block gossip (`None`: the node follows L1 only).
+    pub p2p: Option<P2pConfig>,
 }
 
 /// Why `lamina node` could not start.
@@ -59,6 +62,9 @@ pub enum LaunchError {
     /// The node RPC could not bind.
     #[error("node rpc: {0}")]
     Rpc(#[from] std::io::Error),
+    /// Gossip did not start.
+    #[error("p2p: {0}")]
+    P2p(#[from] lamina_p2p::P2pError),
 }
 
 /// A running `lamina node`.
@@ -67,6 +73,8 @@ pub struct LaunchedNode {
     pub engine: Option<EngineNode>,
     /// The node RPC's address and handle.
     pub rpc: (SocketAddr, ServerHandle),
+    /// Its gossip, when on.
+    pub p2p: Option<P2p>,
     node: Tasks,
 }
 
@@ -76,49 +84,81 @@ impl std::fmt::Debug for LaunchedNode {
     }
 }
 
-type L1 = DeriveL1<CachedL1<RpcL1>>;
-
-async fn start_node<E: ExecutionEngine>(
-    engine: E,
-    l1: L1,
+/// What one node needs beside its engine.
+struct NodeParts {
+    l1: RpcL1,
     config: RollupNodeConfig,
     rpc_addr: SocketAddr,
     admin: bool,
-) -> Result<((SocketAddr, ServerHandle), Tasks), LaunchError> {
-    let node = RollupNode::start(engine, l1, config).await?;
+    p2p: Option<P2pConfig>,
+}
+
+type Started = ((SocketAddr, ServerHandle), Option<P2p>, Tasks);
+
+async fn start_node<E: ExecutionEngine>(
+    engine: E,
+    parts: NodeParts,
+) -> Result<Started, LaunchError> {
+    let NodeParts { l1, config, rpc_addr, admin, p2p } = parts;
+    let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
+    let node = RollupNode::start(engine, source, config).await?;
+    let p2p = match p2p {
+        Some(c) => Some(gossip::start(&node, l1, c)?),
+        None => None,
+    };
+    let mut module = rpc::module(&node, admin);
+    if let Some(p) = &p2p {
+        let chain_id = node.engine.rollup().l2_chain_id;
+        let opp2p = gossip::rpc::module(p.gossip.clone(), chain_id, admin);
+        if let Err(e) = module.merge(opp2p) {
+            tracing::error!(target: "lamina::node", %e, "opp2p methods not served");
+        }
+    }
     let limits = RpcConfig::new(None, None, JwtSecret::random());
-    let rpc = serve(rpc::module(&node, admin), rpc_addr, &limits).await?;
+    let rpc = serve(module, rpc_addr, &limits).await?;
     tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");
-    Ok((rpc, node.tasks()))
+    Ok((rpc, p2p, node.tasks()))
 }
 
 impl LaunchedNode {
     /// Starts everything on the current (multi-threaded) runtime.
     pub async fn start(config: RollupLaunchConfig) -> Result<Self, LaunchError> {
-        let l1 = DeriveL1::new(CachedL1::new(RpcL1::new(&config.l1), CacheSizes::default()));
         let mut node_config = config.node;
         match config.engine {
             EngineChoice::InProcess(engine_config) => {
                 if node_config.safe_db.is_none() {
                     node_config.safe_db = Some(engine_config.datadir.join("safedb.redb"));
                 }
+                let parts = NodeParts {
+                    l1: RpcL1::new(&config.l1),
+                    config: node_config,
+                    rpc_addr: config.rpc,
+                    admin: config.admin,
+                    p2p: config.p2p,
+                };
                 let engine = EngineNode::launch(*engine_config).await?;
                 let handle = engine.handle.clone();
-                let (rpc, node) =
-                    start_node(handle, l1, node_config, config.rpc, config.admin).await?;
-                Ok(Self { engine: Some(engine), rpc, node })
+                let (rpc, p2p, node) = start_node(handle, parts).await?;
+                Ok(Self { engine: Some(engine), rpc, p2p, node })
             }
             EngineChoice::Remote { url, jwt, rollup } => {
+                let parts = NodeParts {
+                    l1: RpcL1::new(&config.l1),
+                    config: node_config,
+                    rpc_addr: config.rpc,
+                    admin: config.admin,
+                    p2p: config.p2p,
+                };
                 let engine = RemoteEngine::new(&url, jwt, *rollup)?;
-                let (rpc, node) =
-                    start_node(engine, l1, node_config, config.rpc, config.admin).await?;
-                Ok(Self { engine: None, rpc, node })
+                let (rpc, p2p, node) = start_node(engine, parts).await?;
+                Ok(Self { engine: None, rpc, p2p, node })
             }
         }
     }
 
     /// Stops the node, its RPC and the in-process engine.
     pub async fn stop(self) {
+        drop(self.p2p);
         self.node.stop(STOP_GRACE).await;
         let _ = self.rpc.1.stop();
         self.rpc.1.stopped().await;

@@ -17,6 +17,7 @@ pub mod safe_db;
 pub mod sequencer;
 pub mod service;
 pub mod status;
+pub mod unsafe_queue;
 pub mod verifier;
 
 pub use error::RollupError;

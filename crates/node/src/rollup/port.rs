@@ -6,12 +6,16 @@
 use std::future::Future;
 
 use alloy_consensus::Header;
+use alloy_eips::eip7685::{EMPTY_REQUESTS_HASH, RequestsOrHash};
 use alloy_primitives::{B256, Bytes};
+use alloy_rpc_types_engine::{CancunPayloadFields, PraguePayloadFields};
 use alloy_rpc_types_engine::{ForkchoiceState, ForkchoiceUpdated, PayloadId, PayloadStatus};
 use lamina_engine::{EngineHandle, PayloadVersion};
 use lamina_protocol::block::Forkchoice;
 use lamina_protocol::{RollupConfig, predeploys::L2_TO_L1_MESSAGE_PASSER};
-use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
+use op_alloy_rpc_types_engine::{
+    OpExecutionData, OpExecutionPayload, OpExecutionPayloadSidecar, OpPayloadAttributes,
+};
 
 use super::RollupError;
 
@@ -26,6 +30,28 @@ pub struct Payload {
     pub number: u64,
     /// Transactions in the block.
     pub tx_count: usize,
+}
+
+impl Payload {
+    /// The payload of a block from the network (gossip, `admin_postUnsafePayload`) and its
+    /// parent beacon block root, with the sidecar the engine gives its own payloads.
+    pub fn from_network(payload: &OpExecutionPayload, beacon_root: Option<B256>) -> Self {
+        let root = beacon_root.unwrap_or_default();
+        let data = match payload {
+            OpExecutionPayload::V3(p) => OpExecutionData::v3(p.clone(), Vec::new(), root),
+            // The engine's own payloads carry the empty requests by hash; so do these.
+            OpExecutionPayload::V4(p) => OpExecutionData::new(
+                OpExecutionPayload::V4(p.clone()),
+                OpExecutionPayloadSidecar::v4(
+                    CancunPayloadFields::new(root, Vec::new()),
+                    PraguePayloadFields::new(RequestsOrHash::Hash(EMPTY_REQUESTS_HASH)),
+                ),
+            ),
+            other => OpExecutionData::new(other.clone(), OpExecutionPayloadSidecar::default()),
+        };
+        let v1 = payload.as_v1();
+        Self { hash: v1.block_hash, number: v1.block_number, tx_count: v1.transactions.len(), data }
+    }
 }
 
 /// What the roles need of an engine. Errors keep the Engine API's meaning as

@@ -1,6 +1,7 @@
 //! The rollup node's JSON-RPC (op-node's `optimism_` namespace, and `admin_` when enabled):
 //! sync status, output roots, safe heads by L1 block, the rollup config, the version, and the
-//! sequencer and derivation switches. Shapes follow op-node so its clients (the proposer, dashboards, viem's
+//! sequencer and derivation switches, and unsafe blocks posted by an operator
+//! (`admin_postUnsafePayload`, as op-conductor posts them). Shapes follow op-node so its clients (the proposer, dashboards, viem's
 //! op-stack actions) read them unchanged.
 
 use std::sync::{Arc, atomic::Ordering};
@@ -10,14 +11,16 @@ use jsonrpsee::{
     RpcModule,
     types::{ErrorObject, ErrorObjectOwned},
 };
+use lamina_p2p::validate::payload_block_hash;
 use lamina_protocol::{BlockId, output_root::OutputRootV0};
+use op_alloy_rpc_types_engine::OpExecutionPayloadEnvelope;
 use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{
     EngineL2, RollupError,
     input::{Inbox, Input},
-    port::ExecutionEngine,
+    port::{ExecutionEngine, Payload},
     safe_db::SafeDb,
     service::{Control, Mode, RollupNode},
     status::{L2Ref, SyncStatus},
@@ -171,6 +174,29 @@ fn admin_methods<E: ExecutionEngine>(m: &mut RpcModule<()>, ctx: &Arc<Ctx<E>>) {
     let c = ctx.clone();
     let r = m.register_method("admin_resetDerivationPipeline", move |_, _, _| {
         c.inbox.offer(Input::ResetDerivation).map_err(|e| error(-32000, e.to_string()))
+    });
+    log_err(r.map(|_| ()));
+    let c = ctx.clone();
+    let r = m.register_async_method("admin_postUnsafePayload", move |p, _, _| {
+        let c = c.clone();
+        async move {
+            let (env,): (OpExecutionPayloadEnvelope,) = p.parse()?;
+            let claimed = env.execution_payload.block_hash();
+            let computed = payload_block_hash(&env.execution_payload, env.parent_beacon_block_root);
+            if claimed != computed {
+                return Err(error(
+                    -32602,
+                    format!("payload has bad block hash: {claimed}, computed {computed}"),
+                ));
+            }
+            let payload =
+                Payload::from_network(&env.execution_payload, env.parent_beacon_block_root);
+            // Taken like a gossiped block: queued, inserted once it extends the head.
+            c.inbox
+                .send(Input::UnsafePayload(Arc::new(payload)))
+                .await
+                .map_err(|e| error(-32000, e.to_string()))
+        }
     });
     log_err(r.map(|_| ()));
 }

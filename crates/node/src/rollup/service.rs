@@ -29,12 +29,13 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    EngineL2, RollupError, Sequencer, SequencerConfig, Verifier, VerifierStep,
+    EngineL2, RollupError, Sequencer, SequencerConfig, Verifier, VerifierStats, VerifierStep,
     drive::{self, Inserted},
     input::{Inbox, Input},
     port::{ExecutionEngine, Payload},
     safe_db::SafeDb,
     status::{L1Ref, SyncStatus},
+    unsafe_queue::{Next, UnsafeQueue},
 };
 use crate::tasks::{STOP_GRACE, Tasks};
 
@@ -94,6 +95,8 @@ pub struct RollupNode<E = EngineHandle> {
     pub engine: E,
     /// The latest status.
     pub status: watch::Receiver<SyncStatus>,
+    /// What derivation did so far (blocks derived, unsafe blocks consolidated, …).
+    pub stats: watch::Receiver<VerifierStats>,
     /// Sequencer and reset switches.
     pub control: Arc<Control>,
     /// The safe-head database, when kept.
@@ -149,6 +152,7 @@ impl<E: ExecutionEngine> RollupNode<E> {
         });
         let first = status(&engine, &l1, &verifier).await.unwrap_or_default();
         let (tx, status) = watch::channel(first);
+        let (stats_tx, stats) = watch::channel(verifier.stats());
         let (inbox, inputs) = Inbox::new();
         let (published, _) = broadcast::channel(PUBLISHED_BACKLOG);
         let node = Loop {
@@ -157,13 +161,15 @@ impl<E: ExecutionEngine> RollupNode<E> {
             l1,
             control: control.clone(),
             status: tx,
+            stats: stats_tx,
             published: published.clone(),
             config,
             started_at: None,
+            unsafe_queue: UnsafeQueue::default(),
         };
         let tasks = Tasks::new();
         tasks.spawn_with(|token| node.run(inputs, token));
-        Ok(Self { engine, status, control, safe_db, inbox, published, tasks })
+        Ok(Self { engine, status, stats, control, safe_db, inbox, published, tasks })
     }
 
     /// Every block this node sequences from now on (a subscriber that falls
@@ -195,10 +201,13 @@ struct Loop<C, E> {
     l1: DeriveL1<C>,
     control: Arc<Control>,
     status: watch::Sender<SyncStatus>,
+    stats: watch::Sender<VerifierStats>,
     published: broadcast::Sender<Arc<Payload>>,
     config: RollupNodeConfig,
     /// The unsafe head when the node last fell behind (`eth_syncing`'s startingBlock).
     started_at: Option<u64>,
+    /// Unsafe blocks ahead of the head.
+    unsafe_queue: UnsafeQueue,
 }
 
 impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
@@ -206,6 +215,8 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
         while !stop.is_cancelled() {
             let mut wait = self.sequence().await;
             let busy = self.derive(&stop, &mut wait).await;
+            // Derivation may have closed the gap before queued unsafe blocks.
+            self.apply_unsafe().await;
             self.publish_status().await;
             // With nothing to do at once, wait for an input, the next block or the stop.
             if !busy && !wait.is_zero() {
@@ -282,36 +293,62 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
             engine.report_sync(progress);
             self.status.send_replace(s);
         }
+        let stats = self.verifier.stats();
+        self.stats.send_if_modified(|s| std::mem::replace(s, stats) != stats);
+    }
+
+    /// Inserts the queued unsafe blocks that extend the head, in order, until one is missing.
+    async fn apply_unsafe(&mut self) {
+        while !self.unsafe_queue.is_empty() {
+            let engine = self.verifier.engine();
+            let heads = match engine.heads().await {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::warn!(target: "lamina::node", %e, "no heads: unsafe blocks wait");
+                    return;
+                }
+            };
+            let head = (heads.head.number, heads.head.hash);
+            let Next::Apply(payload) = self.unsafe_queue.next(head, heads.safe.number) else {
+                return;
+            };
+            let number = payload.number;
+            match drive::insert_unsafe(engine, &payload).await {
+                Ok(Inserted::Head(hash)) => {
+                    tracing::debug!(target: "lamina::node", number, %hash, "unsafe block inserted");
+                }
+                Ok(Inserted::NotOnHead) => {
+                    tracing::debug!(target: "lamina::node", number, "unsafe block not on the head: left for derivation");
+                }
+                Ok(Inserted::Invalid(why)) => {
+                    tracing::warn!(target: "lamina::node", number, why, "invalid unsafe block");
+                }
+                Err(e) => {
+                    tracing::warn!(target: "lamina::node", number, %e, "unsafe block not inserted");
+                    return;
+                }
+            }
+        }
     }
 
     async fn handle(&mut self, input: Input) {
         match input {
             Input::UnsafePayload(payload) => {
                 let number = payload.number;
-                // An active sequencer's chain is the one it builds: blocks from others (until
-                // gossip checks the sequencer's signature) are not taken. A stopped sequencer
-                // follows them like a verifier.
+                // An active sequencer's chain is the one it builds: blocks from others are
+                // not taken. A stopped sequencer follows them like a verifier.
                 if self.sequencer.is_some() && self.control.sequencer_active.load(Ordering::SeqCst)
                 {
                     tracing::debug!(target: "lamina::node", number, "an active sequencer takes no unsafe blocks from others");
                     return;
                 }
-                match drive::insert_unsafe(self.verifier.engine(), &payload).await {
-                    Ok(Inserted::Head(hash)) => {
-                        tracing::debug!(target: "lamina::node", number, %hash, "unsafe block inserted");
-                    }
-                    Ok(Inserted::NotOnHead) => {
-                        tracing::debug!(target: "lamina::node", number, "unsafe block not on the head: left for derivation");
-                    }
-                    Ok(Inserted::Invalid(why)) => {
-                        tracing::warn!(target: "lamina::node", number, why, "invalid unsafe block");
-                    }
-                    Err(e) => {
-                        tracing::warn!(target: "lamina::node", number, %e, "unsafe block not inserted")
-                    }
+                if !self.unsafe_queue.push(payload) {
+                    tracing::debug!(target: "lamina::node", number, "unsafe block not queued: one at its height waits already, or the queue is full");
                 }
+                self.apply_unsafe().await;
             }
             Input::ResetDerivation => {
+                self.unsafe_queue.clear();
                 if let Err(e) = self.verifier.reset().await {
                     tracing::error!(target: "lamina::node", %e, "reset failed");
                 }

@@ -2,14 +2,20 @@
 //! builds with the unsafe block signer's key and publishes it on the topic of the block's fork;
 //! a node takes every block gossip accepted into its inbox as an unsafe payload, which the
 //! node's loop inserts when it extends the head and derivation consolidates later.
+//! [`start`] runs it all for a node; [`signer`] follows the unsafe block signer on L1;
+//! [`rpc`] serves op-node's `opp2p_` methods.
+
+pub mod rpc;
+pub mod signer;
+mod start;
+
+pub use start::{P2p, P2pConfig, SIGNER_RELOAD, SignerSource, start};
 
 use std::{
     sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy_eips::eip7685::{EMPTY_REQUESTS_HASH, RequestsOrHash};
-use alloy_rpc_types_engine::{CancunPayloadFields, PraguePayloadFields};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use lamina_p2p::{
@@ -19,7 +25,6 @@ use lamina_p2p::{
     validate::MAX_AGE,
 };
 use lamina_protocol::RollupConfig;
-use op_alloy_rpc_types_engine::{OpExecutionData, OpExecutionPayload, OpExecutionPayloadSidecar};
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::rollup::{Input, Payload, RollupNode};
@@ -37,21 +42,7 @@ pub enum GossipError {
 
 /// The node's payload for an accepted gossip envelope.
 pub fn payload_of(env: &BlockEnvelope) -> Payload {
-    let root = env.parent_beacon_block_root.unwrap_or_default();
-    let data = match &env.payload {
-        OpExecutionPayload::V3(p) => OpExecutionData::v3(p.clone(), Vec::new(), root),
-        // The engine's own payloads carry the empty requests by hash; so do these.
-        OpExecutionPayload::V4(p) => OpExecutionData::new(
-            OpExecutionPayload::V4(p.clone()),
-            OpExecutionPayloadSidecar::v4(
-                CancunPayloadFields::new(root, Vec::new()),
-                PraguePayloadFields::new(RequestsOrHash::Hash(EMPTY_REQUESTS_HASH)),
-            ),
-        ),
-        other => OpExecutionData::new(other.clone(), OpExecutionPayloadSidecar::default()),
-    };
-    let v1 = env.payload.as_v1();
-    Payload { hash: v1.block_hash, number: v1.block_number, tx_count: v1.transactions.len(), data }
+    Payload::from_network(&env.payload, env.parent_beacon_block_root)
 }
 
 /// The gossip message of `payload` on chain `cfg`, signed by `key`, and its topic.
@@ -73,7 +64,7 @@ pub fn message_of(
 
 /// The gossip tasks of one node; dropped, they stop.
 #[derive(Debug)]
-pub struct GossipTasks(Vec<JoinHandle<()>>);
+pub struct GossipTasks(pub(crate) Vec<JoinHandle<()>>);
 
 impl Drop for GossipTasks {
     fn drop(&mut self) {
@@ -114,6 +105,7 @@ pub fn connect<E: crate::rollup::ExecutionEngine>(
     if let Some(key) = key {
         let mut built = node.subscribe_blocks();
         tasks.push(tokio::spawn(async move {
+            let mut warned = None;
             loop {
                 let payload = match built.recv().await {
                     Ok(p) => p,
@@ -129,6 +121,17 @@ pub fn connect<E: crate::rollup::ExecutionEngine>(
                 if ts + MAX_AGE < now() {
                     continue;
                 }
+                // Blocks signed by a key that is not the chain's signer get this node banned
+                // by every peer: hold them back and say why, once per change.
+                let signer = gossip.signer();
+                if signer != key.address() {
+                    if warned != Some(signer) {
+                        tracing::error!(target: "lamina::p2p", key = %key.address(), %signer, "the block signing key is not the chain's unsafe block signer: blocks are not gossiped");
+                        warned = Some(signer);
+                    }
+                    continue;
+                }
+                warned = None;
                 match message_of(&cfg, &key, &payload) {
                     Ok((version, data)) => {
                         if let Err(e) = gossip.publish(version, data).await {

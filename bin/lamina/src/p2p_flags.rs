@@ -1,0 +1,158 @@
+//! `lamina node`'s block gossip flags, named and defaulted as op-node's `--p2p.*` (and kona's
+//! `--p2p.unsafe.block.signer`), turned into the node's [`P2pConfig`].
+
+use std::{
+    net::IpAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use alloy_primitives::Address;
+use alloy_signer_local::PrivateKeySigner;
+use clap::Args;
+use eyre::{WrapErr, eyre};
+use lamina_node::gossip::{P2pConfig, SIGNER_RELOAD, SignerSource};
+use lamina_p2p::{GossipConfig, Multiaddr, multiaddr::Protocol};
+use lamina_protocol::RollupConfig;
+
+/// op-node's `--p2p.*` flags that Lamina serves.
+#[derive(Debug, Args)]
+pub(crate) struct P2pFlags {
+    /// No block gossip: the node follows L1 only.
+    #[arg(long = "p2p.disable")]
+    disable: bool,
+    /// The address gossip listens on.
+    #[arg(long = "p2p.listen.ip", default_value = "0.0.0.0")]
+    listen_ip: IpAddr,
+    /// The TCP port gossip listens on (0: any free port).
+    #[arg(long = "p2p.listen.tcp", default_value_t = 9222)]
+    listen_tcp: u16,
+    /// Peers to keep connected, redialed whenever they drop: multiaddrs with their peer id
+    /// (`/ip4/10.0.0.2/tcp/9222/p2p/16Uiu2…`), comma separated.
+    #[arg(long = "p2p.static", value_delimiter = ',')]
+    static_peers: Vec<Multiaddr>,
+    /// Accepted for op-node command lines: Lamina does not run discovery yet, so only static
+    /// peers and peers that dial in are connected.
+    #[arg(long = "p2p.no-discovery")]
+    no_discovery: bool,
+    /// The node's libp2p key file (hex secp256k1), made on first start (default:
+    /// `opnode_p2p_priv.txt` in `--datadir` or beside `--safedb.path`; without either, a new
+    /// key each start).
+    #[arg(long = "p2p.priv.path")]
+    priv_path: Option<PathBuf>,
+    /// The sequencer's block signing key (hex), whose address must be the chain's unsafe
+    /// block signer on L1. Only a sequencer uses it. Other users can read it in `ps`: prefer
+    /// --p2p.sequencer.key-file or the LAMINA_P2P_SEQUENCER_KEY environment variable.
+    #[arg(long = "p2p.sequencer.key", conflicts_with = "sequencer_key_file")]
+    sequencer_key: Option<String>,
+    /// A file holding the sequencer's block signing key (hex).
+    #[arg(long = "p2p.sequencer.key-file")]
+    sequencer_key_file: Option<PathBuf>,
+    /// Take blocks signed by this address, whatever the SystemConfig on L1 says (default:
+    /// the SystemConfig's `unsafeBlockSigner`, followed as it changes).
+    #[arg(long = "p2p.unsafe.block.signer")]
+    unsafe_block_signer: Option<Address>,
+    /// How often the unsafe block signer is read again from the SystemConfig.
+    #[arg(long = "l1.runtime-config-reload-interval", default_value = "10m", value_parser = crate::rpc_flags::duration)]
+    reload: Duration,
+    /// Ban peers whose gossip score falls below `--p2p.ban.threshold`.
+    #[arg(long = "p2p.ban.peers", default_value_t = true, action = clap::ArgAction::Set)]
+    ban_peers: bool,
+    /// The score below which a peer is banned.
+    #[arg(long = "p2p.ban.threshold", default_value_t = -100.0, allow_negative_numbers = true)]
+    ban_threshold: f64,
+    /// How long a ban lasts.
+    #[arg(long = "p2p.ban.duration", default_value = "1h", value_parser = crate::rpc_flags::duration)]
+    ban_duration: Duration,
+    /// The agent string peers see.
+    #[arg(long = "p2p.useragent", default_value = concat!("lamina/", env!("CARGO_PKG_VERSION")))]
+    user_agent: String,
+}
+
+impl P2pFlags {
+    /// The gossip settings (`None` with `--p2p.disable`) for a node storing its data in
+    /// `datadir`; `sequencer` says whether it signs blocks.
+    pub(crate) fn config(
+        &self,
+        rollup: &RollupConfig,
+        datadir: Option<&Path>,
+        sequencer: bool,
+    ) -> eyre::Result<Option<P2pConfig>> {
+        if self.disable {
+            return Ok(None);
+        }
+        let key_path = match (&self.priv_path, datadir) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(d)) => Some(d.join("opnode_p2p_priv.txt")),
+            (None, None) => None,
+        };
+        let key = match key_path {
+            Some(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .wrap_err_with(|| format!("creating {}", dir.display()))?;
+                }
+                lamina_p2p::key::load_or_create(&path)?
+            }
+            None => {
+                tracing::warn!(target: "lamina::p2p", "no --datadir nor --p2p.priv.path: a new peer id each start");
+                lamina_p2p::Keypair::generate_secp256k1()
+            }
+        };
+        let mut gossip = GossipConfig::new(rollup.l2_chain_id, rollup.hardforks, key);
+        gossip.listen = Multiaddr::from(self.listen_ip).with(Protocol::Tcp(self.listen_tcp));
+        gossip.static_peers.clone_from(&self.static_peers);
+        for peer in &gossip.static_peers {
+            if !peer.iter().any(|p| matches!(p, Protocol::P2p(_))) {
+                return Err(eyre!("--p2p.static {peer}: the address must end in /p2p/<peer id>"));
+            }
+        }
+        gossip.ban_peers = self.ban_peers;
+        gossip.ban_threshold = self.ban_threshold;
+        gossip.ban_duration = self.ban_duration;
+        gossip.user_agent.clone_from(&self.user_agent);
+        let sequencer_key = match (self.sequencer_key()?, sequencer) {
+            (Some(k), true) => Some(k),
+            (Some(_), false) => {
+                tracing::warn!(target: "lamina::p2p", "--p2p.sequencer.key is for a sequencer: ignored");
+                None
+            }
+            (None, true) => {
+                tracing::warn!(target: "lamina::p2p", "a sequencer without --p2p.sequencer.key: its blocks are not gossiped");
+                None
+            }
+            (None, false) => None,
+        };
+        let signer = match self.unsafe_block_signer {
+            Some(a) => SignerSource::Fixed(a),
+            None => SignerSource::SystemConfig {
+                reload: if self.reload.is_zero() { SIGNER_RELOAD } else { self.reload },
+            },
+        };
+        if self.no_discovery {
+            tracing::debug!(target: "lamina::p2p", "--p2p.no-discovery: discovery is not run anyway");
+        }
+        Ok(Some(P2pConfig { gossip, sequencer_key, signer }))
+    }
+
+    /// The block signing key from the flag, the file or the environment, in that order.
+    fn sequencer_key(&self) -> eyre::Result<Option<PrivateKeySigner>> {
+        if let Some(k) = &self.sequencer_key {
+            return crate::key::parse(k).map(Some).wrap_err("--p2p.sequencer.key");
+        }
+        if let Some(path) = &self.sequencer_key_file {
+            let text = std::fs::read_to_string(path)
+                .wrap_err_with(|| format!("--p2p.sequencer.key-file {}", path.display()))?;
+            return crate::key::parse(&text)
+                .map(Some)
+                .wrap_err_with(|| format!("--p2p.sequencer.key-file {}", path.display()));
+        }
+        match std::env::var(SEQUENCER_KEY_ENV) {
+            Ok(k) => crate::key::parse(&k).map(Some).wrap_err(SEQUENCER_KEY_ENV),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// The environment variable the block signing key may come from.
+const SEQUENCER_KEY_ENV: &str = "LAMINA_P2P_SEQUENCER_KEY";
