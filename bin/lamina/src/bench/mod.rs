@@ -6,6 +6,7 @@ mod da;
 mod deploy;
 mod derive;
 mod dev;
+mod gossip;
 mod l1;
 mod proof;
 mod rpc;
@@ -28,6 +29,9 @@ pub(crate) enum BenchCommand {
     /// `lamina dev` as a user feels it: start → first L2 block, tx → unsafe and tx → safe
     /// latency, L1 bytes per L2 transfer.
     Dev(dev::DevBenchArgs),
+    /// Block gossip: sequencer block → verifier unsafe head (gossip) and safe head (L1)
+    /// latency, p50/p99/max, 1 s blocks with transfers.
+    Gossip(gossip::GossipBenchArgs),
     /// The fault-proof program on an empty, a transfer, an ERC-20 and a blob-batch block:
     /// native, qemu and lamina-rvm (fast and witness mode) time per block, guest instructions,
     /// VM MIPS, guest memory.
@@ -41,6 +45,7 @@ pub(crate) fn run(cmd: &BenchCommand) -> eyre::Result<()> {
         BenchCommand::Deploy(args) => deploy::run(args),
         BenchCommand::Derive(args) => derive::run(args),
         BenchCommand::Dev(args) => dev::run(args),
+        BenchCommand::Gossip(args) => gossip::run(args),
         BenchCommand::Proof(args) => proof::run(args),
     }
 }

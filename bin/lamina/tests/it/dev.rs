@@ -253,6 +253,28 @@ fn bench_dev_runs_and_reports() {
     }
 }
 
+#[test]
+fn bench_gossip_runs_and_reports() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["bench", "gossip", "--blocks", "4", "--txs-per-block", "5", "--per-block"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("4 blocks (1 s apart)"), "{text}");
+    let row = |name: &str| -> Vec<f64> {
+        let line = text.lines().find(|l| l.trim_start().starts_with(name)).unwrap();
+        line[line.find(')').unwrap() + 1..].split_whitespace().map(|v| v.parse().unwrap()).collect()
+    };
+    let (gossip, l1) = (row("unsafe head (gossip)"), row("safe head (L1"));
+    assert_eq!((gossip.len(), l1.len()), (3, 3), "{text}");
+    assert!(gossip[0] > 0.0 && gossip[0] <= gossip[2], "{text}");
+    // Gossip beats L1: the block is on the verifier before the batcher has even posted it.
+    assert!(gossip[0] < l1[0], "{text}");
+    assert!(text.contains(", 0 never gossiped"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("block ")).count(), 4, "{text}");
+}
+
 /// A small xorshift, seeded from the clock, for kill moments (printed, to replay a failure).
 struct Moments(u64);
 
