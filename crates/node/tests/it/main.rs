@@ -9,6 +9,7 @@ mod driver;
 mod fixture;
 mod forward;
 mod gossip;
+mod gossip_js;
 mod gossip_rpc;
 mod inputs;
 mod proof;
