@@ -12,7 +12,7 @@ use alloy_signer_local::PrivateKeySigner;
 use clap::Args;
 use eyre::{WrapErr, eyre};
 use lamina_node::gossip::{P2pConfig, SIGNER_RELOAD, SignerSource};
-use lamina_p2p::{GossipConfig, Multiaddr, multiaddr::Protocol};
+use lamina_p2p::{DiscoveryConfig, Enr, GossipConfig, Multiaddr, multiaddr::Protocol};
 use lamina_protocol::RollupConfig;
 
 /// op-node's `--p2p.*` flags that Lamina serves.
@@ -31,10 +31,29 @@ pub(crate) struct P2pFlags {
     /// (`/ip4/10.0.0.2/tcp/9222/p2p/16Uiu2…`), comma separated.
     #[arg(long = "p2p.static", value_delimiter = ',')]
     static_peers: Vec<Multiaddr>,
-    /// Accepted for op-node command lines: Lamina does not run discovery yet, so only static
-    /// peers and peers that dial in are connected.
+    /// No discovery: only static peers and peers that dial in are connected.
     #[arg(long = "p2p.no-discovery")]
     no_discovery: bool,
+    /// The UDP port discovery (discv5) listens on, on `--p2p.listen.ip` (0: any free port).
+    #[arg(long = "p2p.listen.udp", default_value_t = 0)]
+    listen_udp: u16,
+    /// The IP other nodes should reach this one on (default: `--p2p.listen.ip`, unless it is
+    /// 0.0.0.0).
+    #[arg(long = "p2p.advertise.ip")]
+    advertise_ip: Option<IpAddr>,
+    /// The TCP port to advertise (default: the one gossip listens on).
+    #[arg(long = "p2p.advertise.tcp")]
+    advertise_tcp: Option<u16>,
+    /// The UDP port to advertise (default: the one discovery listens on).
+    #[arg(long = "p2p.advertise.udp")]
+    advertise_udp: Option<u16>,
+    /// Discovery bootnodes: ENRs (`enr:-…`), comma separated. None by default: Lamina never
+    /// contacts public bootnodes unless told to.
+    #[arg(long = "p2p.bootnodes", value_delimiter = ',')]
+    bootnodes: Vec<String>,
+    /// Discovered peers are dialed while fewer than this many are connected.
+    #[arg(long = "p2p.peers.lo", default_value_t = 20)]
+    peers_lo: usize,
     /// The node's libp2p key file (hex secp256k1), made on first start (default:
     /// `opnode_p2p_priv.txt` in `--datadir` or beside `--safedb.path`; without either, a new
     /// key each start).
@@ -129,8 +148,25 @@ impl P2pFlags {
                 reload: if self.reload.is_zero() { SIGNER_RELOAD } else { self.reload },
             },
         };
-        if self.no_discovery {
-            tracing::debug!(target: "lamina::p2p", "--p2p.no-discovery: discovery is not run anyway");
+        if !self.no_discovery {
+            let mut bootnodes = Vec::new();
+            for b in &self.bootnodes {
+                if b.starts_with("enode://") {
+                    return Err(eyre!(
+                        "--p2p.bootnodes {b}: give the node's ENR (enr:-…); enode URLs carry no chain entry"
+                    ));
+                }
+                bootnodes.push(b.parse::<Enr>().map_err(|e| eyre!("--p2p.bootnodes {b}: {e}"))?);
+            }
+            gossip.discovery = Some(DiscoveryConfig {
+                listen: std::net::SocketAddr::new(self.listen_ip, self.listen_udp),
+                advertise_ip: self.advertise_ip,
+                advertise_tcp: self.advertise_tcp,
+                advertise_udp: self.advertise_udp,
+                bootnodes,
+                peers_lo: self.peers_lo,
+                ..DiscoveryConfig::new()
+            });
         }
         Ok(Some(P2pConfig { gossip, sequencer_key, signer }))
     }
@@ -156,3 +192,88 @@ impl P2pFlags {
 
 /// The environment variable the block signing key may come from.
 const SEQUENCER_KEY_ENV: &str = "LAMINA_P2P_SEQUENCER_KEY";
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        p2p: P2pFlags,
+    }
+
+    fn rollup() -> RollupConfig {
+        RollupConfig { l2_chain_id: 901, ..RollupConfig::default() }
+    }
+
+    #[test]
+    fn op_node_flags_make_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let peer =
+            "/ip4/10.0.0.2/tcp/9222/p2p/16Uiu2HAmQhu2duiVDepZ2NLcRD3sBa2gyeFxCUZjDtdnPvQ25GB5";
+        let cli = Cli::parse_from([
+            "x",
+            "--p2p.listen.ip",
+            "127.0.0.1",
+            "--p2p.listen.tcp",
+            "9333",
+            "--p2p.static",
+            peer,
+            "--p2p.ban.threshold",
+            "-50",
+            "--p2p.ban.duration",
+            "30m",
+            "--p2p.sequencer.key",
+            "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+            "--p2p.listen.udp",
+            "9334",
+        ]);
+        let c = cli.p2p.config(&rollup(), Some(dir.path()), true).unwrap().unwrap();
+        assert_eq!(c.gossip.listen.to_string(), "/ip4/127.0.0.1/tcp/9333");
+        assert_eq!(c.gossip.static_peers[0].to_string(), peer);
+        assert_eq!(c.gossip.ban_threshold, -50.0);
+        assert_eq!(c.gossip.ban_duration, Duration::from_secs(1800));
+        assert_eq!(
+            c.sequencer_key.unwrap().address().to_string(),
+            "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+        );
+        assert_eq!(c.signer, SignerSource::SystemConfig { reload: SIGNER_RELOAD });
+        assert_eq!(c.gossip.discovery.unwrap().listen.to_string(), "127.0.0.1:9334");
+        // The node key was made in the datadir, and is the same next time.
+        let id = c.gossip.key.public().to_peer_id();
+        let again = cli.p2p.config(&rollup(), Some(dir.path()), true).unwrap().unwrap();
+        assert_eq!(again.gossip.key.public().to_peer_id(), id);
+        assert!(dir.path().join("opnode_p2p_priv.txt").is_file());
+        // A verifier ignores the signing key; --p2p.disable turns it all off.
+        assert!(
+            cli.p2p
+                .config(&rollup(), Some(dir.path()), false)
+                .unwrap()
+                .unwrap()
+                .sequencer_key
+                .is_none()
+        );
+        let off = Cli::parse_from(["x", "--p2p.disable"]);
+        assert!(off.p2p.config(&rollup(), None, true).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_p2p_flags_are_errors() {
+        let bad = |args: &[&str]| {
+            let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()));
+            match cli {
+                Err(e) => e.to_string(),
+                Ok(cli) => cli.p2p.config(&rollup(), None, true).unwrap_err().to_string(),
+            }
+        };
+        assert!(bad(&["--p2p.static", "/ip4/10.0.0.2/tcp/9222"]).contains("/p2p/"));
+        assert!(bad(&["--p2p.static", "nonsense"]).contains("nonsense"));
+        assert!(bad(&["--p2p.bootnodes", "enode://abc@1.2.3.4:30303"]).contains("ENR"));
+        assert!(bad(&["--p2p.bootnodes", "enr:-garbage"]).contains("--p2p.bootnodes"));
+        assert!(bad(&["--p2p.sequencer.key", "0x12"]).contains("--p2p.sequencer.key"));
+        assert!(bad(&["--p2p.ban.duration", "soon"]).contains("soon"));
+    }
+}

@@ -5,9 +5,11 @@
 //! (op-node's rules in its order: ACCEPT, IGNORE or REJECT), and [`service::Gossip`], the libp2p
 //! swarm that runs gossipsub as OP runs it, validates every message before relaying it, scores
 //! and bans peers, keeps static peers connected and answers the operator's controls
-//! ([`peers`] holds what it knows of each peer). Discovery comes next.
+//! ([`peers`] holds what it knows of each peer), and finds peers of its chain with [`discovery`]
+//! (discv5 and OP's `opstack` ENR entry).
 
 mod behaviour;
+pub mod discovery;
 pub mod envelope;
 pub mod key;
 pub mod message_id;
@@ -17,9 +19,10 @@ pub mod signing;
 pub mod topic;
 pub mod validate;
 
+pub use discovery::{DiscoveryConfig, Enr};
 pub use envelope::{BlockEnvelope, EnvelopeError, SignerError};
 pub use libp2p::{Multiaddr, PeerId, identity::Keypair, multiaddr};
 pub use peers::{Direction, PeerDetails};
-pub use service::{Gossip, GossipConfig, P2pError, PeerInfo, PeerStats};
+pub use service::{DiscoveryInfo, Gossip, GossipConfig, P2pError, PeerInfo, PeerStats};
 pub use topic::TopicVersion;
 pub use validate::{Reason, Validator, Verdict};

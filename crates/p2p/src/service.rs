@@ -2,11 +2,13 @@
 //! OP runs it ([`behaviour`](crate::behaviour)), with every message held until [`Validator`]
 //! judges it (ACCEPT relays it and hands it to the node, REJECT scores its sender down), a ban
 //! of peers whose score falls below the ban threshold, static peers kept connected (redialed
-//! when they drop), and the operator's controls behind `opp2p_` (connect, disconnect, block,
-//! protect). One task owns the swarm; [`Gossip`] talks to it.
+//! when they drop), discovery ([`Discovery`]: random walks whose peers of our chain are dialed
+//! while the node has fewer than it wants), and the operator's controls behind `opp2p_`
+//! (connect, disconnect, block, protect). One task owns the swarm; [`Gossip`] talks to it.
 
 use std::{
     collections::{HashMap, HashSet},
+    sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -29,6 +31,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::{
     behaviour::{Behaviour, BehaviourEvent, gossipsub_config, score_params},
+    discovery::{Discovery, DiscoveryConfig, DiscoveryError},
     envelope::BlockEnvelope,
     peers::{PeerBook, PeerDetails},
     topic::TopicVersion,
@@ -62,6 +65,8 @@ pub struct GossipConfig {
     pub redial: Duration,
     /// The agent string identify tells peers.
     pub user_agent: String,
+    /// Discovery (`None`: static peers and inbound connections only).
+    pub discovery: Option<DiscoveryConfig>,
 }
 
 impl GossipConfig {
@@ -82,6 +87,7 @@ impl GossipConfig {
             score_inspect: Duration::from_secs(15),
             redial: Duration::from_secs(5),
             user_agent: format!("lamina/{}", env!("CARGO_PKG_VERSION")),
+            discovery: None,
         }
     }
 }
@@ -121,6 +127,17 @@ pub struct PeerInfo {
     pub score: f64,
 }
 
+/// What discovery says of this node and its table (`opp2p_self`, `opp2p_discoveryTable`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiscoveryInfo {
+    /// Our record, `enr:-…`.
+    pub enr: String,
+    /// Our node id, hex.
+    pub node_id: String,
+    /// The table's records, `enr:-…`.
+    pub table: Vec<String>,
+}
+
 /// Counts for `opp2p_peerStats`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerStats {
@@ -132,6 +149,8 @@ pub struct PeerStats {
     pub banned: usize,
     /// Peers remembered.
     pub known: usize,
+    /// Records in the discovery table.
+    pub table: usize,
 }
 
 type Reply<T> = oneshot::Sender<T>;
@@ -147,6 +166,13 @@ enum Command {
     Stats(Reply<PeerStats>),
     Banned(Reply<Vec<PeerId>>),
     Mesh(TopicVersion, Reply<usize>),
+    Discovery(Reply<Option<DiscoveryInfo>>),
+}
+
+/// What discovery's tasks report to the service.
+enum Found {
+    Started(Result<Arc<Discovery>, DiscoveryError>),
+    Candidates(Vec<(PeerId, Multiaddr)>),
 }
 
 /// A handle on the running service; the service stops when the last handle is dropped.
@@ -191,7 +217,20 @@ struct Service {
     /// Blocked by the operator (until unblocked).
     blocked: HashSet<PeerId>,
     dials: HashMap<ConnectionId, (Multiaddr, Reply<Result<PeerId, P2pError>>)>,
+    /// Discovery, once started (it starts when gossip's TCP port is known).
+    discovery: Option<Arc<Discovery>>,
+    found_tx: mpsc::Sender<Found>,
+    /// A walk is under way.
+    walking: bool,
+    walks: u64,
+    /// When discovered peers were last dialed (not again within a grace period).
+    dialed: HashMap<PeerId, Instant>,
+    /// Discovered peers are dialed while fewer than this are connected.
+    discovery_lo: usize,
 }
+
+/// A discovered peer is not dialed again within this.
+const REDIAL_GRACE: Duration = Duration::from_secs(30);
 
 impl Gossip {
     /// Starts the service; accepted blocks go to `blocks`.
@@ -249,6 +288,8 @@ impl Gossip {
         let (commands, inbox) = mpsc::channel(256);
         let (signer_tx, signer) = watch::channel(config.signer);
         let (addrs_tx, addrs) = watch::channel(Vec::new());
+        let (found_tx, found) = mpsc::channel(16);
+        let discovery_lo = config.discovery.as_ref().map_or(0, |d| d.peers_lo);
         let service = Service {
             swarm,
             validator: Validator::new(config.chain_id, config.forks),
@@ -261,8 +302,14 @@ impl Gossip {
             score_banned: HashMap::new(),
             blocked: HashSet::new(),
             dials: HashMap::new(),
+            discovery: None,
+            found_tx,
+            walking: false,
+            walks: 0,
+            dialed: HashMap::new(),
+            discovery_lo,
         };
-        tokio::spawn(service.run(inbox));
+        tokio::spawn(service.run(inbox, found));
         Ok(Self { commands, signer: signer_tx, peer_id, addrs })
     }
 
@@ -360,17 +407,27 @@ impl Gossip {
     pub async fn banned(&self) -> Result<Vec<PeerId>, P2pError> {
         self.ask(Command::Banned).await
     }
+
+    /// Our record, node id and discovery table (`None` without discovery, or before it runs).
+    pub async fn discovery(&self) -> Result<Option<DiscoveryInfo>, P2pError> {
+        self.ask(Command::Discovery).await
+    }
 }
 
 impl Service {
-    async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
+    async fn run(mut self, mut inbox: mpsc::Receiver<Command>, mut found: mpsc::Receiver<Found>) {
         let mut inspect = tokio::time::interval(self.config.score_inspect);
         let mut redial = tokio::time::interval(self.config.redial);
+        let walk_every =
+            self.config.discovery.as_ref().map_or(Duration::from_secs(3600), |d| d.walk);
+        let mut walk = tokio::time::interval(walk_every);
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_event(event),
                 _ = inspect.tick() => self.inspect(),
                 _ = redial.tick() => self.redial(),
+                _ = walk.tick() => self.walk(),
+                Some(f) = found.recv() => self.on_found(f),
                 command = inbox.recv() => match command {
                     None => break,
                     Some(c) => self.on_command(c),
@@ -384,7 +441,20 @@ impl Service {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(target: "lamina::p2p", %address, "listening");
+                let tcp = address.iter().find_map(|p| match p {
+                    Protocol::Tcp(port) => Some(port),
+                    _ => None,
+                });
                 self.addrs.send_modify(|a| a.push(address));
+                // Discovery starts once the gossip port it advertises is known.
+                if let (Some(port), Some(config)) = (tcp, self.config.discovery.take()) {
+                    let key = self.config.key.clone();
+                    let (chain, tx) = (self.config.chain_id, self.found_tx.clone());
+                    tokio::spawn(async move {
+                        let started = Discovery::start(&config, &key, chain, port).await;
+                        let _ = tx.send(Found::Started(started)).await;
+                    });
+                }
             }
             SwarmEvent::ConnectionEstablished { peer_id, connection_id, endpoint, .. } => {
                 self.book.connected(peer_id, &endpoint);
@@ -479,6 +549,73 @@ impl Service {
         }
     }
 
+    /// Starts a random walk when discovery runs and none is under way: every tick while the
+    /// node has fewer peers than it wants, every thirtieth otherwise (to keep the table fresh).
+    fn walk(&mut self) {
+        let Some(d) = self.discovery.clone() else { return };
+        self.walks += 1;
+        let wanted = self.peers_lo();
+        if self.walking
+            || (self.swarm.connected_peers().count() >= wanted && !self.walks.is_multiple_of(30))
+        {
+            return;
+        }
+        self.walking = true;
+        let tx = self.found_tx.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(Found::Candidates(d.walk().await)).await;
+        });
+    }
+
+    fn peers_lo(&self) -> usize {
+        self.discovery_lo
+    }
+
+    fn on_found(&mut self, found: Found) {
+        match found {
+            Found::Started(Ok(d)) => {
+                self.discovery = Some(d);
+                self.walk();
+            }
+            Found::Started(Err(e)) => {
+                tracing::error!(target: "lamina::p2p", %e, "discovery did not start: static peers only");
+            }
+            Found::Candidates(candidates) => {
+                self.walking = false;
+                let me = *self.swarm.local_peer_id();
+                let mut room = self.peers_lo().saturating_sub(self.swarm.connected_peers().count());
+                for (peer, addr) in candidates {
+                    if room == 0 {
+                        break;
+                    }
+                    if peer == me
+                        || self.swarm.is_connected(&peer)
+                        || self.blocked.contains(&peer)
+                        || self.score_banned.contains_key(&peer)
+                        || self.dialed.get(&peer).is_some_and(|t| t.elapsed() < REDIAL_GRACE)
+                    {
+                        continue;
+                    }
+                    self.dialed.insert(peer, Instant::now());
+                    let opts = DialOpts::peer_id(peer)
+                        .addresses(vec![addr.clone()])
+                        .condition(PeerCondition::DisconnectedAndNotDialing)
+                        .build();
+                    match self.swarm.dial(opts) {
+                        Ok(()) => {
+                            tracing::debug!(target: "lamina::p2p", %addr, "dialing a discovered peer");
+                            room -= 1;
+                        }
+                        Err(e) => {
+                            tracing::debug!(target: "lamina::p2p", %addr, error = %e, "discovered peer not dialed")
+                        }
+                    }
+                }
+                self.dialed.retain(|_, t| t.elapsed() < REDIAL_GRACE);
+            }
+        }
+    }
+
     /// Dials the static peers that are not connected (nor being dialed).
     fn redial(&mut self) {
         for addr in self.config.static_peers.clone() {
@@ -559,6 +696,7 @@ impl Service {
                     connected: self.swarm.connected_peers().count(),
                     banned: self.score_banned.len() + self.blocked.len(),
                     known: self.book.len(),
+                    table: self.discovery.as_ref().map_or(0, |d| d.table().len()),
                     ..PeerStats::default()
                 };
                 for (_, topics) in gs.all_peers() {
@@ -574,6 +712,14 @@ impl Service {
                 let mut all: Vec<PeerId> = self.score_banned.keys().copied().collect();
                 all.extend(self.blocked.iter().filter(|p| !self.score_banned.contains_key(p)));
                 let _ = reply.send(all);
+            }
+            Command::Discovery(reply) => {
+                let info = self.discovery.as_ref().map(|d| DiscoveryInfo {
+                    enr: d.local_enr().to_base64(),
+                    node_id: alloy_primitives::hex::encode(d.node_id().raw()),
+                    table: d.table().iter().map(|e| e.to_base64()).collect(),
+                });
+                let _ = reply.send(info);
             }
             Command::Mesh(version, reply) => {
                 let topic = IdentTopic::new(version.topic(self.config.chain_id)).hash();

@@ -2,8 +2,8 @@
 //! anvil, `lamina node --mode sequencer`, `lamina batcher`, `lamina node --mode verifier` and
 //! `lamina proposer`. A tx sent with cast becomes safe on the verifier with the sequencer's
 //! block hash (through zlib channels), every output on L1 is the verifier's, and the verifier
-//! follows the sequencer's blocks over gossip (`--p2p.static`, `--p2p.sequencer.key`) ahead of
-//! L1.
+//! follows the sequencer's blocks over gossip ahead of L1, having found it by discovery
+//! (`--p2p.bootnodes` with the ENR the sequencer's `opp2p_self` gives; `--p2p.sequencer.key`).
 
 use std::{
     io::{BufRead, BufReader},
@@ -108,6 +108,10 @@ fn the_roles_run_as_separate_processes_on_anvil() {
     // The sequencer signs its blocks with the chain's unsafe block signer (dev account 3).
     let seq = node("sequencer", "seq", &["--p2p.sequencer.key", SIGNER]);
     let seq_p2p = seq.1[2].strip_prefix("p2p: ").unwrap().to_owned();
+    // The verifier finds the sequencer by discovery, from its ENR as op-node tooling reads it.
+    let me = json(&cast(&bin, &url(&seq.1[1], "rpc: "), &["rpc", "opp2p_self"]).unwrap());
+    let enr = me["ENR"].as_str().unwrap().to_owned();
+    assert!(enr.starts_with("enr:-") && seq_p2p.ends_with(me["peerID"].as_str().unwrap()), "{me}");
     let seq_l2 = url(&seq.1[0], "http: ");
     let role = |name: &str, l2: &str, extra: &[&str]| {
         let mut args = vec![name, "--rollup-config", "chain/rollup.json", "--l2-rpc", l2];
@@ -122,7 +126,7 @@ fn the_roles_run_as_separate_processes_on_anvil() {
         &seq_l2,
         &["--private-key", BATCHER, "--max-channel-duration", "0", "--compression-algo", "zlib"],
     );
-    let ver = node("verifier", "ver", &["--p2p.static", &seq_p2p]);
+    let ver = node("verifier", "ver", &["--p2p.bootnodes", &enr]);
     let (ver_l2, ver_rpc) = (url(&ver.1[0], "http: "), url(&ver.1[1], "rpc: "));
     let _proposer = role(
         "proposer",

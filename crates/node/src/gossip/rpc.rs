@@ -3,8 +3,9 @@
 //! and — only with the admin methods enabled, because whoever reaches them can cut the node
 //! off its peers — connecting, disconnecting, blocking and protecting peers.
 //!
-//! Without discovery, `opp2p_discoveryTable` is empty and the `nodeID`/`ENR` fields are too.
-//! libp2p's gossipsub reports a peer's total score only: the breakdown fields stay zero.
+//! Without discovery, `opp2p_discoveryTable` is empty and so are our `nodeID` and `ENR`; a
+//! peer's `nodeID`/`ENR` stay empty (op-node fills them from its peerstore). libp2p's
+//! gossipsub reports a peer's total score only: the breakdown fields stay zero.
 
 use std::collections::BTreeMap;
 
@@ -151,7 +152,8 @@ pub fn module(gossip: Gossip, chain_id: u64, admin: bool) -> RpcModule<Gossip> {
     log_err(
         m.register_async_method("opp2p_self", move |_, g, _| async move {
             let addrs = g.listen_addrs().await;
-            Ok::<_, ErrorObjectOwned>(peer_json(
+            let disc = g.discovery().await.map_err(p2p_error)?.unwrap_or_default();
+            let mut me = peer_json(
                 &PeerDetails {
                     id: g.peer_id(),
                     user_agent: format!("lamina/{}", env!("CARGO_PKG_VERSION")),
@@ -166,7 +168,10 @@ pub fn module(gossip: Gossip, chain_id: u64, admin: bool) -> RpcModule<Gossip> {
                     score: 0.0,
                 },
                 chain_id,
-            ))
+            );
+            me.node_id = disc.node_id;
+            me.enr = disc.enr;
+            Ok::<_, ErrorObjectOwned>(me)
         })
         .map(|_| ()),
     );
@@ -190,7 +195,7 @@ pub fn module(gossip: Gossip, chain_id: u64, admin: bool) -> RpcModule<Gossip> {
             let s = g.stats().await.map_err(p2p_error)?;
             Ok::<_, ErrorObjectOwned>(StatsJson {
                 connected: s.connected,
-                table: 0,
+                table: s.table,
                 blocks_topic: s.blocks_topic[0],
                 blocks_topic_v2: s.blocks_topic[1],
                 blocks_topic_v3: s.blocks_topic[2],

@@ -3,6 +3,7 @@
 // Test code: a panic is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
+mod discovery;
 mod envelope;
 mod gossip;
 mod validate;
