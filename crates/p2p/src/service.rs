@@ -1,5 +1,5 @@
 //! The gossip service: a libp2p swarm (TCP, Noise, yamux, identify, ping) running gossipsub as
-//! OP runs it ([`behaviour`](crate::behaviour)), with every message held until [`Validator`]
+//! OP runs it (the crate's `behaviour` module), with every message held until [`Validator`]
 //! judges it (ACCEPT relays it and hands it to the node, REJECT scores its sender down), a ban
 //! of peers whose score falls below the ban threshold, static peers kept connected (redialed
 //! when they drop), discovery ([`Discovery`]: random walks whose peers of our chain are dialed
