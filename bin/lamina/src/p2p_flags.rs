@@ -54,6 +54,13 @@ pub(crate) struct P2pFlags {
     /// Discovered peers are dialed while fewer than this many are connected.
     #[arg(long = "p2p.peers.lo", default_value_t = 20)]
     peers_lo: usize,
+    /// Above this many connected peers, the lowest-scored are disconnected (static and
+    /// protected peers are kept).
+    #[arg(long = "p2p.peers.hi", default_value_t = 30)]
+    peers_hi: usize,
+    /// How long a new peer is kept before it may be disconnected for the peer limit.
+    #[arg(long = "p2p.peers.grace", default_value = "30s", value_parser = crate::rpc_flags::duration)]
+    peers_grace: Duration,
     /// The node's libp2p key file (hex secp256k1), made on first start (default:
     /// `opnode_p2p_priv.txt` in `--datadir` or beside `--safedb.path`; without either, a new
     /// key each start).
@@ -130,6 +137,11 @@ impl P2pFlags {
         gossip.ban_threshold = self.ban_threshold;
         gossip.ban_duration = self.ban_duration;
         gossip.user_agent.clone_from(&self.user_agent);
+        if self.peers_hi < self.peers_lo {
+            return Err(eyre!("--p2p.peers.hi must be at least --p2p.peers.lo"));
+        }
+        gossip.peers_hi = self.peers_hi;
+        gossip.peers_grace = self.peers_grace;
         let sequencer_key = match (self.sequencer_key()?, sequencer) {
             (Some(k), true) => Some(k),
             (Some(_), false) => {

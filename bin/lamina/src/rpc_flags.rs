@@ -53,7 +53,8 @@ mod tests {
         assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(duration("2"), Ok(Duration::from_secs(2)));
         assert_eq!(duration("1m"), Ok(Duration::from_secs(60)));
-        for bad in ["", "0s", "5h", "s", "-1s", "1.5s"] {
+        assert_eq!(duration("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["", "0s", "5d", "s", "-1s", "1.5s"] {
             assert!(duration(bad).is_err(), "{bad}");
         }
     }

@@ -59,6 +59,8 @@ pub struct PeerDetails {
 #[derive(Debug, Default)]
 struct Entry {
     connections: usize,
+    /// When the current run of connections began.
+    since: Option<std::time::Instant>,
     remote: Vec<Multiaddr>,
     direction: Direction,
     info: Option<identify::Info>,
@@ -80,6 +82,7 @@ impl PeerBook {
     pub(crate) fn connected(&mut self, peer: PeerId, endpoint: &ConnectedPoint) {
         let e = self.peers.entry(peer).or_default();
         if e.connections == 0 {
+            e.since = Some(std::time::Instant::now());
             e.remote.clear();
             e.direction =
                 if endpoint.is_dialer() { Direction::Outbound } else { Direction::Inbound };
@@ -116,6 +119,20 @@ impl PeerBook {
 
     pub(crate) fn is_protected(&self, peer: &PeerId) -> bool {
         self.peers.get(peer).is_some_and(|e| e.protected)
+    }
+
+    /// Connected peers that may be dropped to get back under a peer limit: not protected,
+    /// connected for at least `grace`, lowest `score` first.
+    pub(crate) fn trimmable(&self, grace: Duration, score: impl Fn(&PeerId) -> f64) -> Vec<PeerId> {
+        let mut out: Vec<(f64, PeerId)> = self
+            .peers
+            .iter()
+            .filter(|(_, e)| e.connections > 0 && !e.protected)
+            .filter(|(_, e)| e.since.is_some_and(|t| t.elapsed() >= grace))
+            .map(|(id, _)| (score(id), *id))
+            .collect();
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out.into_iter().map(|(_, id)| id).collect()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -212,5 +229,18 @@ mod tests {
         }
         assert!(book.len() <= MAX_REMEMBERED + 1);
         assert!(book.is_protected(&a), "protected peers stay");
+    }
+
+    #[test]
+    fn trimming_spares_protected_and_new_peers_and_goes_lowest_score_first() {
+        let mut book = PeerBook::default();
+        let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
+        for p in [a, b, c] {
+            book.connected(p, &dialer("/ip4/127.0.0.1/tcp/1"));
+        }
+        book.protect(c, true);
+        let score = |p: &PeerId| if *p == a { 5.0 } else { -1.0 };
+        assert_eq!(book.trimmable(Duration::ZERO, score), vec![b, a]);
+        assert!(book.trimmable(Duration::from_secs(60), score).is_empty(), "within the grace");
     }
 }

@@ -67,6 +67,12 @@ pub struct GossipConfig {
     pub user_agent: String,
     /// Discovery (`None`: static peers and inbound connections only).
     pub discovery: Option<DiscoveryConfig>,
+    /// Above this many connected peers, the lowest-scored are disconnected (op-node's
+    /// `--p2p.peers.hi`; static and protected peers are kept).
+    pub peers_hi: usize,
+    /// New peers are not disconnected for the peer limit before this (op-node's
+    /// `--p2p.peers.grace`).
+    pub peers_grace: Duration,
 }
 
 impl GossipConfig {
@@ -88,6 +94,8 @@ impl GossipConfig {
             redial: Duration::from_secs(5),
             user_agent: format!("lamina/{}", env!("CARGO_PKG_VERSION")),
             discovery: None,
+            peers_hi: 30,
+            peers_grace: Duration::from_secs(30),
         }
     }
 }
@@ -521,6 +529,7 @@ impl Service {
 
     /// Bans the peers whose score fell below the threshold, and lifts expired bans.
     fn inspect(&mut self) {
+        self.trim();
         if self.config.ban_peers {
             let gs = &self.swarm.behaviour().gossipsub;
             let low: Vec<PeerId> = gs
@@ -546,6 +555,29 @@ impl Service {
             if !self.blocked.contains(&p) {
                 self.swarm.behaviour_mut().blocked.unblock_peer(p);
             }
+        }
+    }
+
+    /// Disconnects the lowest-scored peers above the peer limit (never static or protected
+    /// ones, nor those within their grace period).
+    fn trim(&mut self) {
+        let connected = self.swarm.connected_peers().count();
+        if connected <= self.config.peers_hi {
+            return;
+        }
+        let statics: HashSet<PeerId> =
+            self.config.static_peers.iter().filter_map(peer_of).collect();
+        let gs = &self.swarm.behaviour().gossipsub;
+        let over: Vec<PeerId> = self
+            .book
+            .trimmable(self.config.peers_grace, |p| gs.peer_score(p).unwrap_or_default())
+            .into_iter()
+            .filter(|p| !statics.contains(p))
+            .take(connected - self.config.peers_hi)
+            .collect();
+        for p in over {
+            tracing::debug!(target: "lamina::p2p", peer = %p, "over the peer limit: disconnected");
+            let _ = self.swarm.disconnect_peer_id(p);
         }
     }
 

@@ -87,3 +87,35 @@ async fn nodes_of_a_chain_find_each_other_and_only_each_other() {
     let stats = b.stats().await.unwrap();
     assert!(stats.table >= 1 && stats.connected >= 2, "{stats:?}");
 }
+
+/// The peer limit: a node with room for one peer keeps its protected peer and disconnects the
+/// others that dialed it once their grace is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_over_the_limit_are_disconnected_but_protected_ones_stay() {
+    let mut config = GossipConfig::new(
+        CHAIN,
+        HardforkSchedule::all_through_isthmus(),
+        Keypair::generate_secp256k1(),
+    );
+    config.listen = "/ip4/127.0.0.1/tcp/0".parse().unwrap();
+    config.peers_hi = 1;
+    config.peers_grace = Duration::ZERO;
+    config.score_inspect = Duration::from_millis(200);
+    let (tx, _rx) = mpsc::channel(8);
+    let hub = Gossip::spawn(config, tx).unwrap();
+    let addr = hub.listen_addrs().await[0].clone();
+    let others: Vec<Gossip> = (0..3).map(|_| node(CHAIN, Vec::new())).collect();
+    hub.protect(others[1].peer_id(), true).await.unwrap();
+    for o in &others {
+        o.connect(addr.clone()).await.unwrap();
+    }
+    let start = Instant::now();
+    loop {
+        let now = connected(&hub).await;
+        if now == vec![others[1].peer_id()] {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "still connected to {now:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
