@@ -103,8 +103,12 @@ async fn scenario(args: &GossipBenchArgs, dir: &std::path::Path) -> eyre::Result
     });
 
     let chain_id = stack.deployment.rollup.l2_chain_id;
-    let key = alloy_signer_local::PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[8].1)?;
-    let mut nonce = 0;
+    // Six senders (dev accounts 4–9), so a block's worth stays within the pool's per-sender cap.
+    let mut senders = DEV_ACCOUNTS[4..]
+        .iter()
+        .map(|(_, k)| Ok((alloy_signer_local::PrivateKeySigner::from_bytes(k)?, 0u64)))
+        .collect::<eyre::Result<Vec<_>>>()?;
+    let mut sent = 0usize;
     let mut built_rx = stack.sequencer.node.subscribe_blocks();
     let mut built: Vec<(u64, Instant, usize)> = Vec::new();
     // Blocks built before the measurement started are not counted.
@@ -116,8 +120,10 @@ async fn scenario(args: &GossipBenchArgs, dir: &std::path::Path) -> eyre::Result
             built.push((p.number, at, p.tx_count));
         }
         for _ in 0..args.txs_per_block {
-            seq.send_raw_transaction(&transfer_from(chain_id, &key, nonce)?)?;
-            nonce += 1;
+            let (key, nonce) = &mut senders[sent % 6];
+            seq.send_raw_transaction(&transfer_from(chain_id, key, *nonce)?)?;
+            *nonce += 1;
+            sent += 1;
         }
     }
     let last = built.last().map_or(0, |b| b.0);

@@ -11,6 +11,7 @@ mod clients;
 mod decode;
 mod deploy;
 mod dev;
+mod kona;
 mod l1;
 mod node;
 mod prestate;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Lamina next to a real OP consensus node on one gossip network: builds kona-node 1.0.0-rc.1
+# from crates.io once (release, with its C dependencies: 10–30 min on 2 cores), then runs the
+# test that has it validate and relay a Lamina sequencer's blocks to a Lamina verifier.
+# Not part of the default suite (the build alone is a third of CI's budget): CI runs it when
+# LAMINA_KONA_NODE names a built binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+root="${KONA_ROOT:-$HOME/.cache/kona-node}"
+if [ -z "${LAMINA_KONA_NODE:-}" ]; then
+    if [ ! -x "$root/bin/kona-node" ]; then
+        echo "building kona-node 1.0.0-rc.1 into $root…"
+        cargo install kona-node --version 1.0.0-rc.1 --locked --root "$root"
+    fi
+    export LAMINA_KONA_NODE="$root/bin/kona-node"
+fi
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lamina-target}"
+npm ci --prefix tools --no-audit --no-fund --loglevel=error
+cargo nextest run -p lamina --run-ignored only -E 'test(kona_node_validates_and_relays_lamina_blocks)' --no-capture
