@@ -123,32 +123,24 @@ async fn start_node<E: ExecutionEngine>(
 impl LaunchedNode {
     /// Starts everything on the current (multi-threaded) runtime.
     pub async fn start(config: RollupLaunchConfig) -> Result<Self, LaunchError> {
-        let mut node_config = config.node;
+        let mut parts = NodeParts {
+            l1: RpcL1::new(&config.l1),
+            config: config.node,
+            rpc_addr: config.rpc,
+            admin: config.admin,
+            p2p: config.p2p,
+        };
         match config.engine {
             EngineChoice::InProcess(engine_config) => {
-                if node_config.safe_db.is_none() {
-                    node_config.safe_db = Some(engine_config.datadir.join("safedb.redb"));
+                if parts.config.safe_db.is_none() {
+                    parts.config.safe_db = Some(engine_config.datadir.join("safedb.redb"));
                 }
-                let parts = NodeParts {
-                    l1: RpcL1::new(&config.l1),
-                    config: node_config,
-                    rpc_addr: config.rpc,
-                    admin: config.admin,
-                    p2p: config.p2p,
-                };
                 let engine = EngineNode::launch(*engine_config).await?;
                 let handle = engine.handle.clone();
                 let (rpc, p2p, node) = start_node(handle, parts).await?;
                 Ok(Self { engine: Some(engine), rpc, p2p, node })
             }
             EngineChoice::Remote { url, jwt, rollup } => {
-                let parts = NodeParts {
-                    l1: RpcL1::new(&config.l1),
-                    config: node_config,
-                    rpc_addr: config.rpc,
-                    admin: config.admin,
-                    p2p: config.p2p,
-                };
                 let engine = RemoteEngine::new(&url, jwt, *rollup)?;
                 let (rpc, p2p, node) = start_node(engine, parts).await?;
                 Ok(Self { engine: None, rpc, p2p, node })

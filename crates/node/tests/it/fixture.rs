@@ -74,6 +74,14 @@ impl Rollup {
         DeriveL1::new(CachedL1::new(self.l1.clone(), CacheSizes::default()))
     }
 
+    /// Gossip settings for this chain on loopback (any port) under a new node key.
+    pub(crate) fn gossip_config(&self) -> lamina_p2p::GossipConfig {
+        let key = libp2p::identity::Keypair::generate_secp256k1();
+        let mut c = lamina_p2p::GossipConfig::new(self.cfg.l2_chain_id, self.cfg.hardforks, key);
+        c.listen = "/ip4/127.0.0.1/tcp/0".parse().unwrap();
+        c
+    }
+
     /// An engine on this rollup's genesis in `dir`.
     pub(crate) fn engine(&self, dir: &Path) -> EngineHandle {
         lamina_node::open_engine(dir, &self.genesis_json, &self.cfg).unwrap()

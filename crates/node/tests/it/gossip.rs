@@ -10,8 +10,7 @@ use lamina_node::{
     gossip,
     rollup::{Input, Mode, RollupNode, RollupNodeConfig, SequencerConfig},
 };
-use lamina_p2p::{Gossip, GossipConfig, TopicVersion};
-use libp2p::identity::Keypair;
+use lamina_p2p::{Gossip, TopicVersion};
 use tokio::sync::mpsc;
 
 use crate::fixture::{Rollup, key};
@@ -50,9 +49,7 @@ async fn the_verifier_follows_the_sequencer_over_gossip() {
     .unwrap();
 
     let gossip_node = |peers| {
-        let mut c =
-            GossipConfig::new(r.cfg.l2_chain_id, r.cfg.hardforks, Keypair::generate_secp256k1());
-        c.listen = "/ip4/127.0.0.1/tcp/0".parse().unwrap();
+        let mut c = r.gossip_config();
         c.static_peers = peers;
         c.signer = block_key.address();
         let (tx, rx) = mpsc::channel(64);
@@ -129,9 +126,7 @@ async fn node_with_gossip(
     )
     .await
     .unwrap();
-    let mut c =
-        GossipConfig::new(r.cfg.l2_chain_id, r.cfg.hardforks, Keypair::generate_secp256k1());
-    c.listen = "/ip4/127.0.0.1/tcp/0".parse().unwrap();
+    let mut c = r.gossip_config();
     c.static_peers = peers;
     c.redial = Duration::from_millis(200);
     let config = gossip::P2pConfig {

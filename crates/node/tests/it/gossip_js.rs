@@ -16,8 +16,7 @@ use lamina_node::{
     gossip,
     rollup::{Input, Mode, RollupNode, RollupNodeConfig, SequencerConfig},
 };
-use lamina_p2p::{GossipConfig, TopicVersion};
-use libp2p::identity::Keypair;
+use lamina_p2p::TopicVersion;
 use serde_json::Value;
 
 use crate::fixture::{Rollup, key};
@@ -59,9 +58,7 @@ async fn node(r: &Rollup, dir: &std::path::Path, mode: Mode) -> (RollupNode, gos
     )
     .await
     .unwrap();
-    let mut c =
-        GossipConfig::new(r.cfg.l2_chain_id, r.cfg.hardforks, Keypair::generate_secp256k1());
-    c.listen = "/ip4/127.0.0.1/tcp/0".parse().unwrap();
+    let c = r.gossip_config();
     let config = gossip::P2pConfig {
         gossip: c,
         sequencer_key: (mode == Mode::Sequencer).then(|| key(3)),

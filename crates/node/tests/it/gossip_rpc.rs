@@ -16,8 +16,7 @@ use lamina_node::{
     gossip,
     rollup::{Mode, RollupNode, RollupNodeConfig, SequencerConfig, rpc::module},
 };
-use lamina_p2p::{Gossip, GossipConfig};
-use libp2p::identity::Keypair;
+use lamina_p2p::Gossip;
 use op_alloy_rpc_types_engine::OpExecutionPayloadEnvelope;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -85,9 +84,7 @@ async fn admin_post_unsafe_payload_and_the_opp2p_methods() {
     )
     .await
     .unwrap();
-    let mut c =
-        GossipConfig::new(r.cfg.l2_chain_id, r.cfg.hardforks, Keypair::generate_secp256k1());
-    c.listen = "/ip4/127.0.0.1/tcp/0".parse().unwrap();
+    let c = r.gossip_config();
     let p2p = gossip::start(
         &verifier,
         r.l1.clone(),
@@ -123,9 +120,7 @@ async fn admin_post_unsafe_payload_and_the_opp2p_methods() {
     let me: Value = rpc.request("opp2p_self", rpc_params![]).await.unwrap();
     assert_eq!(me["peerID"], p2p.gossip.peer_id().to_string());
     assert!(me["addresses"][0].as_str().unwrap().starts_with("/ip4/127.0.0.1/tcp/"), "{me}");
-    let mut pc =
-        GossipConfig::new(r.cfg.l2_chain_id, r.cfg.hardforks, Keypair::generate_secp256k1());
-    pc.listen = "/ip4/127.0.0.1/tcp/0".parse().unwrap();
+    let pc = r.gossip_config();
     let (tx, _blocks) = mpsc::channel(8);
     let peer = Gossip::spawn(pc, tx).unwrap();
     let peer_addr = peer.listen_addrs().await[0].to_string();
