@@ -1,29 +1,26 @@
 //! Lamina and kona-node on one gossip network (run with `LAMINA_KONA_NODE=/path/to/kona-node`;
-//! `scripts/kona.sh` builds kona-node 1.0.0-rc.1 and runs this): `lamina dev` on chain 130
-//! (a registry chain kona knows, with no built-in bootnodes), `kona-node net` reading the
-//! unsafe block signer from an anvil L1 whose SystemConfig slot names Lamina's signer, and a
-//! `lamina node` verifier whose only peer is kona. The sequencer's blocks pass through kona's
-//! validation (its log says so) and its relay to the verifier, which follows them — and only
-//! gossip can move it (it polls L1 hourly).
+//! `scripts/kona.sh` builds kona-node 1.0.0-rc.1 and runs this). `lamina dev` runs the chain;
+//! kona-node runs as a full node of it (our rollup.json, the dev L1 and its beacon API, and a
+//! `lamina engine` behind the Engine API) and the sequencer dials it; a `lamina node` verifier
+//! has kona as its only peer. The sequencer's blocks pass kona's validation (kona inserts them
+//! into its engine: its log names them) and kona's relay to the verifier, whose unsafe head
+//! runs ahead of what L1 has made safe with the sequencer's blocks.
+//!
+//! (kona-node's `net` subcommand, the network stack alone, exits at start in 1.0.0-rc.1: it
+//! drops the channel its signer updates would come on. The full node does not.)
 
 use std::{
     io::{BufRead, BufReader},
-    net::{TcpListener, UdpSocket},
+    path::Path,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use crate::{
-    clients::{anvil, cast, json, tools},
+    clients::{cast, json, tools},
     dev::start_with,
 };
-
-/// Unichain's SystemConfig on L1 (kona's registry), and OP's unsafe block signer slot.
-const SYSTEM_CONFIG: &str = "0xc407398d063f942feBbcC6F80a156b47F3f1BDA6";
-const SIGNER_SLOT: &str = "0x65a7ed542fb37fe237fdfbdd70b31598523fe5b32879e307bae27a0bd9581c08";
-/// Dev account 3, the signer `lamina dev` deploys.
-const SIGNER: &str = "0x00000000000000000000000090f79bf6eb2c4f870365e785982e1f101e93b906";
 
 struct Proc(Child);
 
@@ -34,12 +31,52 @@ impl Drop for Proc {
     }
 }
 
-fn free_tcp() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// Starts `cmd`; returns it, its first `n` stdout lines, and (with `log`) the rest of its
+/// output collected there.
+fn spawn(mut cmd: Command, n: usize, log: Option<Arc<Mutex<String>>>) -> (Proc, Vec<String>) {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("starts");
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = (0..n).map(|_| out.next().unwrap().unwrap()).collect();
+    let err = BufReader::new(child.stderr.take().unwrap()).lines();
+    for lines in
+        [Box::new(out) as Box<dyn Iterator<Item = std::io::Result<String>> + Send>, Box::new(err)]
+    {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Some(log) = &log {
+                    log.lock().unwrap().push_str(&(plain(&line) + "\n"));
+                }
+            }
+        });
+    }
+    (Proc(child), first)
 }
 
-fn free_udp() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// `line` without terminal colour codes (kona colours its log even into a pipe).
+fn plain(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn after<'a>(line: &'a str, prefix: &str) -> &'a str {
+    line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}"))
+}
+
+fn status(bin: &Path, rpc: &str) -> serde_json::Value {
+    json(&cast(bin, rpc, &["rpc", "optimism_syncStatus"]).unwrap())
 }
 
 #[test]
@@ -48,107 +85,112 @@ fn kona_node_validates_and_relays_lamina_blocks() {
     let kona =
         std::env::var("LAMINA_KONA_NODE").expect("LAMINA_KONA_NODE names the kona-node binary");
     let bin = tools();
-    let (_anvil, l1) = anvil(&bin);
-    cast(&bin, &l1, &["rpc", "anvil_setStorageAt", SYSTEM_CONFIG, SIGNER_SLOT, SIGNER]).unwrap();
-    cast(&bin, &l1, &["rpc", "anvil_mine"]).unwrap();
-
     let dir = tempfile::tempdir().unwrap();
-    let dev = start_with(&dir.path().join("dev"), &["--l2.chain-id", "130"]);
+    let d = dir.path();
+    let dev = start_with(&d.join("dev"), &[]);
+    let chain = d.join("dev/chain");
 
-    let (tcp, udp, rpc) = (free_tcp(), free_udp(), free_tcp());
-    let kona_dir = dir.path().join("kona");
-    std::fs::create_dir_all(&kona_dir).unwrap();
-    let mut child = Command::new(&kona)
-        .args(["--chain", "130", "net", "--l1-eth-rpc", &l1])
-        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.advertise.ip", "127.0.0.1"])
-        .args(["--p2p.listen.tcp", &tcp.to_string(), "--p2p.listen.udp", &udp.to_string()])
-        .args(["--p2p.no-discovery", "--rpc.addr", "127.0.0.1", "--port", &rpc.to_string()])
-        .arg("--p2p.bootstore")
-        .arg(kona_dir.join("bootstore"))
-        .arg("--p2p.priv.path")
-        .arg(kona_dir.join("key"))
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kona-node runs");
+    // kona's engine: lamina engine on the chain's genesis, over the Engine API.
+    let mut engine = Command::new(env!("CARGO_BIN_EXE_lamina"));
+    engine
+        .arg("engine")
+        .arg("--genesis")
+        .arg(chain.join("genesis.json"))
+        .arg("--rollup-config")
+        .arg(chain.join("rollup.json"))
+        .arg("--datadir")
+        .arg(d.join("kona-engine"))
+        .arg("--jwt-secret")
+        .arg(d.join("jwt.hex"))
+        .args(["--http.port", "0", "--authrpc.port", "0"]);
+    let (_engine, lines) = spawn(engine, 2, None);
+    let auth = format!("http://{}", after(&lines[1], "authrpc: "));
+
     let log = Arc::new(Mutex::new(String::new()));
-    for out in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let log = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                log.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-    }
-    let _kona = Proc(child);
-    let kona_rpc = format!("http://127.0.0.1:{rpc}");
+    let mut node = Command::new(&kona);
+    node.arg("node")
+        .args(["--l1-eth-rpc", &dev.l1, "--l1-beacon", dev.beacon.as_deref().unwrap()])
+        .args(["--l2-engine-rpc", &auth])
+        .arg("--l2-engine-jwt-secret")
+        .arg(d.join("jwt.hex"))
+        .arg("--l2-config-file")
+        .arg(chain.join("rollup.json"))
+        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.advertise.ip", "127.0.0.1"])
+        .args(["--p2p.listen.tcp", "0", "--p2p.listen.udp", "0", "--p2p.no-discovery"])
+        .args(["--rpc.addr", "127.0.0.1", "--port", "0"])
+        .arg("--p2p.bootstore")
+        .arg(d.join("kona-bootstore"))
+        .arg("--p2p.priv.path")
+        .arg(d.join("kona-key"))
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1");
+    let (_kona, _) = spawn(node, 0, Some(log.clone()));
+    let seen = |what: &str| log.lock().unwrap().contains(what);
+    let text = || log.lock().unwrap().clone();
+    // Its RPC and gossip addresses, from its log.
     let start = Instant::now();
-    let me = loop {
-        if let Ok(me) = cast(&bin, &kona_rpc, &["rpc", "opp2p_self"]) {
-            break json(&me);
+    let (rpc, tcp) = loop {
+        let t = text();
+        let find = |key: &str| {
+            t.lines().find_map(|l| l.find(key).map(|i| l[i + key.len()..].trim().to_owned()))
+        };
+        if let (Some(rpc), Some(tcp)) =
+            (find("RPC server bound to address addr="), find("Swarm now listening on: "))
+        {
+            break (format!("http://{rpc}"), tcp);
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "kona never served opp2p_self:\n{}",
-            log.lock().unwrap()
-        );
+        assert!(start.elapsed() < Duration::from_secs(60), "kona did not start:\n{t}");
         std::thread::sleep(Duration::from_millis(200));
     };
-    let kona_addr = format!("/ip4/127.0.0.1/tcp/{tcp}/p2p/{}", me["peerID"].as_str().unwrap());
-
-    // The sequencer dials kona; a verifier of the same chain has kona as its only peer.
+    let me = json(&cast(&bin, &rpc, &["rpc", "opp2p_self"]).unwrap());
+    let kona_addr = format!("{tcp}/p2p/{}", me["peerID"].as_str().unwrap());
     cast(&bin, &dev.rpc, &["rpc", "opp2p_connectPeer", &kona_addr]).unwrap();
-    let chain = dir.path().join("dev/chain");
-    let verifier_dir = dir.path().join("verifier");
-    let ver = Command::new(env!("CARGO_BIN_EXE_lamina"))
-        .arg("node")
+
+    // A verifier whose only peer is kona.
+    let mut ver = Command::new(env!("CARGO_BIN_EXE_lamina"));
+    ver.arg("node")
         .arg("--rollup-config")
         .arg(chain.join("rollup.json"))
         .arg("--genesis")
         .arg(chain.join("genesis.json"))
         .arg("--datadir")
-        .arg(&verifier_dir)
-        .args(["--l1-rpc", &dev.l1, "--http.port", "0", "--rpc.port", "0"])
-        .args(["--l1.poll-interval", "3600000", "--p2p.no-discovery"])
-        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.listen.tcp", "0", "--p2p.static", &kona_addr])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut ver = Proc(ver);
-    let mut lines = BufReader::new(ver.0.stdout.take().unwrap()).lines();
-    let _http = lines.next().unwrap().unwrap();
-    let ver_rpc =
-        format!("http://{}", lines.next().unwrap().unwrap().strip_prefix("rpc: ").unwrap());
-    std::thread::spawn(move || for _ in lines {});
+        .arg(d.join("verifier"))
+        .args(["--l1-rpc", &dev.l1, "--l1-beacon", dev.beacon.as_deref().unwrap()])
+        .args(["--http.port", "0", "--rpc.port", "0", "--p2p.no-discovery"])
+        .args([
+            "--p2p.listen.ip",
+            "127.0.0.1",
+            "--p2p.listen.tcp",
+            "0",
+            "--p2p.static",
+            &kona_addr,
+        ]);
+    let (_ver, lines) = spawn(ver, 2, None);
+    let ver_rpc = format!("http://{}", after(&lines[1], "rpc: "));
 
+    // Its unsafe head runs ahead of its safe head with the sequencer's block, which kona
+    // validated and inserted.
     let start = Instant::now();
-    let head = loop {
-        let s = json(&cast(&bin, &ver_rpc, &["rpc", "optimism_syncStatus"]).unwrap());
-        let n = s["unsafe_l2"]["number"].as_u64().unwrap();
-        if n >= 3 {
-            break (n, s["unsafe_l2"]["hash"].as_str().unwrap().to_owned());
+    let (number, hash) = loop {
+        let s = status(&bin, &ver_rpc);
+        let (u, safe) = (&s["unsafe_l2"], s["safe_l2"]["number"].as_u64().unwrap());
+        let n = u["number"].as_u64().unwrap();
+        let h = u["hash"].as_str().unwrap().to_owned();
+        if n > safe && seen(&h) {
+            break (n, h);
         }
         assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "the verifier never followed through kona (head {n}):\n{}",
-            log.lock().unwrap()
+            start.elapsed() < Duration::from_secs(120),
+            "the verifier never ran ahead through kona ({s}):\n{}",
+            text()
         );
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(100));
     };
-    let theirs = cast(&bin, &dev.l2, &["block", &head.0.to_string(), "--field", "hash"]).unwrap();
-    assert_eq!(theirs, head.1);
-    let text = log.lock().unwrap().clone();
-    assert!(
-        text.contains(&format!("Received unsafe payload: {}", head.1))
-            || text.contains("Received unsafe payload"),
-        "{text}"
-    );
+    let theirs = cast(&bin, &dev.l2, &["block", &number.to_string(), "--field", "hash"]).unwrap();
+    assert_eq!(theirs, hash, "the sequencer's block");
     let peers = json(&cast(&bin, &ver_rpc, &["rpc", "opp2p_peers", "true"]).unwrap());
     assert_eq!(peers["totalConnected"], 1, "kona is the verifier's only peer: {peers}");
-    eprintln!("kona relayed Lamina's blocks; the verifier reached {} ({})", head.0, head.1);
+    assert_eq!(peers["peers"][me["peerID"].as_str().unwrap()]["userAgent"], "kona", "{peers}");
+    assert!(!text().contains("Invalid"), "kona found something invalid:\n{}", text());
+    eprintln!("kona validated, inserted and relayed Lamina's block {number} ({hash})");
 }

@@ -67,6 +67,9 @@ pub(super) fn rollup_config(c: &DeployConfig, start: &L1Header, at: &Addresses) 
         batch_inbox_address: at.batch_inbox,
         deposit_contract_address: at.optimism_portal,
         l1_system_config_address: at.system_config,
+        // No ProtocolVersions contract is deployed: the zero address, as op-node writes it
+        // (kona-node refuses a rollup.json without the key).
+        protocol_versions_address: Some(Address::ZERO),
         chain_op_config: Some(ChainOpConfig {
             eip1559_elasticity: c.eip1559_elasticity,
             eip1559_denominator: c.eip1559_denominator,
