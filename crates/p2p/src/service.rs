@@ -202,6 +202,28 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// Fails if another process listens on `listen`'s TCP port already. libp2p listens with
+/// SO_REUSEPORT, so a second node on the same port would otherwise start without a word and
+/// share the port's incoming connections with the first.
+fn ensure_port_free(listen: &Multiaddr) -> Result<(), P2pError> {
+    let mut ip = None;
+    let mut port = None;
+    for p in listen {
+        match p {
+            Protocol::Ip4(a) => ip = Some(std::net::IpAddr::V4(a)),
+            Protocol::Ip6(a) => ip = Some(std::net::IpAddr::V6(a)),
+            Protocol::Tcp(p) => port = Some(p),
+            _ => {}
+        }
+    }
+    match (ip, port) {
+        (Some(ip), Some(port)) if port != 0 => std::net::TcpListener::bind((ip, port))
+            .map(drop)
+            .map_err(|e| P2pError::Libp2p(format!("gossip cannot listen on {listen}: {e}"))),
+        _ => Ok(()),
+    }
+}
+
 /// The peer id a `/p2p/<id>` address names.
 fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
     addr.iter().find_map(|p| match p {
@@ -281,6 +303,7 @@ impl Gossip {
             .map_err(err)?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
             .build();
+        ensure_port_free(&config.listen)?;
         for v in TopicVersion::ALL {
             swarm
                 .behaviour_mut()

@@ -119,3 +119,20 @@ async fn peers_over_the_limit_are_disconnected_but_protected_ones_stay() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A second node on a port another listens on refuses to start (libp2p's SO_REUSEPORT would
+/// otherwise let both listen and split the incoming connections).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_gossip_port_is_an_error() {
+    let first = node(CHAIN, Vec::new());
+    let addr = first.listen_addrs().await[0].clone();
+    let mut config = GossipConfig::new(
+        CHAIN,
+        HardforkSchedule::all_through_isthmus(),
+        Keypair::generate_secp256k1(),
+    );
+    config.listen = addr.iter().take(2).collect();
+    let (tx, _rx) = mpsc::channel(8);
+    let err = Gossip::spawn(config, tx).unwrap_err().to_string();
+    assert!(err.contains("cannot listen"), "{err}");
+}
