@@ -79,6 +79,11 @@ impl EthChain for DevL1 {
         self.pending_transaction(hash).map(|t| Transaction::from_transaction(t, Default::default()))
     }
 
+    fn pooled_raw(&self, hash: &B256) -> Option<Bytes> {
+        self.pending_transaction(hash)
+            .map(|t| alloy_eips::eip2718::Encodable2718::encoded_2718(t.inner()).into())
+    }
+
     fn rpc_transaction(
         &self,
         block: &L1Block,

@@ -49,7 +49,7 @@ impl Drop for Server {
     }
 }
 
-fn start_engine() -> Server {
+pub(crate) fn start_engine() -> Server {
     // The README's dev genesis: anvil's ten dev accounts funded.
     let genesis = repo().join("scripts/dev-genesis.json");
     spawn(|dir, cmd| {

@@ -11,6 +11,7 @@ mod clients;
 mod decode;
 mod deploy;
 mod dev;
+mod geth_surface;
 mod kona;
 mod l1;
 mod node;

@@ -1,8 +1,9 @@
 //! `eth_call` and `eth_estimateGas`: the request run on a block's state; an estimate is the
-//! least gas with which the call still succeeds, found by bisection.
+//! least gas with which the call still succeeds, found by bisection — or, as geth answers, exactly
+//! 21,000 for a plain transfer to an account without code.
 
 use alloy_eips::BlockId;
-use alloy_primitives::{Bytes, TxKind, U64};
+use alloy_primitives::{Bytes, KECCAK256_EMPTY, TxKind, U64};
 use alloy_rpc_types_eth::TransactionRequest;
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use lamina_evm::{CallOutcome, CallRequest};
@@ -16,6 +17,9 @@ use crate::{
     },
     store::StateView,
 };
+
+/// The intrinsic gas of a plain transfer.
+const TRANSFER_GAS: u64 = 21_000;
 
 /// An estimate is close enough when within this fraction of the true minimum (as geth).
 const ESTIMATE_ERROR_RATIO: f64 = 0.015;
@@ -177,11 +181,22 @@ fn estimate<C: EthChain>(
             return Err(server("insufficient funds for transfer"));
         }
     }
+    let plain_transfer = match req.to {
+        TxKind::Call(to) if req.input.is_empty() => {
+            view.account(&to).map_err(store)?.is_none_or(|a| a.code_hash == KECCAK256_EMPTY)
+        }
+        _ => false,
+    };
     let stop = || budget.expired();
     let mut run = |gas: u64| -> RpcResult<CallOutcome> {
         req.gas = Some(gas);
         h.simulate(header, &mut db, &req, gas_cap, &stop).map_err(|e| invalid_call(e, budget))
     };
+    // geth's short cut: a plain transfer to an account without code costs exactly 21,000
+    // when it runs with that (a run decides, as fields like an access list may cost more).
+    if plain_transfer && cap >= TRANSFER_GAS && run(TRANSFER_GAS).is_ok_and(|o| o.is_success()) {
+        return Ok(TRANSFER_GAS);
+    }
     let first = run(cap)?;
     if !first.is_success() {
         return Err(failure(first));

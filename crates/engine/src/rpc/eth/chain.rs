@@ -60,6 +60,9 @@ pub trait EthChain: Clone + Send + Sync + 'static {
     /// A pooled (not yet mined) tx.
     fn pooled_transaction(&self, hash: &B256) -> Option<Self::RpcTx>;
 
+    /// A pooled tx's EIP-2718 bytes.
+    fn pooled_raw(&self, hash: &B256) -> Option<Bytes>;
+
     /// A mined tx in its RPC shape.
     fn rpc_transaction(
         &self,

@@ -8,6 +8,7 @@ mod chain;
 mod fees;
 mod logs;
 mod op;
+mod raw;
 mod shapes;
 mod subscribe;
 
@@ -190,15 +191,6 @@ fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::Re
         // A pooled tx: no block yet.
         Ok(h.pooled_transaction(&hash))
     })?;
-    m.register_blocking_method("eth_getRawTransactionByHash", |p, h, _| -> RpcResult<_> {
-        // The EIP-2718 bytes as included (geth's method); unknown or pooled: null.
-        let hash: B256 = p.one()?;
-        let Some(loc) = h.store().transaction_location(&hash).map_err(store)? else {
-            return Ok(None);
-        };
-        let txs = h.store().block_transactions(loc.block).map_err(store)?.unwrap_or_default();
-        Ok(txs.into_iter().nth(loc.index as usize))
-    })?;
     m.register_blocking_method("eth_getTransactionReceipt", |p, h, _| -> RpcResult<_> {
         let hash: B256 = p.one()?;
         let Some(loc) = h.store().transaction_location(&hash).map_err(store)? else {
@@ -221,6 +213,7 @@ fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::Re
     call::register(m)?;
     fees::register(m)?;
     logs::register(m)?;
+    raw::register(m)?;
     Ok(())
 }
 

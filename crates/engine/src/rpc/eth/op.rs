@@ -67,6 +67,11 @@ impl EthChain for EngineHandle {
         })
     }
 
+    fn pooled_raw(&self, hash: &B256) -> Option<Bytes> {
+        self.with_pool(|p| p.get(hash))
+            .map(|t| alloy_eips::eip2718::Encodable2718::encoded_2718(&t.tx).into())
+    }
+
     fn rpc_transaction(
         &self,
         block: &OpBlock,
