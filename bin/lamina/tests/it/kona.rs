@@ -1,4 +1,4 @@
-//! Lamina and kona-node on one gossip network (run with `LAMINA_KONA_NODE=/path/to/kona-node`;
+//! Lamina and kona-node (run with `LAMINA_KONA_NODE=/path/to/kona-node`;
 //! `scripts/kona.sh` builds kona-node 1.0.0-rc.1 and runs this). `lamina dev` runs the chain;
 //! kona-node runs as a full node of it (our rollup.json, the dev L1 and its beacon API, and a
 //! `lamina engine` behind the Engine API) and the sequencer dials it; a `lamina node` verifier
@@ -21,6 +21,10 @@ use crate::{
     clients::{cast, json, tools},
     dev::start_with,
 };
+
+/// The dev deployment's unsafe block signer (dev account 3) and batcher (dev account 1).
+const SEQUENCER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+const BATCHER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 struct Proc(Child);
 
@@ -193,4 +197,156 @@ fn kona_node_validates_and_relays_lamina_blocks() {
     assert_eq!(peers["peers"][me["peerID"].as_str().unwrap()]["userAgent"], "kona", "{peers}");
     assert!(!text().contains("Invalid"), "kona found something invalid:\n{}", text());
     eprintln!("kona validated, inserted and relayed Lamina's block {number} ({hash})");
+}
+
+/// kona-node as a validator of a Lamina chain, from a fresh engine: `lamina l1` (a block a
+/// second, its beacon API on the same port), the chain deployed there, a `lamina node`
+/// sequencer started stopped, `lamina batcher`, and kona-node on a fresh `lamina engine`,
+/// dialed by the sequencer before its first block, so that block builds on the genesis kona's
+/// engine has and kona's engine sync completes at once. kona then derives the chain from L1
+/// itself; its safe head matches our sequencer's blocks, block for block, past block 50.
+#[test]
+#[ignore = "needs kona-node: LAMINA_KONA_NODE=/path/to/kona-node (scripts/kona.sh)"]
+fn kona_node_derives_a_lamina_chain() {
+    let kona =
+        std::env::var("LAMINA_KONA_NODE").expect("LAMINA_KONA_NODE names the kona-node binary");
+    let bin = tools();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let lamina = || Command::new(env!("CARGO_BIN_EXE_lamina"));
+
+    let mut l1 = lamina();
+    l1.args(["l1", "--http.port", "0", "--block-time", "1", "--datadir"]).arg(d.join("l1"));
+    let (_l1, lines) = spawn(l1, 1, None);
+    let l1_url = format!("http://{}", after(&lines[0], "http: "));
+    let out = lamina().args(["deploy", "--print-config", "--dev"]).output().unwrap();
+    let mut config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    config["l2BlockTime"] = 1.into();
+    std::fs::write(d.join("deploy.json"), config.to_string()).unwrap();
+    let out = lamina()
+        .args(["deploy", "--l1-rpc", &l1_url, "--config", "deploy.json", "--outdir", "chain"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let chain = d.join("chain");
+
+    // kona on a fresh engine.
+    let mut engine = lamina();
+    engine
+        .arg("engine")
+        .arg("--genesis")
+        .arg(chain.join("genesis.json"))
+        .arg("--rollup-config")
+        .arg(chain.join("rollup.json"))
+        .arg("--datadir")
+        .arg(d.join("kona-engine"))
+        .arg("--jwt-secret")
+        .arg(d.join("jwt.hex"))
+        .args(["--http.port", "0", "--authrpc.port", "0"]);
+    let (_engine, lines) = spawn(engine, 2, None);
+    let kona_l2 = format!("http://{}", after(&lines[0], "http: "));
+    let auth = format!("http://{}", after(&lines[1], "authrpc: "));
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut node = Command::new(&kona);
+    node.arg("node")
+        .args(["--l1-eth-rpc", &l1_url, "--l1-beacon", &l1_url, "--l2-engine-rpc", &auth])
+        .arg("--l2-engine-jwt-secret")
+        .arg(d.join("jwt.hex"))
+        .arg("--l2-config-file")
+        .arg(chain.join("rollup.json"))
+        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.advertise.ip", "127.0.0.1"])
+        .args(["--p2p.listen.tcp", "0", "--p2p.listen.udp", "0", "--p2p.no-discovery"])
+        .args(["--rpc.addr", "127.0.0.1", "--port", "0"])
+        .arg("--p2p.bootstore")
+        .arg(d.join("kona-bootstore"))
+        .arg("--p2p.priv.path")
+        .arg(d.join("kona-key"))
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1");
+    let (_kona, _) = spawn(node, 0, Some(log.clone()));
+    let text = || log.lock().unwrap().clone();
+    let start = Instant::now();
+    let (kona_rpc, tcp) = loop {
+        let t = text();
+        let find = |key: &str| {
+            t.lines().find_map(|l| l.find(key).map(|i| l[i + key.len()..].trim().to_owned()))
+        };
+        if let (Some(rpc), Some(tcp)) =
+            (find("RPC server bound to address addr="), find("Swarm now listening on: "))
+        {
+            break (format!("http://{rpc}"), tcp);
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "kona did not start:\n{t}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let me = json(&cast(&bin, &kona_rpc, &["rpc", "opp2p_self"]).unwrap());
+    let kona_addr = format!("{tcp}/p2p/{}", me["peerID"].as_str().unwrap());
+
+    // Our sequencer, stopped until kona is its peer, and the batcher.
+    let mut seq = lamina();
+    seq.arg("node")
+        .args(["--mode", "sequencer", "--sequencer.stopped", "--rpc.enable-admin"])
+        .arg("--rollup-config")
+        .arg(chain.join("rollup.json"))
+        .arg("--genesis")
+        .arg(chain.join("genesis.json"))
+        .arg("--datadir")
+        .arg(d.join("sequencer"))
+        .args(["--l1-rpc", &l1_url, "--l1-beacon", &l1_url, "--sequencer.l1-confs", "0"])
+        .args(["--http.port", "0", "--rpc.port", "0", "--p2p.no-discovery"])
+        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.listen.tcp", "0"])
+        .args(["--p2p.sequencer.key", SEQUENCER_KEY, "--p2p.static", &kona_addr]);
+    let (_seq, lines) = spawn(seq, 2, None);
+    let (seq_l2, seq_rpc) = (
+        format!("http://{}", after(&lines[0], "http: ")),
+        format!("http://{}", after(&lines[1], "rpc: ")),
+    );
+    let start = Instant::now();
+    while json(&cast(&bin, &seq_rpc, &["rpc", "opp2p_peers", "true"]).unwrap())["totalConnected"]
+        != 1
+    {
+        assert!(start.elapsed() < Duration::from_secs(30), "the sequencer never reached kona");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let genesis = status(&bin, &seq_rpc)["unsafe_l2"]["hash"].as_str().unwrap().to_owned();
+    cast(&bin, &seq_rpc, &["rpc", "admin_startSequencer", &genesis]).unwrap();
+    let mut batcher = lamina();
+    batcher
+        .arg("batcher")
+        .arg("--rollup-config")
+        .arg(chain.join("rollup.json"))
+        .args(["--l2-rpc", &seq_l2, "--l1-rpc", &l1_url, "--private-key", BATCHER_KEY])
+        .args(["--max-channel-duration", "1", "--poll-interval", "200"]);
+    let (_batcher, _) = spawn(batcher, 1, None);
+
+    // kona's own safe head, past block 50, is ours block for block.
+    let start = Instant::now();
+    let safe = loop {
+        let s = status(&bin, &kona_rpc);
+        let n = s["safe_l2"]["number"].as_u64().unwrap();
+        if n >= 50 {
+            break n;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(240),
+            "kona's safe head stayed at {n}:\n{}",
+            text()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(text().contains("Finished execution layer sync"), "{}", text());
+    let s = status(&bin, &kona_rpc);
+    let hash =
+        |url: &str, n: u64| cast(&bin, url, &["block", &n.to_string(), "--field", "hash"]).unwrap();
+    assert_eq!(
+        s["safe_l2"]["hash"].as_str().unwrap(),
+        hash(&seq_l2, s["safe_l2"]["number"].as_u64().unwrap())
+    );
+    // Every block kona's engine holds up to that safe head is ours.
+    for n in 1..=safe {
+        assert_eq!(hash(&kona_l2, n), hash(&seq_l2, n), "block {n}");
+    }
+    eprintln!("kona-node derived {safe} blocks of a Lamina chain, each with our hash");
 }
