@@ -26,20 +26,11 @@ pub(crate) struct KeyArgs {
 impl KeyArgs {
     /// The key given by flag, file or environment; `None` when none is given.
     pub(crate) fn signer(&self) -> eyre::Result<Option<PrivateKeySigner>> {
-        if let Some(key) = &self.private_key {
-            return parse(key).map(Some).wrap_err("--private-key");
-        }
-        if let Some(path) = &self.private_key_file {
-            let text = std::fs::read_to_string(path)
-                .wrap_err_with(|| format!("--private-key-file {}", path.display()))?;
-            return parse(&text)
-                .map(Some)
-                .wrap_err_with(|| format!("--private-key-file {}", path.display()));
-        }
-        match std::env::var(KEY_ENV) {
-            Ok(key) => parse(&key).map(Some).wrap_err(KEY_ENV),
-            Err(_) => Ok(None),
-        }
+        load(
+            ("--private-key", self.private_key.as_deref()),
+            ("--private-key-file", self.private_key_file.as_deref()),
+            KEY_ENV,
+        )
     }
 
     /// The key, which the command cannot do without.
@@ -50,7 +41,28 @@ impl KeyArgs {
     }
 }
 
-pub(crate) fn parse(text: &str) -> eyre::Result<PrivateKeySigner> {
+/// A key from its flag, its file flag or its environment variable, in that order (each given
+/// with its name, for errors that say where a bad key came from); `None` when none is given.
+pub(crate) fn load(
+    flag: (&str, Option<&str>),
+    file: (&str, Option<&std::path::Path>),
+    env: &str,
+) -> eyre::Result<Option<PrivateKeySigner>> {
+    if let (name, Some(key)) = flag {
+        return parse(key).map(Some).wrap_err(name.to_owned());
+    }
+    if let (name, Some(path)) = file {
+        let text =
+            std::fs::read_to_string(path).wrap_err_with(|| format!("{name} {}", path.display()))?;
+        return parse(&text).map(Some).wrap_err_with(|| format!("{name} {}", path.display()));
+    }
+    match std::env::var(env) {
+        Ok(key) => parse(&key).map(Some).wrap_err(env.to_owned()),
+        Err(_) => Ok(None),
+    }
+}
+
+fn parse(text: &str) -> eyre::Result<PrivateKeySigner> {
     // The error of a bad key must not echo the key.
     text.trim().parse().map_err(|_| eyre!("not a hex-encoded secp256k1 private key"))
 }

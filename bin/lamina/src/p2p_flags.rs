@@ -185,20 +185,11 @@ impl P2pFlags {
 
     /// The block signing key from the flag, the file or the environment, in that order.
     fn sequencer_key(&self) -> eyre::Result<Option<PrivateKeySigner>> {
-        if let Some(k) = &self.sequencer_key {
-            return crate::key::parse(k).map(Some).wrap_err("--p2p.sequencer.key");
-        }
-        if let Some(path) = &self.sequencer_key_file {
-            let text = std::fs::read_to_string(path)
-                .wrap_err_with(|| format!("--p2p.sequencer.key-file {}", path.display()))?;
-            return crate::key::parse(&text)
-                .map(Some)
-                .wrap_err_with(|| format!("--p2p.sequencer.key-file {}", path.display()));
-        }
-        match std::env::var(SEQUENCER_KEY_ENV) {
-            Ok(k) => crate::key::parse(&k).map(Some).wrap_err(SEQUENCER_KEY_ENV),
-            Err(_) => Ok(None),
-        }
+        crate::key::load(
+            ("--p2p.sequencer.key", self.sequencer_key.as_deref()),
+            ("--p2p.sequencer.key-file", self.sequencer_key_file.as_deref()),
+            SEQUENCER_KEY_ENV,
+        )
     }
 }
 

@@ -33,7 +33,7 @@ use crate::{
     gossip::{self, P2p, P2pConfig, SignerSource},
     poster,
     proposer::{Proposer, ProposerConfig},
-    rollup::{Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig, rpc},
+    rollup::{Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig},
     tasks::{STOP_GRACE, Tasks},
 };
 
@@ -196,17 +196,8 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
         safe_db: Some(datadir.join("safedb.redb")),
     };
     let node = RollupNode::start(engine.handle.clone(), source, config).await?;
-    let p2p = match p2p {
-        Some(c) => Some(gossip::start(&node, l1.clone(), c)?),
-        None => None,
-    };
-    let mut module = rpc::module(&node, admin);
-    if let Some(p) = &p2p {
-        let opp2p = gossip::rpc::module(p.gossip.clone(), rollup.l2_chain_id, admin);
-        if let Err(e) = module.merge(opp2p) {
-            tracing::error!(target: "lamina::dev", %e, "opp2p methods not served");
-        }
-    }
+    let p2p = p2p.map(|c| gossip::start(&node, l1.clone(), c)).transpose()?;
+    let module = gossip::rpc::node_module(&node, p2p.as_ref(), admin);
     let limits = RpcConfig::new(None, None, JwtSecret::random());
     let rpc = serve(module, rpc_addr, &limits).await?;
     Ok(DevNode { engine, node, rpc, p2p })

@@ -609,7 +609,7 @@ impl Service {
     fn walk(&mut self) {
         let Some(d) = self.discovery.clone() else { return };
         self.walks += 1;
-        let wanted = self.peers_lo();
+        let wanted = self.discovery_lo;
         if self.walking
             || (self.swarm.connected_peers().count() >= wanted && !self.walks.is_multiple_of(30))
         {
@@ -620,10 +620,6 @@ impl Service {
         tokio::spawn(async move {
             let _ = tx.send(Found::Candidates(d.walk().await)).await;
         });
-    }
-
-    fn peers_lo(&self) -> usize {
-        self.discovery_lo
     }
 
     fn on_found(&mut self, found: Found) {
@@ -638,7 +634,8 @@ impl Service {
             Found::Candidates(candidates) => {
                 self.walking = false;
                 let me = *self.swarm.local_peer_id();
-                let mut room = self.peers_lo().saturating_sub(self.swarm.connected_peers().count());
+                let mut room =
+                    self.discovery_lo.saturating_sub(self.swarm.connected_peers().count());
                 for (peer, addr) in candidates {
                     if room == 0 {
                         break;

@@ -83,71 +83,96 @@ fn status(bin: &Path, rpc: &str) -> serde_json::Value {
     json(&cast(bin, rpc, &["rpc", "optimism_syncStatus"]).unwrap())
 }
 
+/// kona-node as a full node of the chain in `chain` (its rollup.json as written), on a fresh
+/// `lamina engine` behind the Engine API, reading L1 at `l1` and blobs at `beacon`; everything
+/// kona prints is kept in `log`.
+struct Kona {
+    _engine: Proc,
+    _kona: Proc,
+    /// Its engine's public JSON-RPC.
+    l2: String,
+    /// Its node RPC.
+    rpc: String,
+    /// Its gossip address, to dial.
+    addr: String,
+    /// Its peer id.
+    id: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Kona {
+    fn start(bin: &Path, d: &Path, chain: &Path, l1: &str, beacon: &str) -> Self {
+        let kona =
+            std::env::var("LAMINA_KONA_NODE").expect("LAMINA_KONA_NODE names the kona-node binary");
+        let mut engine = Command::new(env!("CARGO_BIN_EXE_lamina"));
+        engine
+            .arg("engine")
+            .arg("--genesis")
+            .arg(chain.join("genesis.json"))
+            .arg("--rollup-config")
+            .arg(chain.join("rollup.json"))
+            .arg("--datadir")
+            .arg(d.join("kona-engine"))
+            .arg("--jwt-secret")
+            .arg(d.join("jwt.hex"))
+            .args(["--http.port", "0", "--authrpc.port", "0"]);
+        let (engine, lines) = spawn(engine, 2, None);
+        let l2 = format!("http://{}", after(&lines[0], "http: "));
+        let auth = format!("http://{}", after(&lines[1], "authrpc: "));
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut node = Command::new(&kona);
+        node.arg("node")
+            .args(["--l1-eth-rpc", l1, "--l1-beacon", beacon, "--l2-engine-rpc", &auth])
+            .arg("--l2-engine-jwt-secret")
+            .arg(d.join("jwt.hex"))
+            .arg("--l2-config-file")
+            .arg(chain.join("rollup.json"))
+            .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.advertise.ip", "127.0.0.1"])
+            .args(["--p2p.listen.tcp", "0", "--p2p.listen.udp", "0", "--p2p.no-discovery"])
+            .args(["--rpc.addr", "127.0.0.1", "--port", "0"])
+            .arg("--p2p.bootstore")
+            .arg(d.join("kona-bootstore"))
+            .arg("--p2p.priv.path")
+            .arg(d.join("kona-key"))
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1");
+        let (kona, _) = spawn(node, 0, Some(log.clone()));
+        // Its RPC and gossip addresses, from its log.
+        let start = Instant::now();
+        let (rpc, tcp) = loop {
+            let t = log.lock().unwrap().clone();
+            let find = |key: &str| {
+                t.lines().find_map(|l| l.find(key).map(|i| l[i + key.len()..].trim().to_owned()))
+            };
+            if let (Some(rpc), Some(tcp)) =
+                (find("RPC server bound to address addr="), find("Swarm now listening on: "))
+            {
+                break (format!("http://{rpc}"), tcp);
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "kona did not start:\n{t}");
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let me = json(&cast(bin, &rpc, &["rpc", "opp2p_self"]).unwrap());
+        let id = me["peerID"].as_str().unwrap().to_owned();
+        let addr = format!("{tcp}/p2p/{id}");
+        Self { _engine: engine, _kona: kona, l2, rpc, addr, id, log }
+    }
+
+    fn text(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
 #[test]
 #[ignore = "needs kona-node: LAMINA_KONA_NODE=/path/to/kona-node (scripts/kona.sh)"]
 fn kona_node_validates_and_relays_lamina_blocks() {
-    let kona =
-        std::env::var("LAMINA_KONA_NODE").expect("LAMINA_KONA_NODE names the kona-node binary");
     let bin = tools();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let dev = start_with(&d.join("dev"), &[]);
     let chain = d.join("dev/chain");
-
-    // kona's engine: lamina engine on the chain's genesis, over the Engine API.
-    let mut engine = Command::new(env!("CARGO_BIN_EXE_lamina"));
-    engine
-        .arg("engine")
-        .arg("--genesis")
-        .arg(chain.join("genesis.json"))
-        .arg("--rollup-config")
-        .arg(chain.join("rollup.json"))
-        .arg("--datadir")
-        .arg(d.join("kona-engine"))
-        .arg("--jwt-secret")
-        .arg(d.join("jwt.hex"))
-        .args(["--http.port", "0", "--authrpc.port", "0"]);
-    let (_engine, lines) = spawn(engine, 2, None);
-    let auth = format!("http://{}", after(&lines[1], "authrpc: "));
-
-    let log = Arc::new(Mutex::new(String::new()));
-    let mut node = Command::new(&kona);
-    node.arg("node")
-        .args(["--l1-eth-rpc", &dev.l1, "--l1-beacon", dev.beacon.as_deref().unwrap()])
-        .args(["--l2-engine-rpc", &auth])
-        .arg("--l2-engine-jwt-secret")
-        .arg(d.join("jwt.hex"))
-        .arg("--l2-config-file")
-        .arg(chain.join("rollup.json"))
-        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.advertise.ip", "127.0.0.1"])
-        .args(["--p2p.listen.tcp", "0", "--p2p.listen.udp", "0", "--p2p.no-discovery"])
-        .args(["--rpc.addr", "127.0.0.1", "--port", "0"])
-        .arg("--p2p.bootstore")
-        .arg(d.join("kona-bootstore"))
-        .arg("--p2p.priv.path")
-        .arg(d.join("kona-key"))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1");
-    let (_kona, _) = spawn(node, 0, Some(log.clone()));
-    let seen = |what: &str| log.lock().unwrap().contains(what);
-    let text = || log.lock().unwrap().clone();
-    // Its RPC and gossip addresses, from its log.
-    let start = Instant::now();
-    let (rpc, tcp) = loop {
-        let t = text();
-        let find = |key: &str| {
-            t.lines().find_map(|l| l.find(key).map(|i| l[i + key.len()..].trim().to_owned()))
-        };
-        if let (Some(rpc), Some(tcp)) =
-            (find("RPC server bound to address addr="), find("Swarm now listening on: "))
-        {
-            break (format!("http://{rpc}"), tcp);
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "kona did not start:\n{t}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let me = json(&cast(&bin, &rpc, &["rpc", "opp2p_self"]).unwrap());
-    let kona_addr = format!("{tcp}/p2p/{}", me["peerID"].as_str().unwrap());
+    let kona = Kona::start(&bin, d, &chain, &dev.l1, dev.beacon.as_deref().unwrap());
+    let kona_addr = kona.addr.clone();
     cast(&bin, &dev.rpc, &["rpc", "opp2p_connectPeer", &kona_addr]).unwrap();
 
     // A verifier whose only peer is kona.
@@ -180,13 +205,13 @@ fn kona_node_validates_and_relays_lamina_blocks() {
         let (u, safe) = (&s["unsafe_l2"], s["safe_l2"]["number"].as_u64().unwrap());
         let n = u["number"].as_u64().unwrap();
         let h = u["hash"].as_str().unwrap().to_owned();
-        if n > safe && seen(&h) {
+        if n > safe && kona.text().contains(&h) {
             break (n, h);
         }
         assert!(
             start.elapsed() < Duration::from_secs(120),
             "the verifier never ran ahead through kona ({s}):\n{}",
-            text()
+            kona.text()
         );
         std::thread::sleep(Duration::from_millis(100));
     };
@@ -194,8 +219,8 @@ fn kona_node_validates_and_relays_lamina_blocks() {
     assert_eq!(theirs, hash, "the sequencer's block");
     let peers = json(&cast(&bin, &ver_rpc, &["rpc", "opp2p_peers", "true"]).unwrap());
     assert_eq!(peers["totalConnected"], 1, "kona is the verifier's only peer: {peers}");
-    assert_eq!(peers["peers"][me["peerID"].as_str().unwrap()]["userAgent"], "kona", "{peers}");
-    assert!(!text().contains("Invalid"), "kona found something invalid:\n{}", text());
+    assert_eq!(peers["peers"][&kona.id]["userAgent"], "kona", "{peers}");
+    assert!(!kona.text().contains("Invalid"), "kona found something invalid:\n{}", kona.text());
     eprintln!("kona validated, inserted and relayed Lamina's block {number} ({hash})");
 }
 
@@ -208,8 +233,6 @@ fn kona_node_validates_and_relays_lamina_blocks() {
 #[test]
 #[ignore = "needs kona-node: LAMINA_KONA_NODE=/path/to/kona-node (scripts/kona.sh)"]
 fn kona_node_derives_a_lamina_chain() {
-    let kona =
-        std::env::var("LAMINA_KONA_NODE").expect("LAMINA_KONA_NODE names the kona-node binary");
     let bin = tools();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -232,56 +255,8 @@ fn kona_node_derives_a_lamina_chain() {
     let chain = d.join("chain");
 
     // kona on a fresh engine.
-    let mut engine = lamina();
-    engine
-        .arg("engine")
-        .arg("--genesis")
-        .arg(chain.join("genesis.json"))
-        .arg("--rollup-config")
-        .arg(chain.join("rollup.json"))
-        .arg("--datadir")
-        .arg(d.join("kona-engine"))
-        .arg("--jwt-secret")
-        .arg(d.join("jwt.hex"))
-        .args(["--http.port", "0", "--authrpc.port", "0"]);
-    let (_engine, lines) = spawn(engine, 2, None);
-    let kona_l2 = format!("http://{}", after(&lines[0], "http: "));
-    let auth = format!("http://{}", after(&lines[1], "authrpc: "));
-    let log = Arc::new(Mutex::new(String::new()));
-    let mut node = Command::new(&kona);
-    node.arg("node")
-        .args(["--l1-eth-rpc", &l1_url, "--l1-beacon", &l1_url, "--l2-engine-rpc", &auth])
-        .arg("--l2-engine-jwt-secret")
-        .arg(d.join("jwt.hex"))
-        .arg("--l2-config-file")
-        .arg(chain.join("rollup.json"))
-        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.advertise.ip", "127.0.0.1"])
-        .args(["--p2p.listen.tcp", "0", "--p2p.listen.udp", "0", "--p2p.no-discovery"])
-        .args(["--rpc.addr", "127.0.0.1", "--port", "0"])
-        .arg("--p2p.bootstore")
-        .arg(d.join("kona-bootstore"))
-        .arg("--p2p.priv.path")
-        .arg(d.join("kona-key"))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1");
-    let (_kona, _) = spawn(node, 0, Some(log.clone()));
-    let text = || log.lock().unwrap().clone();
-    let start = Instant::now();
-    let (kona_rpc, tcp) = loop {
-        let t = text();
-        let find = |key: &str| {
-            t.lines().find_map(|l| l.find(key).map(|i| l[i + key.len()..].trim().to_owned()))
-        };
-        if let (Some(rpc), Some(tcp)) =
-            (find("RPC server bound to address addr="), find("Swarm now listening on: "))
-        {
-            break (format!("http://{rpc}"), tcp);
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "kona did not start:\n{t}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let me = json(&cast(&bin, &kona_rpc, &["rpc", "opp2p_self"]).unwrap());
-    let kona_addr = format!("{tcp}/p2p/{}", me["peerID"].as_str().unwrap());
+    let kona = Kona::start(&bin, d, &chain, &l1_url, &l1_url);
+    let (kona_rpc, kona_addr, kona_l2) = (kona.rpc.clone(), kona.addr.clone(), kona.l2.clone());
 
     // Our sequencer, stopped until kona is its peer, and the batcher.
     let mut seq = lamina();
@@ -332,11 +307,11 @@ fn kona_node_derives_a_lamina_chain() {
         assert!(
             start.elapsed() < Duration::from_secs(240),
             "kona's safe head stayed at {n}:\n{}",
-            text()
+            kona.text()
         );
         std::thread::sleep(Duration::from_millis(500));
     };
-    assert!(text().contains("Finished execution layer sync"), "{}", text());
+    assert!(kona.text().contains("Finished execution layer sync"), "{}", kona.text());
     let s = status(&bin, &kona_rpc);
     let hash =
         |url: &str, n: u64| cast(&bin, url, &["block", &n.to_string(), "--field", "hash"]).unwrap();

@@ -145,6 +145,22 @@ fn log_err(r: Result<(), jsonrpsee::core::RegisterMethodError>) {
     }
 }
 
+/// A node's whole RPC: `optimism_` (and `admin_` with `admin`), plus `opp2p_` when it gossips.
+pub fn node_module<E: crate::rollup::ExecutionEngine>(
+    node: &crate::rollup::RollupNode<E>,
+    p2p: Option<&super::P2p>,
+    admin: bool,
+) -> RpcModule<()> {
+    let mut m = crate::rollup::rpc::module(node, admin);
+    if let Some(p) = p2p {
+        let chain_id = node.engine.rollup().l2_chain_id;
+        if let Err(e) = m.merge(module(p.gossip.clone(), chain_id, admin)) {
+            tracing::error!(target: "lamina::rpc", %e, "opp2p methods not served");
+        }
+    }
+    m
+}
+
 /// The `opp2p_` module over `gossip` on chain `chain_id`; `admin` adds the methods that change
 /// the node's peers.
 pub fn module(gossip: Gossip, chain_id: u64, admin: bool) -> RpcModule<Gossip> {

@@ -11,7 +11,7 @@ use lamina_l1::chain::{CacheSizes, CachedL1, DeriveL1, RpcL1, RpcL1Config};
 use lamina_protocol::RollupConfig;
 
 use super::{
-    RollupError, RollupNode, RollupNodeConfig, port::ExecutionEngine, remote::RemoteEngine, rpc,
+    RollupError, RollupNode, RollupNodeConfig, port::ExecutionEngine, remote::RemoteEngine,
 };
 use crate::engine::{EngineNode, EngineNodeConfig, NodeError};
 use crate::gossip::{self, P2p, P2pConfig};
@@ -102,18 +102,8 @@ async fn start_node<E: ExecutionEngine>(
     let NodeParts { l1, config, rpc_addr, admin, p2p } = parts;
     let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
     let node = RollupNode::start(engine, source, config).await?;
-    let p2p = match p2p {
-        Some(c) => Some(gossip::start(&node, l1, c)?),
-        None => None,
-    };
-    let mut module = rpc::module(&node, admin);
-    if let Some(p) = &p2p {
-        let chain_id = node.engine.rollup().l2_chain_id;
-        let opp2p = gossip::rpc::module(p.gossip.clone(), chain_id, admin);
-        if let Err(e) = module.merge(opp2p) {
-            tracing::error!(target: "lamina::node", %e, "opp2p methods not served");
-        }
-    }
+    let p2p = p2p.map(|c| gossip::start(&node, l1, c)).transpose()?;
+    let module = gossip::rpc::node_module(&node, p2p.as_ref(), admin);
     let limits = RpcConfig::new(None, None, JwtSecret::random());
     let rpc = serve(module, rpc_addr, &limits).await?;
     tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");
