@@ -107,7 +107,7 @@ impl<L1: L1Source, B: BlobSource, L2: L2Source> Pipeline<L1, B, L2> {
     /// A pipeline for chain `cfg`; it starts at the first [`Pipeline::reset`].
     pub fn new(cfg: RollupConfig, l1: L1, blobs: B, l2: L2) -> Self {
         Self {
-            blob_schedule: L1BlobSchedule::for_chain(cfg.l1_chain_id),
+            blob_schedule: L1BlobSchedule::for_config(&cfg),
             cfg,
             l1,
             blobs,

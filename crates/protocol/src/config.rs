@@ -118,6 +118,11 @@ pub struct RollupConfig {
     /// Execution EIP-1559 parameters, when the config carries them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain_op_config: Option<ChainOpConfig>,
+    /// The L1 time until which (not including) L1-info txs price blobs with Cancun's update
+    /// fraction even on a Prague L1: the fix OP Sepolia-era chains scheduled after their
+    /// sequencers kept the old fraction (op-node's key; not a fork of the L2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pectra_blob_schedule_time: Option<u64>,
     /// Keys this version does not interpret (`alt_da`, `interop_time`, …), kept for round trips.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -162,6 +167,27 @@ impl RollupConfig {
             ),
             ..Default::default()
         }
+    }
+
+    /// Sets, where still unset, the genesis system config fields of every scheduled fork to
+    /// zero, as op-node writes them: `eip1559Params` once Holocene is scheduled,
+    /// `operatorFeeParams` with Isthmus, `minBaseFee` and `daFootprintGasScalar` with Jovian.
+    /// Zero means "not set on L1 yet" to every reader, so the chain is the same either way;
+    /// the keys are there for readers that expect op-node's file.
+    pub fn with_scheduled_system_config_fields(mut self) -> Self {
+        let forks = self.hardforks;
+        let sc = &mut self.genesis.system_config;
+        if forks.time(Hardfork::Holocene).is_some() {
+            sc.eip1559_params.get_or_insert_default();
+        }
+        if forks.time(Hardfork::Isthmus).is_some() {
+            sc.operator_fee_params.get_or_insert_default();
+        }
+        if forks.time(Hardfork::Jovian).is_some() {
+            sc.min_base_fee.get_or_insert_default();
+            sc.da_footprint_gas_scalar.get_or_insert_default();
+        }
+        self
     }
 
     /// Parses and validates a `rollup.json` document.

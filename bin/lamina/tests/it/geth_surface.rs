@@ -68,3 +68,88 @@ fn lamina_engine_answers_as_anvil_does() {
     let err = cast(&bin, url, &["rpc", "debug_getRawBlock", "0xffffff"]).unwrap_err();
     assert!(err.contains("not found"), "{err}");
 }
+
+/// A contract that returns `runtime` as its code.
+fn initcode(runtime: &str) -> String {
+    let len = runtime.len() / 2;
+    assert!(len < 256);
+    // PUSH1 len PUSH1 12 PUSH1 0 CODECOPY PUSH1 len PUSH1 0 RETURN, then the runtime.
+    format!("0x60{len:02x}600c60003960{len:02x}6000f3{runtime}")
+}
+
+fn deploy(bin: &std::path::Path, url: &str, runtime: &str) -> String {
+    let create = ["send", "--private-key", KEY, "--json", "--create", &initcode(runtime)];
+    let r = json(&cast(bin, url, &create).unwrap());
+    r["contractAddress"].as_str().unwrap().to_owned()
+}
+
+/// geth's estimator on both: a call that needs more than it uses (a forwarded call under the
+/// 63/64 rule) is bisected to within 1.5% (the two agree that closely, and our answer is
+/// enough); one that never ends names the cap it ran out at, the block's or the caller's; a
+/// gas limit below 21,000 is ignored. Where anvil parts from geth (it estimates for a sender
+/// that cannot pay) ours answers as geth.
+#[test]
+fn estimates_bisect_and_fail_as_geth_and_anvil_do() {
+    let bin = tools();
+    let e = start_engine();
+    let (_anvil, a) = anvil(&bin);
+    let mut estimates = Vec::new();
+    for url in [e.url.as_str(), a.as_str()] {
+        // NUMBER PUSH1 0 SSTORE STOP: a fresh slot, 22,100 gas.
+        let store = deploy(&bin, url, "4360005500");
+        // CALL(gas, store, 0, 0, 0, 0, 0); revert if it failed (JUMPDEST at 0x26).
+        let forward = format!("{}73{}5af115602657005b600080fd", "6000".repeat(5), &store[2..]);
+        let forward = deploy(&bin, url, &forward);
+        let gas: u64 =
+            cast(&bin, url, &["estimate", "--from", FROM, &forward]).unwrap().parse().unwrap();
+        let sent = json(
+            &cast(
+                &bin,
+                url,
+                &[
+                    "send",
+                    "--private-key",
+                    KEY,
+                    "--json",
+                    "--gas-limit",
+                    &gas.to_string(),
+                    &forward,
+                ],
+            )
+            .unwrap(),
+        );
+        assert_eq!(sent["status"], "0x1", "the estimate is enough on {url}: {sent}");
+        let used =
+            u64::from_str_radix(sent["gasUsed"].as_str().unwrap().trim_start_matches("0x"), 16)
+                .unwrap();
+        assert!(gas > used, "63/64: the limit needed ({gas}) is above the gas used ({used})");
+        estimates.push(gas);
+
+        // An endless loop (JUMPDEST PUSH1 0 JUMP) runs out at the cap.
+        let spin = deploy(&bin, url, "5b600056");
+        let err = cast(&bin, url, &["estimate", "--from", FROM, &spin]).unwrap_err();
+        assert!(
+            err.contains("gas required exceeds allowance") && err.contains("30000000"),
+            "{err}"
+        );
+        let err = cast(&bin, url, &["estimate", "--from", FROM, &spin, "--gas-limit", "50000"])
+            .unwrap_err();
+        assert!(err.contains("gas required exceeds allowance") && err.contains("50000"), "{err}");
+        // Too little gas to be a limit: ignored.
+        let gas =
+            cast(&bin, url, &["estimate", "--from", FROM, TO, "--gas-limit", "20000"]).unwrap();
+        assert_eq!(gas, "21000", "{url}");
+    }
+    let (ours, anvils) = (estimates[0] as f64, estimates[1] as f64);
+    assert!((ours - anvils).abs() / anvils < 0.015, "ours {ours}, anvil {anvils}");
+
+    // A sender with nothing, a fee given: geth refuses (anvil answers 21000 regardless).
+    let poor = "0x0000000000000000000000000000000000001234";
+    let err =
+        cast(&bin, &e.url, &["estimate", "--from", poor, TO, "--gas-price", "1gwei"]).unwrap_err();
+    assert!(err.contains("insufficient funds for transfer"), "{err}");
+    // Without a fee nothing is charged: 21000.
+    let gas = cast(&bin, &e.url, &["estimate", "--from", poor, TO]).unwrap();
+    assert_eq!(gas, "21000");
+    eprintln!("forwarded call: ours {ours}, anvil {anvils}");
+}

@@ -25,6 +25,8 @@ use crate::{
 /// The dev deployment's unsafe block signer (dev account 3) and batcher (dev account 1).
 const SEQUENCER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 const BATCHER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+/// A user: dev account 5, funded on both chains and in no role.
+const USER_KEY: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
 
 struct Proc(Child);
 
@@ -229,7 +231,8 @@ fn kona_node_validates_and_relays_lamina_blocks() {
 /// sequencer started stopped, `lamina batcher`, and kona-node on a fresh `lamina engine`,
 /// dialed by the sequencer before its first block, so that block builds on the genesis kona's
 /// engine has and kona's engine sync completes at once. kona then derives the chain from L1
-/// itself; its safe head matches our sequencer's blocks, block for block, past block 50.
+/// itself: L2 transfers, a deposit, batches first in calldata and then in blobs. Its safe head
+/// matches our sequencer's blocks, block for block, past block 50 and past the switch.
 #[test]
 #[ignore = "needs kona-node: LAMINA_KONA_NODE=/path/to/kona-node (scripts/kona.sh)"]
 fn kona_node_derives_a_lamina_chain() {
@@ -287,30 +290,67 @@ fn kona_node_derives_a_lamina_chain() {
     std::thread::sleep(Duration::from_secs(2));
     let genesis = status(&bin, &seq_rpc)["unsafe_l2"]["hash"].as_str().unwrap().to_owned();
     cast(&bin, &seq_rpc, &["rpc", "admin_startSequencer", &genesis]).unwrap();
-    let mut batcher = lamina();
-    batcher
-        .arg("batcher")
-        .arg("--rollup-config")
-        .arg(chain.join("rollup.json"))
-        .args(["--l2-rpc", &seq_l2, "--l1-rpc", &l1_url, "--private-key", BATCHER_KEY])
-        .args(["--max-channel-duration", "1", "--poll-interval", "200"]);
-    let (_batcher, _) = spawn(batcher, 1, None);
-
-    // kona's own safe head, past block 50, is ours block for block.
-    let start = Instant::now();
-    let safe = loop {
-        let s = status(&bin, &kona_rpc);
-        let n = s["safe_l2"]["number"].as_u64().unwrap();
-        if n >= 50 {
-            break n;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(240),
-            "kona's safe head stayed at {n}:\n{}",
-            kona.text()
-        );
-        std::thread::sleep(Duration::from_millis(500));
+    let batcher = |da: &str| {
+        let mut batcher = lamina();
+        batcher
+            .arg("batcher")
+            .arg("--rollup-config")
+            .arg(chain.join("rollup.json"))
+            .args(["--l2-rpc", &seq_l2, "--l1-rpc", &l1_url, "--private-key", BATCHER_KEY])
+            .args(["--max-channel-duration", "1", "--poll-interval", "200"])
+            .args(["--data-availability-type", da]);
+        spawn(batcher, 1, None).0
     };
+    let calldata = batcher("calldata");
+
+    // L2 transfers, and a deposit from L1.
+    let mut transfers = Vec::new();
+    for i in 1..=3u64 {
+        let to = format!("0x{:040x}", 0xc0ffee00 + i);
+        let send = ["send", "--private-key", USER_KEY, &to, "--value", "7", "--json"];
+        let receipt = json(&cast(&bin, &seq_l2, &send).unwrap());
+        assert_eq!(receipt["status"], "0x1", "{receipt}");
+        transfers.push(to);
+    }
+    let beef = "0x000000000000000000000000000000000000bEEF";
+    let out = lamina()
+        .args(["deposit", "--l1-rpc", &l1_url, "--l2-rpc", &seq_l2, "--addresses"])
+        .arg(chain.join("addresses.json"))
+        .args(["--private-key", USER_KEY, "--to", beef, "--value", "1ether"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let deposit_block: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("l2 block: "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no l2 block in: {text}"))
+        .parse()
+        .unwrap();
+
+    // kona's safe head until past the deposit on calldata batches; then blobs.
+    let kona_safe = |past: u64, what: &str| {
+        let start = Instant::now();
+        loop {
+            let n = status(&bin, &kona_rpc)["safe_l2"]["number"].as_u64().unwrap();
+            if n >= past {
+                return n;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(400),
+                "kona's safe head stayed at {n}, short of {past} ({what}):\n{}",
+                kona.text()
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    };
+    kona_safe(deposit_block.max(20), "calldata batches");
+    drop(calldata);
+    let switch = status(&bin, &seq_rpc)["unsafe_l2"]["number"].as_u64().unwrap();
+    let _blobs = batcher("blobs");
+    let safe = kona_safe((switch + 10).max(50), "blob batches");
+
     assert!(kona.text().contains("Finished execution layer sync"), "{}", kona.text());
     let s = status(&bin, &kona_rpc);
     let hash =
@@ -323,5 +363,37 @@ fn kona_node_derives_a_lamina_chain() {
     for n in 1..=safe {
         assert_eq!(hash(&kona_l2, n), hash(&seq_l2, n), "block {n}");
     }
-    eprintln!("kona-node derived {safe} blocks of a Lamina chain, each with our hash");
+    // The deposit and the transfers, as kona's engine has them at its safe head.
+    let at = safe.to_string();
+    let balance = |who: &str| cast(&bin, &kona_l2, &["balance", who, "--block", &at]).unwrap();
+    assert_eq!(balance(beef), "1000000000000000000");
+    for to in &transfers {
+        assert_eq!(balance(to), "7");
+    }
+    // Both kinds of batcher tx reached the inbox.
+    let inbox =
+        json(&std::fs::read_to_string(chain.join("rollup.json")).unwrap())["batch_inbox_address"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+    let (mut calldata_txs, mut blob_txs) = (0, 0);
+    let head: u64 = cast(&bin, &l1_url, &["block-number"]).unwrap().parse().unwrap();
+    for n in 1..=head {
+        let block =
+            json(&cast(&bin, &l1_url, &["block", &n.to_string(), "--full", "--json"]).unwrap());
+        for tx in block["transactions"].as_array().unwrap() {
+            if tx["to"].as_str().map(str::to_lowercase).as_deref() == Some(inbox.as_str()) {
+                match tx["type"].as_str().unwrap() {
+                    "0x3" => blob_txs += 1,
+                    _ => calldata_txs += 1,
+                }
+            }
+        }
+    }
+    assert!(calldata_txs > 0 && blob_txs > 0, "calldata {calldata_txs}, blobs {blob_txs}");
+    eprintln!(
+        "kona-node derived {safe} blocks of a Lamina chain, each with our hash: the deposit in \
+         block {deposit_block}, batches in {calldata_txs} calldata and {blob_txs} blob txs \
+         (blobs from block {switch})"
+    );
 }

@@ -77,6 +77,7 @@ pub(super) fn rollup_config(c: &DeployConfig, start: &L1Header, at: &Addresses) 
         }),
         ..Default::default()
     }
+    .with_scheduled_system_config_fields()
 }
 
 /// The genesis as op-geth reads it, before the predeploys are added.

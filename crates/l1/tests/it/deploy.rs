@@ -63,6 +63,42 @@ async fn deploys_and_redeploys<C: L1Chain>(chain: C, dir: &Path) {
         RollupConfig::from_json(&std::fs::read_to_string(dir.join("rollup.json")).unwrap())
             .unwrap();
     assert_eq!(rollup, d.rollup);
+    // Exactly the keys op-node writes for a chain with every fork through Isthmus scheduled.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("rollup.json")).unwrap()).unwrap();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let mut want = vec![
+        "genesis",
+        "block_time",
+        "max_sequencer_drift",
+        "seq_window_size",
+        "channel_timeout",
+        "l1_chain_id",
+        "l2_chain_id",
+        "regolith_time",
+        "canyon_time",
+        "delta_time",
+        "ecotone_time",
+        "fjord_time",
+        "granite_time",
+        "holocene_time",
+        "isthmus_time",
+        "batch_inbox_address",
+        "deposit_contract_address",
+        "l1_system_config_address",
+        "protocol_versions_address",
+        "chain_op_config",
+    ];
+    want.sort();
+    assert_eq!(keys(&doc), want);
+    let mut want =
+        vec!["batcherAddr", "overhead", "scalar", "gasLimit", "eip1559Params", "operatorFeeParams"];
+    want.sort();
+    assert_eq!(keys(&doc["genesis"]["system_config"]), want);
     assert_eq!(rollup.deposit_contract_address, at.optimism_portal);
     assert_eq!(rollup.l1_system_config_address, at.system_config);
     assert_eq!(rollup.batch_inbox_address, config.batch_inbox());

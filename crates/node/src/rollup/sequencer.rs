@@ -63,7 +63,7 @@ pub struct Sequencer<C, E = EngineHandle> {
 impl<C: L1Chain, E: ExecutionEngine> Sequencer<C, E> {
     /// A sequencer building on `engine`'s head.
     pub fn new(engine: E, l1: DeriveL1<C>, config: SequencerConfig) -> Self {
-        let blob_schedule = L1BlobSchedule::for_chain(engine.rollup().l1_chain_id);
+        let blob_schedule = L1BlobSchedule::for_config(engine.rollup());
         Self { l2: EngineL2::new(engine), l1, config, blob_schedule }
     }
 

@@ -172,14 +172,19 @@ fn estimate<C: EthChain>(
     // Reads are cached across the runs of the bisection.
     let mut db = CacheDB::new(WrapDatabaseRef(view));
     let gas_cap = budget.limits.gas_cap;
-    let cap = req.gas.unwrap_or(header.gas_limit).min(header.gas_limit).min(gas_cap);
-    if req.max_fee_per_gas.is_none() && req.gas_price.is_none() {
-        // Without fees the run can't check funds; the value at least must be there.
-        let balance =
-            view.account(&req.from).map_err(store)?.map(|a| a.balance).unwrap_or_default();
-        if balance < req.value {
-            return Err(server("insufficient funds for transfer"));
-        }
+    // A gas limit below a transfer's is no limit at all to geth: it searches up to the block's.
+    let given = req.gas.filter(|g| *g >= TRANSFER_GAS);
+    let mut cap = given.unwrap_or(header.gas_limit).min(header.gas_limit).min(gas_cap);
+    let balance = view.account(&req.from).map_err(store)?.map(|a| a.balance).unwrap_or_default();
+    // As geth: with a fee given, no more gas than the sender can pay for after the value
+    // (and some gas must be affordable); without, the value at least must be there.
+    let fee_cap = req.max_fee_per_gas.or(req.gas_price).unwrap_or_default();
+    if balance < req.value || (fee_cap > 0 && balance == req.value) {
+        return Err(server("insufficient funds for transfer"));
+    }
+    if fee_cap > 0 {
+        let allowance = (balance - req.value) / alloy_primitives::U256::from(fee_cap);
+        cap = cap.min(u64::try_from(allowance).unwrap_or(u64::MAX));
     }
     let plain_transfer = match req.to {
         TxKind::Call(to) if req.input.is_empty() => {
@@ -188,19 +193,31 @@ fn estimate<C: EthChain>(
         _ => false,
     };
     let stop = || budget.expired();
-    let mut run = |gas: u64| -> RpcResult<CallOutcome> {
+    let mut exec = |gas: u64| {
         req.gas = Some(gas);
-        h.simulate(header, &mut db, &req, gas_cap, &stop).map_err(|e| invalid_call(e, budget))
+        h.simulate(header, &mut db, &req, gas_cap, &stop)
     };
     // geth's short cut: a plain transfer to an account without code costs exactly 21,000
     // when it runs with that (a run decides, as fields like an access list may cost more).
-    if plain_transfer && cap >= TRANSFER_GAS && run(TRANSFER_GAS).is_ok_and(|o| o.is_success()) {
+    if plain_transfer && cap >= TRANSFER_GAS && exec(TRANSFER_GAS).is_ok_and(|o| o.is_success()) {
         return Ok(TRANSFER_GAS);
     }
-    let first = run(cap)?;
-    if !first.is_success() {
-        return Err(failure(first));
-    }
+    // Out of gas with all it may have, or not even its intrinsic gas: geth names the cap.
+    let exceeds = || server(format!("gas required exceeds allowance ({cap})"));
+    let first = match exec(cap) {
+        Ok(o @ CallOutcome::Success { .. }) => o,
+        Ok(CallOutcome::Halt { reason, .. }) if reason.contains("OutOfGas") => {
+            return Err(exceeds());
+        }
+        Ok(other) => return Err(failure(other)),
+        Err(lamina_evm::ExecError::InvalidTx { reason, .. })
+            if reason.contains("exceeds the gas limit") =>
+        {
+            return Err(exceeds());
+        }
+        Err(e) => return Err(invalid_call(e, budget)),
+    };
+    let mut run = |gas: u64| exec(gas).map_err(|e| invalid_call(e, budget));
     // The gas used is a lower bound; with the 63/64 rule a bit more is usually enough.
     let mut lo = first.gas_used().saturating_sub(1);
     let mut hi = cap;
@@ -213,10 +230,12 @@ fn estimate<C: EthChain>(
         }
     }
     while lo + 1 < hi {
-        if (hi - lo) as f64 / hi as f64 <= ESTIMATE_ERROR_RATIO {
+        if ((hi - lo) as f64 / hi as f64) < ESTIMATE_ERROR_RATIO {
             break;
         }
-        let mid = lo + (hi - lo) / 2;
+        // Bisect, but never above twice the lower bound: most calls need little more than
+        // they used, so the low side is the likelier one (geth's skew).
+        let mid = (lo + (hi - lo) / 2).min(lo.saturating_mul(2)).max(lo + 1);
         if run(mid)?.is_success() {
             hi = mid;
         } else {
