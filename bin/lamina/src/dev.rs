@@ -86,6 +86,9 @@ pub(crate) struct DevArgs {
     /// No block gossip: the verifier follows L1 only.
     #[arg(long = "p2p.disable")]
     p2p_disable: bool,
+    /// Prometheus metrics of every role, on `--host` (the verifier's as `op_node_verifier_…`).
+    #[command(flatten)]
+    metrics: crate::metrics_flags::MetricsFlags,
 }
 
 pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
@@ -132,6 +135,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         p2p: (!args.p2p_disable).then(|| at(args.p2p_port)),
     };
     crate::shutdown::serve(async {
+        let metrics = args.metrics.on_host(args.host).start().await?;
         let stack = DevStack::launch(config).await?;
         let rollup = &stack.deployment.rollup;
         let http = |e: &lamina_node::EngineNode| {
@@ -151,6 +155,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
                 println!("p2p: {addr}");
             }
         }
+        crate::metrics_flags::banner(metrics);
         println!();
         println!("L1 chain id {}, L2 chain id {}", rollup.l1_chain_id, rollup.l2_chain_id);
         println!("data: {}", datadir.display());

@@ -41,6 +41,8 @@ pub(crate) struct EngineArgs {
     /// The Engine API's JWT secret: a file of 32 hex-encoded bytes, created if missing.
     #[arg(long)]
     jwt_secret: PathBuf,
+    #[command(flatten)]
+    metrics: crate::metrics_flags::MetricsFlags,
     /// Keep the state of only the last N blocks (default: every block's).
     #[arg(long)]
     state_history: Option<u64>,
@@ -119,6 +121,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         debug_rpc: args.debug_rpc,
     };
     crate::shutdown::serve(async {
+        let metrics = args.metrics.start().await?;
         let node = EngineNode::launch(config).await?;
         // One line per server on stdout, for scripts that start us on port 0.
         if let Some((addr, _)) = &node.servers.http {
@@ -127,6 +130,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         if let Some((addr, _)) = &node.servers.auth {
             println!("authrpc: {addr}");
         }
+        crate::metrics_flags::banner(metrics);
         let signal = crate::shutdown::signal().await?;
         tracing::info!(target: "lamina::engine", signal, "shutting down");
         node.stop().await;

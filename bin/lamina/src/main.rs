@@ -14,6 +14,8 @@ mod engine;
 mod jwt;
 mod key;
 mod l1;
+mod log_flags;
+mod metrics_flags;
 mod node;
 mod p2p_flags;
 mod proof;
@@ -28,6 +30,8 @@ mod shutdown;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    log: log_flags::LogFlags,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,15 +75,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Logs go to stderr so that `--json` output on stdout stays machine-readable.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    if let Err(e) = cli.log.init() {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
     match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Bench(cmd) => exit(bench::run(&cmd)),
@@ -113,5 +113,17 @@ fn exit(result: eyre::Result<()>) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own checks of every command's flags (unique names, valid defaults), which it
+    /// otherwise runs only when that command is parsed.
+    #[test]
+    fn every_command_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -91,6 +91,8 @@ pub(crate) struct NodeArgs {
     poll_ms: u64,
     #[command(flatten)]
     p2p: crate::p2p_flags::P2pFlags,
+    #[command(flatten)]
+    metrics: crate::metrics_flags::MetricsFlags,
 }
 
 pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
@@ -146,12 +148,14 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             poll_interval: Duration::from_millis(args.poll_ms.max(1)),
             // In process: in the datadir, beside the chain.
             safe_db: args.safe_db.clone(),
+            metrics: Default::default(),
         },
         rpc: SocketAddr::new(args.rpc_addr, args.rpc_port),
         admin: args.enable_admin,
         p2p,
     };
     crate::shutdown::serve(async {
+        let metrics = args.metrics.start().await?;
         let node = LaunchedNode::start(config).await?;
         // One line per server on stdout, for scripts that start us on port 0.
         if let Some((addr, _)) = node.engine.as_ref().and_then(|e| e.servers.http.as_ref()) {
@@ -163,6 +167,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
                 println!("p2p: {addr}");
             }
         }
+        crate::metrics_flags::banner(metrics);
         let signal = crate::shutdown::signal().await?;
         tracing::info!(target: "lamina::node", signal, "shutting down");
         node.stop().await;

@@ -88,6 +88,8 @@ pub(crate) struct BatcherArgs {
     /// Blobs per blob tx (1 to 6).
     #[arg(long = "max-blobs-per-tx", default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=6))]
     max_blobs_per_tx: u8,
+    #[command(flatten)]
+    metrics: crate::metrics_flags::MetricsFlags,
 }
 
 /// Flags of `lamina proposer`.
@@ -105,6 +107,8 @@ pub(crate) struct ProposerArgs {
     /// Testing a challenger: every Nth output proposed is wrong.
     #[arg(long = "dev.corrupt-output-every", hide = true)]
     corrupt_output_every: Option<u64>,
+    #[command(flatten)]
+    metrics: crate::metrics_flags::MetricsFlags,
 }
 
 /// Flags of `lamina challenger`.
@@ -123,6 +127,8 @@ pub(crate) struct ChallengerArgs {
     finalized_only: bool,
     #[command(flatten)]
     l1: L1Args,
+    #[command(flatten)]
+    metrics: crate::metrics_flags::MetricsFlags,
 }
 
 fn compression(s: &str) -> Result<CompressionConfig, String> {
@@ -171,6 +177,7 @@ async fn sender(args: &L1Args) -> eyre::Result<(TxManager<RpcL1>, Duration)> {
 
 pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
     crate::shutdown::serve(async {
+        let metrics = args.metrics.start().await?;
         let p = parts(&args.role).await?;
         let config = BatcherConfig {
             max_channel_duration: args.max_channel_duration,
@@ -185,6 +192,7 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
         };
         let batcher = Batcher::new(p.engine, p.txmgr, config).await?;
         println!("batching from L2 block {}", batcher.next_block());
+        crate::metrics_flags::banner(metrics);
         tokio::select! {
             r = crate::shutdown::signal() => r.map(|_| ()).map_err(Into::into),
             () = poster::run(batcher, "batcher", p.poll) => Ok(()),
@@ -194,6 +202,7 @@ pub(crate) fn run_batcher(args: &BatcherArgs) -> eyre::Result<()> {
 
 pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
     crate::shutdown::serve(async {
+        let metrics = args.metrics.start().await?;
         let p = parts(&args.role).await?;
         corruption_allowed(args.corrupt_output_every, p.engine.rollup().l2_chain_id)?;
         let config = ProposerConfig {
@@ -202,6 +211,7 @@ pub(crate) fn run_proposer(args: &ProposerArgs) -> eyre::Result<()> {
         };
         let proposer = Proposer::new(p.engine, p.txmgr, args.oracle, config);
         println!("next output: L2 block {}", proposer.next_block().await?);
+        crate::metrics_flags::banner(metrics);
         tokio::select! {
             r = crate::shutdown::signal() => r.map(|_| ()).map_err(Into::into),
             () = poster::run(proposer, "proposer", p.poll) => Ok(()),
@@ -222,9 +232,11 @@ fn corruption_allowed(every: Option<u64>, l2_chain_id: u64) -> eyre::Result<()> 
 
 pub(crate) fn run_challenger(args: &ChallengerArgs) -> eyre::Result<()> {
     crate::shutdown::serve(async {
+        let metrics = args.metrics.start().await?;
         let trusted = RollupRpcOutputs::new(&args.rollup_rpc, args.finalized_only)?;
         let (txmgr, poll) = sender(&args.l1).await?;
         println!("challenging outputs of {} as {}", args.oracle, txmgr.address());
+        crate::metrics_flags::banner(metrics);
         let challenger = Challenger::new(trusted, txmgr, args.oracle);
         tokio::select! {
             r = crate::shutdown::signal() => r.map(|_| ()).map_err(Into::into),

@@ -31,6 +31,7 @@ use crate::{
     batcher::{Batcher, BatcherConfig, DaMode},
     challenger::{Challenger, EngineOutputs},
     gossip::{self, P2p, P2pConfig, SignerSource},
+    metrics::NodeMetrics,
     poster,
     proposer::{Proposer, ProposerConfig},
     rollup::{Inbox, Input, Mode, RollupError, RollupNode, RollupNodeConfig, SequencerConfig},
@@ -194,6 +195,11 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
         sequencer_stopped: false,
         poll_interval: Duration::from_millis(100),
         safe_db: Some(datadir.join("safedb.redb")),
+        // Two nodes in one process: the sequencer is op-node's `default`, the verifier apart.
+        metrics: NodeMetrics::new(match mode {
+            Mode::Sequencer => crate::metrics::NODE,
+            Mode::Verifier => "op_node_verifier",
+        }),
     };
     let node = RollupNode::start(engine.handle.clone(), source, config).await?;
     let p2p = p2p.map(|c| gossip::start(&node, l1.clone(), c)).transpose()?;

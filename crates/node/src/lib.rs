@@ -18,6 +18,7 @@ pub mod dev_stack;
 pub mod engine;
 mod forward;
 pub mod gossip;
+pub mod metrics;
 pub mod poster;
 pub mod proof;
 pub mod proposer;

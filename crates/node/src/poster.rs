@@ -49,7 +49,13 @@ impl<C: L1Chain, E: ExecutionEngine> Poster for Proposer<C, E> {
 }
 
 /// Runs `poster` for ever (abort the task, or drop the future, to stop it).
-pub async fn run<P: Poster>(mut poster: P, name: &'static str, idle: Duration) {
+pub async fn run<P: Poster>(poster: P, name: &'static str, idle: Duration) {
+    // Its lines carry its role.
+    let span = tracing::info_span!("lamina", role = name);
+    tracing::Instrument::instrument(steps(poster, name, idle), span).await;
+}
+
+async fn steps<P: Poster>(mut poster: P, name: &'static str, idle: Duration) {
     loop {
         let pause = match poster.post().await {
             Ok(true) => continue,

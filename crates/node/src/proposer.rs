@@ -126,6 +126,7 @@ impl<C: L1Chain, E: ExecutionEngine> Proposer<C, E> {
             return Err(ProposerError::Reverted(receipt.transaction_hash));
         }
         tracing::info!(target: "lamina::proposer", l2_block = next, %root, "output proposed");
+        crate::metrics::proposed(next);
         Ok(Some(Proposed { l2_block: next, output_root: root }))
     }
 }

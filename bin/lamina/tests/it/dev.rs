@@ -26,6 +26,8 @@ pub(crate) struct Dev {
     pub(crate) beacon: Option<String>,
     /// The sequencer's gossip address.
     pub(crate) p2p: Option<String>,
+    /// The Prometheus endpoint (`--metrics.enabled`).
+    pub(crate) metrics: Option<String>,
 }
 
 impl Drop for Dev {
@@ -40,6 +42,11 @@ fn start(datadir: &Path) -> Dev {
 }
 
 pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
+    start_logged(datadir, extra, Stdio::inherit())
+}
+
+/// [`start_with`], its log going to `stderr`.
+pub(crate) fn start_logged(datadir: &Path, extra: &[&str], stderr: Stdio) -> Dev {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lamina"))
         .arg("dev")
         .arg("--datadir")
@@ -49,7 +56,7 @@ pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
         .args(["--block-time", "1", "--l1.block-time", "1"])
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -60,13 +67,22 @@ pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
             line.strip_prefix(prefix).unwrap_or_else(|| panic!("unexpected: {line}")).to_owned(),
         );
     }
-    // The embedded L1's beacon port, the sequencer's gossip address, then a blank line.
-    let mut line = lines.next().unwrap().unwrap();
-    let beacon = line.strip_prefix("l1 beacon: ").map(str::to_owned);
-    if beacon.is_some() {
-        line = lines.next().unwrap().unwrap();
+    // The embedded L1's beacon port, the sequencer's gossip address, the metrics endpoint
+    // (each when there is one), then a blank line.
+    let (mut beacon, mut p2p, mut metrics) = (None, None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.is_empty() {
+            break;
+        }
+        for (prefix, slot) in
+            [("l1 beacon: ", &mut beacon), ("p2p: ", &mut p2p), ("metrics: ", &mut metrics)]
+        {
+            if let Some(v) = line.strip_prefix(prefix) {
+                slot.get_or_insert_with(|| v.to_owned());
+            }
+        }
     }
-    let p2p = line.strip_prefix("p2p: ").map(str::to_owned);
     std::thread::spawn(move || for _ in lines {});
     Dev {
         beacon,
@@ -77,6 +93,7 @@ pub(crate) fn start_with(datadir: &Path, extra: &[&str]) -> Dev {
         verifier_rpc: urls[4].clone(),
         rpc: urls[2].clone(),
         p2p,
+        metrics,
     }
 }
 

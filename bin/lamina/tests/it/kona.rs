@@ -232,7 +232,8 @@ fn kona_node_validates_and_relays_lamina_blocks() {
 /// dialed by the sequencer before its first block, so that block builds on the genesis kona's
 /// engine has and kona's engine sync completes at once. kona then derives the chain from L1
 /// itself: L2 transfers, a deposit, batches first in calldata and then in blobs. Its safe head
-/// matches our sequencer's blocks, block for block, past block 50 and past the switch.
+/// matches our sequencer's blocks and our verifier's (from L1 alone), block for block, past
+/// block 50 and past the switch.
 #[test]
 #[ignore = "needs kona-node: LAMINA_KONA_NODE=/path/to/kona-node (scripts/kona.sh)"]
 fn kona_node_derives_a_lamina_chain() {
@@ -302,6 +303,22 @@ fn kona_node_derives_a_lamina_chain() {
         spawn(batcher, 1, None).0
     };
     let calldata = batcher("calldata");
+    // Our own verifier, from L1 alone.
+    let mut ver = lamina();
+    ver.arg("node")
+        .arg("--rollup-config")
+        .arg(chain.join("rollup.json"))
+        .arg("--genesis")
+        .arg(chain.join("genesis.json"))
+        .arg("--datadir")
+        .arg(d.join("verifier"))
+        .args(["--l1-rpc", &l1_url, "--l1-beacon", &l1_url, "--p2p.disable"])
+        .args(["--http.port", "0", "--rpc.port", "0"]);
+    let (_ver, lines) = spawn(ver, 2, None);
+    let (ver_l2, ver_rpc) = (
+        format!("http://{}", after(&lines[0], "http: ")),
+        format!("http://{}", after(&lines[1], "rpc: ")),
+    );
 
     // L2 transfers, and a deposit from L1.
     let mut transfers = Vec::new();
@@ -359,9 +376,17 @@ fn kona_node_derives_a_lamina_chain() {
         s["safe_l2"]["hash"].as_str().unwrap(),
         hash(&seq_l2, s["safe_l2"]["number"].as_u64().unwrap())
     );
-    // Every block kona's engine holds up to that safe head is ours.
+    // Every block kona's engine holds up to that safe head is our sequencer's, and our
+    // verifier derived the same.
+    let start = Instant::now();
+    while status(&bin, &ver_rpc)["safe_l2"]["number"].as_u64().unwrap() < safe {
+        assert!(start.elapsed() < Duration::from_secs(120), "our verifier stayed behind");
+        std::thread::sleep(Duration::from_millis(500));
+    }
     for n in 1..=safe {
-        assert_eq!(hash(&kona_l2, n), hash(&seq_l2, n), "block {n}");
+        let ours = hash(&seq_l2, n);
+        assert_eq!(hash(&kona_l2, n), ours, "block {n}: kona");
+        assert_eq!(hash(&ver_l2, n), ours, "block {n}: our verifier");
     }
     // The deposit and the transfers, as kona's engine has them at its safe head.
     let at = safe.to_string();

@@ -14,6 +14,7 @@ mod dev;
 mod geth_surface;
 mod kona;
 mod l1;
+mod metrics;
 mod node;
 mod prestate;
 mod proof;

@@ -38,7 +38,10 @@ pub use error::BatcherError;
 pub use recover::{PostedChannel, posted_channels};
 pub use throttle::Throttle;
 
-use crate::rollup::{EngineL2, ExecutionEngine};
+use crate::{
+    metrics::{BatcherMetrics, BatcherTx},
+    rollup::{EngineL2, ExecutionEngine},
+};
 
 /// How the batcher builds and posts channels.
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +134,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         config: BatcherConfig,
     ) -> Result<Self, BatcherError> {
         let l2 = EngineL2::new(engine);
+        BatcherMetrics.init();
         let mut b = Self {
             l2,
             txmgr,
@@ -208,6 +212,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
                 self.config.throttle = None;
             }
         }
+        BatcherMetrics.pending_bytes(self.backlog.bytes());
         posted
     }
 
@@ -295,6 +300,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
             parent_epoch,
         };
         let limit = cfg.max_rlp_bytes_per_channel(first.timestamp);
+        BatcherMetrics.channel("opened");
         Open {
             out: ChannelOut::new(ChannelId::from(id), format, self.config.compression, limit),
             opened_at: l1_head,
@@ -307,7 +313,11 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
     /// starts over from what L1 holds, so the blocks are posted again in a new channel.
     async fn post(&mut self) -> Result<Posted, BatcherError> {
         let open = self.open.as_mut().ok_or(BatcherError::Internal("no open channel"))?;
+        let first_close = open.out.compressed().is_none();
         let len = open.out.close()?;
+        if first_close {
+            BatcherMetrics.channel_closed(open.out.input_bytes(), len);
+        }
         // Priced before the channel is taken: when nothing can be sent now it stays, closed,
         // for the next step.
         let da = self.pick_da(len).await?;
@@ -317,6 +327,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
             self.stale = true;
         }
         let (txs, bytes, frames) = result?;
+        BatcherMetrics.channel("fully_submitted");
         self.backlog.posted(open.last.number);
         let posted = Posted {
             channel: open.out.id(),
@@ -372,6 +383,7 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
             _ => self.config.max_frame_size,
         };
         let frames = open.out.frames(size)?;
+        BatcherMetrics.frames(frames.len());
         let inbox = TxKind::Call(self.l2.engine().rollup().batch_inbox_address);
         let per_tx = match da {
             DaMode::Blobs => self.config.max_blobs_per_tx.clamp(1, 6),
@@ -381,7 +393,8 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
         for group in frames.chunks(per_tx) {
             let data: Vec<Vec<u8>> =
                 group.iter().map(|f| encode_batcher_data(std::slice::from_ref(f))).collect();
-            bytes += data.iter().map(Vec::len).sum::<usize>();
+            let sent = data.iter().map(Vec::len).sum::<usize>();
+            bytes += sent;
             let candidate = match da {
                 DaMode::Blobs => TxCandidate {
                     to: inbox,
@@ -398,10 +411,25 @@ impl<C: L1Chain, E: ExecutionEngine> Batcher<C, E> {
                     blobs: None,
                 },
             };
-            let receipt = self.txmgr.send(candidate).await?;
+            BatcherMetrics.tx("submitted");
+            let receipt = match self.txmgr.send(candidate).await {
+                Ok(r) => r,
+                Err(e) => {
+                    BatcherMetrics.tx("failed");
+                    return Err(e.into());
+                }
+            };
             if !receipt.status() {
+                BatcherMetrics.tx("failed");
                 return Err(BatcherError::Reverted(receipt.transaction_hash));
             }
+            let blob_fee = u128::from(receipt.blob_gas_used.unwrap_or_default())
+                * receipt.blob_gas_price.unwrap_or_default();
+            BatcherMetrics.landed(BatcherTx {
+                da: if da == DaMode::Blobs { "blobs" } else { "calldata" },
+                bytes: sent,
+                fee_wei: u128::from(receipt.gas_used) * receipt.effective_gas_price + blob_fee,
+            });
             if let (Some(n), Some(h)) = (receipt.block_number, receipt.block_hash) {
                 self.last_l1 = Some((n, h));
             }

@@ -257,6 +257,7 @@ impl<C: L1Chain, T: TrustedOutputs> Challenger<C, T> {
             gas = receipt.gas_used,
             "output deleted"
         );
+        crate::metrics::deleted(index);
         Ok(receipt.gas_used)
     }
 }

@@ -37,7 +37,10 @@ use super::{
     status::{L1Ref, SyncStatus},
     unsafe_queue::{Next, UnsafeQueue},
 };
-use crate::tasks::{STOP_GRACE, Tasks};
+use crate::{
+    metrics::NodeMetrics,
+    tasks::{STOP_GRACE, Tasks},
+};
 
 /// Which role the node plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +65,8 @@ pub struct RollupNodeConfig {
     /// Where the safe-head database lives (`None`: not kept; `optimism_safeHeadAtL1Block`
     /// then answers nothing).
     pub safe_db: Option<std::path::PathBuf>,
+    /// Its metrics' namespace (op-node's `op_node_default` unless a process runs two nodes).
+    pub metrics: NodeMetrics,
 }
 
 impl Default for RollupNodeConfig {
@@ -72,6 +77,7 @@ impl Default for RollupNodeConfig {
             sequencer_stopped: false,
             poll_interval: Duration::from_millis(250),
             safe_db: None,
+            metrics: NodeMetrics::default(),
         }
     }
 }
@@ -155,6 +161,8 @@ impl<E: ExecutionEngine> RollupNode<E> {
         let (stats_tx, stats) = watch::channel(verifier.stats());
         let (inbox, inputs) = Inbox::new();
         let (published, _) = broadcast::channel(PUBLISHED_BACKLOG);
+        let config_mode = config.mode;
+        config.metrics.init();
         let node = Loop {
             verifier,
             sequencer,
@@ -168,7 +176,13 @@ impl<E: ExecutionEngine> RollupNode<E> {
             unsafe_queue: UnsafeQueue::default(),
         };
         let tasks = Tasks::new();
-        tasks.spawn_with(|token| node.run(inputs, token));
+        // Its lines carry its role (`lamina dev` runs a sequencer and a verifier side by side).
+        let role = match config_mode {
+            Mode::Sequencer => "sequencer",
+            Mode::Verifier => "verifier",
+        };
+        let span = tracing::info_span!("lamina", role);
+        tasks.spawn_with(|token| tracing::Instrument::instrument(node.run(inputs, token), span));
         Ok(Self { engine, status, stats, control, safe_db, inbox, published, tasks })
     }
 
@@ -247,7 +261,11 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
             Ok(t) if t <= now() => {
                 match seq.build_next().await {
                     // Nobody listening is fine: publishing is for whoever wants it.
-                    Ok(built) => drop(self.published.send(Arc::from(built.payload))),
+                    Ok(built) => {
+                        let txs = built.payload.data.payload.as_v1().transactions.len();
+                        self.config.metrics.sequenced(txs);
+                        drop(self.published.send(Arc::from(built.payload)));
+                    }
                     Err(e) => tracing::warn!(target: "lamina::sequencer", %e, "block not built"),
                 }
                 // Behind the clock (a restart): build the next one right away.
@@ -272,6 +290,7 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
                 Ok(VerifierStep::Idle) => return false,
                 Ok(_) => {}
                 Err(e) => {
+                    self.config.metrics.derivation_error();
                     match e.severity() {
                         Severity::Critical => {
                             tracing::error!(target: "lamina::node", %e, "derivation halted; retrying");
@@ -291,9 +310,12 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
         if let Ok(s) = status(engine, &self.l1, &self.verifier).await {
             let progress = sync_progress(&s, engine.rollup(), &mut self.started_at);
             engine.report_sync(progress);
+            self.config.metrics.status(&s);
             self.status.send_replace(s);
         }
         let stats = self.verifier.stats();
+        self.config.metrics.stats(&stats);
+        self.config.metrics.unsafe_queue(self.unsafe_queue.len(), self.unsafe_queue.bytes());
         self.stats.send_if_modified(|s| std::mem::replace(s, stats) != stats);
     }
 

@@ -44,6 +44,11 @@ impl UnsafeQueue {
         self.blocks.len()
     }
 
+    /// The bytes the waiting blocks hold, roughly.
+    pub const fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Whether nothing waits.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()
