@@ -119,6 +119,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         rpc_calls: args.calls.limits(),
         sequencer_http: args.sequencer_http.clone(),
         debug_rpc: args.debug_rpc,
+        metrics: Some(lamina_node::engine::ENGINE_METRICS.to_owned()),
     };
     crate::shutdown::serve(async {
         let metrics = args.metrics.start().await?;

@@ -186,6 +186,9 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
     engine_config.sequencer_http = forward_to;
     // A dev chain on loopback: the proof tools read witnesses from its public port.
     engine_config.debug_rpc = true;
+    if mode == Mode::Verifier {
+        engine_config.metrics = Some(format!("{}_verifier", crate::engine::ENGINE_METRICS));
+    }
     let engine = EngineNode::launch(engine_config).await?;
     let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
     let config = RollupNodeConfig {

@@ -67,7 +67,13 @@ pub struct EngineNodeConfig {
     pub sequencer_http: Option<String>,
     /// Serve `debug_executionWitness` on the public port too (always on the Engine API port).
     pub debug_rpc: bool,
+    /// The metrics namespace of its RPC servers' per-method latency (`lamina_engine`; a
+    /// second engine in one process takes its own).
+    pub metrics: Option<String>,
 }
+
+/// The metrics namespace of a process's one engine.
+pub const ENGINE_METRICS: &str = "lamina_engine";
 
 impl EngineNodeConfig {
     /// The engine a rollup node runs in process: chain `rollup` from `genesis_json` in
@@ -93,6 +99,7 @@ impl EngineNodeConfig {
             rpc_calls: CallLimits::default(),
             sequencer_http: None,
             debug_rpc: false,
+            metrics: Some(ENGINE_METRICS.to_owned()),
         }
     }
 }
@@ -133,6 +140,7 @@ impl EngineNode {
         let mut rpc_config = RpcConfig::new(config.http, config.auth, config.jwt);
         rpc_config.calls = config.rpc_calls;
         rpc_config.debug = config.debug_rpc;
+        rpc_config.metrics.clone_from(&config.metrics);
         let forward = config.sequencer_http.clone();
         let servers = rpc::start_with(handle.clone(), &rpc_config, |m| match &forward {
             Some(url) => crate::forward::forward_txs(m, url),

@@ -124,6 +124,16 @@ impl NodeMetrics {
         metrics::counter!(name(&self.ns, "transactions_sequenced_total")).increment(txs as u64);
     }
 
+    /// The sequencer took `secs` to build a block (attributes to sealed block).
+    pub fn block_built(&self, secs: f64) {
+        metrics::histogram!(name(&self.ns, "sequencer_block_build_seconds")).record(secs);
+    }
+
+    /// An unsafe block from a peer took `secs` to insert (executed and made the head).
+    pub fn unsafe_inserted(&self, secs: f64) {
+        metrics::histogram!(name(&self.ns, "unsafe_block_insert_seconds")).record(secs);
+    }
+
     /// The unsafe blocks waiting for their parent (op-node's buffer gauges).
     pub fn unsafe_queue(&self, len: usize, bytes: usize) {
         metrics::gauge!(name(&self.ns, "unsafe_payloads_buffer_len")).set(len as f64);

@@ -102,22 +102,9 @@ fn estimates_bisect_and_fail_as_geth_and_anvil_do() {
         let forward = deploy(&bin, url, &forward);
         let gas: u64 =
             cast(&bin, url, &["estimate", "--from", FROM, &forward]).unwrap().parse().unwrap();
-        let sent = json(
-            &cast(
-                &bin,
-                url,
-                &[
-                    "send",
-                    "--private-key",
-                    KEY,
-                    "--json",
-                    "--gas-limit",
-                    &gas.to_string(),
-                    &forward,
-                ],
-            )
-            .unwrap(),
-        );
+        let limit = gas.to_string();
+        let send = ["send", "--private-key", KEY, "--json", "--gas-limit", &limit, &forward];
+        let sent = json(&cast(&bin, url, &send).unwrap());
         assert_eq!(sent["status"], "0x1", "the estimate is enough on {url}: {sent}");
         let used =
             u64::from_str_radix(sent["gasUsed"].as_str().unwrap().trim_start_matches("0x"), 16)

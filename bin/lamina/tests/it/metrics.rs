@@ -97,6 +97,16 @@ fn lamina_dev_metrics_follow_heads_and_l1() {
         std::thread::sleep(Duration::from_millis(250));
     }
 
+    // The engine's RPC latency, per method; a method it does not serve counts as `other`.
+    cast(&bin, &dev.l2, &["block-number"]).unwrap();
+    cast(&bin, &dev.l2, &["rpc", "lamina_noSuchMethod"]).unwrap_err();
+    let m = scrape(&url);
+    let served = r#"lamina_engine_rpc_requests_total{method="eth_blockNumber"}"#;
+    assert!(sample(&m, served) >= 1.0, "{m:?}");
+    assert!(sample(&m, r#"lamina_engine_rpc_requests_total{method="other"}"#) >= 1.0);
+    assert!(!m.keys().any(|k| k.contains("lamina_noSuchMethod")), "no label for it");
+    assert!(sample(&m, "op_node_default_sequencer_block_build_seconds_count") >= 3.0, "{m:?}");
+
     // The DA counters are what L1 holds: scrape, then read L1 up to its head; equal once no
     // tx landed between the two.
     let rollup: serde_json::Value =
@@ -163,18 +173,24 @@ fn lamina_dev_metrics_follow_heads_and_l1() {
     );
     check_logs(&log, &dev.l1);
 
-    // Every node and batcher series the Grafana dashboard plots is served.
+    // Every node and batcher series the Grafana dashboard plots is served (a node series by
+    // the sequencer or the verifier: its `node` variable picks one).
     let dashboard = std::fs::read_to_string(repo().join("ops/grafana/lamina.json")).unwrap();
-    let dashboard = dashboard.replace("${node}", "default");
     let names: Vec<&str> = m.keys().map(|k| k.split(['{', ' ']).next().unwrap()).collect();
     let mut plotted = 0;
-    for prefix in ["op_node_default_", "op_batcher_default_"] {
+    for (prefix, served_as) in [
+        ("op_node_${node}_", &["op_node_default_", "op_node_verifier_"][..]),
+        ("op_batcher_default_", &["op_batcher_default_"][..]),
+    ] {
         for (i, _) in dashboard.match_indices(prefix) {
-            let metric: String = dashboard[i..]
+            let metric: String = dashboard[i + prefix.len()..]
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
-            assert!(names.contains(&metric.as_str()), "the dashboard plots {metric}, not served");
+            assert!(
+                served_as.iter().any(|p| names.contains(&format!("{p}{metric}").as_str())),
+                "the dashboard plots {prefix}{metric}, not served"
+            );
             plotted += 1;
         }
     }

@@ -10,6 +10,7 @@ pub mod debug;
 pub mod engine_api;
 pub mod error;
 pub mod eth;
+pub mod timing;
 
 use std::net::SocketAddr;
 
@@ -45,6 +46,8 @@ pub struct RpcConfig {
     /// Serve `debug_executionWitness` on the public port too (it is always on the
     /// authenticated one). Off by default: it re-executes whole blocks.
     pub debug: bool,
+    /// The metrics namespace of the servers' per-method latency (`None`: not timed).
+    pub metrics: Option<String>,
 }
 
 impl RpcConfig {
@@ -60,6 +63,7 @@ impl RpcConfig {
             max_connections: 1000,
             calls: budget::CallLimits::default(),
             debug: false,
+            metrics: None,
         }
     }
 }
@@ -104,13 +108,23 @@ pub async fn serve<C: Send + Sync + 'static>(
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let server = Server::builder()
         .set_config(server_config(config))
-        .set_rpc_middleware(RpcServiceBuilder::new().layer(budget::CallBudgetLayer(config.calls)))
+        .set_rpc_middleware(
+            RpcServiceBuilder::new()
+                .layer(budget::CallBudgetLayer(config.calls))
+                .option_layer(timing(config, &module)),
+        )
         .build(addr)
         .await?;
     let local = server.local_addr()?;
     let handle = server.start(module);
     tracing::info!(target: "lamina::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
     Ok((local, handle))
+}
+
+/// The latency layer of a server of `module`, when `config` names a metrics namespace.
+fn timing<C>(config: &RpcConfig, module: &RpcModule<C>) -> Option<timing::TimingLayer> {
+    let ns = config.metrics.as_deref()?;
+    Some(timing::TimingLayer::new(ns, module.method_names()))
 }
 
 /// Starts the configured servers on the current tokio runtime.
@@ -142,21 +156,23 @@ pub async fn start_with<E: std::fmt::Display>(
         servers.http = Some(serve(m, addr, config).await?);
     }
     if let Some(addr) = config.auth {
+        let mut module = engine_api::module(handle.clone());
+        let mut eth = eth(handle)?;
+        debug(&mut eth)?;
+        module.merge(eth).map_err(|e| std::io::Error::other(e.to_string()))?;
         let server = Server::builder()
             .set_config(server_config(config))
             .set_http_middleware(
                 tower::ServiceBuilder::new().layer(auth::JwtLayer::new(config.jwt)),
             )
             .set_rpc_middleware(
-                RpcServiceBuilder::new().layer(budget::CallBudgetLayer(config.calls)),
+                RpcServiceBuilder::new()
+                    .layer(budget::CallBudgetLayer(config.calls))
+                    .option_layer(timing(config, &module)),
             )
             .build(addr)
             .await?;
         let local = server.local_addr()?;
-        let mut module = engine_api::module(handle.clone());
-        let mut eth = eth(handle)?;
-        debug(&mut eth)?;
-        module.merge(eth).map_err(|e| std::io::Error::other(e.to_string()))?;
         servers.auth = Some((local, server.start(module)));
         tracing::info!(target: "lamina::rpc", %local, "Engine API listening (JWT)");
     }

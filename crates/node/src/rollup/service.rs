@@ -259,9 +259,11 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
         }
         match seq.next_time().await {
             Ok(t) if t <= now() => {
+                let started = std::time::Instant::now();
                 match seq.build_next().await {
                     // Nobody listening is fine: publishing is for whoever wants it.
                     Ok(built) => {
+                        self.config.metrics.block_built(started.elapsed().as_secs_f64());
                         let txs = built.payload.data.payload.as_v1().transactions.len();
                         self.config.metrics.sequenced(txs);
                         drop(self.published.send(Arc::from(built.payload)));
@@ -335,8 +337,10 @@ impl<C: L1Chain + 'static, E: ExecutionEngine> Loop<C, E> {
                 return;
             };
             let number = payload.number;
+            let started = std::time::Instant::now();
             match drive::insert_unsafe(engine, &payload).await {
                 Ok(Inserted::Head(hash)) => {
+                    self.config.metrics.unsafe_inserted(started.elapsed().as_secs_f64());
                     tracing::debug!(target: "lamina::node", number, %hash, "unsafe block inserted");
                 }
                 Ok(Inserted::NotOnHead) => {

@@ -1,0 +1,104 @@
+//! Per-method latency of a JSON-RPC server, through the `metrics` facade (a no-op until the
+//! binary installs a recorder): `<ns>_rpc_request_duration_seconds{method}` and
+//! `<ns>_rpc_requests_total{method}`. Only the served module's own methods become labels; any
+//! other name counts as `other`, so no client can grow the label set (and the memory behind
+//! it). A batch is timed as a whole, as `batch`.
+
+use std::{collections::HashSet, sync::Arc, time::Instant};
+
+use jsonrpsee::{
+    core::middleware::{Batch, Notification, RpcServiceT},
+    types::Request,
+};
+
+/// The label of a method the module does not serve.
+const OTHER: &str = "other";
+
+/// Times the calls of a server whose module serves `methods`, under namespace `ns`.
+#[derive(Debug, Clone)]
+pub struct TimingLayer {
+    ns: Arc<str>,
+    methods: Arc<HashSet<String>>,
+}
+
+impl TimingLayer {
+    /// A layer for a module serving `methods`, its metrics named `<ns>_rpc_…`.
+    pub fn new<'a>(ns: &str, methods: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            ns: Arc::from(ns),
+            methods: Arc::new(methods.into_iter().map(str::to_owned).collect()),
+        }
+    }
+
+    fn record(&self, method: &str, started: Instant) {
+        let method = if self.methods.contains(method) { method } else { OTHER };
+        self.observe(method.to_owned(), started);
+    }
+
+    fn observe(&self, method: String, started: Instant) {
+        let secs = started.elapsed().as_secs_f64();
+        let ns = &self.ns;
+        metrics::histogram!(format!("{ns}_rpc_request_duration_seconds"), "method" => method.clone())
+            .record(secs);
+        metrics::counter!(format!("{ns}_rpc_requests_total"), "method" => method).increment(1);
+    }
+}
+
+impl<S> tower::Layer<S> for TimingLayer {
+    type Service = WithTiming<S>;
+
+    fn layer(&self, service: S) -> Self::Service {
+        WithTiming { service, timing: self.clone() }
+    }
+}
+
+/// [`TimingLayer`]'s service.
+#[derive(Debug, Clone)]
+pub struct WithTiming<S> {
+    service: S,
+    timing: TimingLayer,
+}
+
+impl<S> RpcServiceT for WithTiming<S>
+where
+    S: RpcServiceT + Send + Sync + Clone + 'static,
+    S::MethodResponse: Send,
+    S::BatchResponse: Send,
+{
+    type MethodResponse = S::MethodResponse;
+    type NotificationResponse = S::NotificationResponse;
+    type BatchResponse = S::BatchResponse;
+
+    fn call<'a>(
+        &self,
+        request: Request<'a>,
+    ) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
+        let method = request.method_name().to_owned();
+        let timing = self.timing.clone();
+        let started = Instant::now();
+        let response = self.service.call(request);
+        async move {
+            let out = response.await;
+            timing.record(&method, started);
+            out
+        }
+    }
+
+    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
+        let timing = self.timing.clone();
+        let started = Instant::now();
+        let response = self.service.batch(batch);
+        async move {
+            let out = response.await;
+            timing.observe("batch".to_owned(), started);
+            out
+        }
+    }
+
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
+        self.service.notification(n)
+    }
+}
