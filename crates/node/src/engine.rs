@@ -151,6 +151,9 @@ impl EngineNode {
         if let Some(every) = config.dev_block_time {
             tasks.spawn("dev sequencer", sequence(handle.clone(), every));
         }
+        if let Some(ns) = config.metrics.clone() {
+            tasks.spawn("engine metrics", record_pool(handle.clone(), ns));
+        }
         Ok(Self { handle, servers, tasks })
     }
 
@@ -177,6 +180,21 @@ pub fn open_engine(
         block_limits: PoolLimits::default(),
     };
     Ok(EngineHandle::open(datadir, config, &genesis)?)
+}
+
+/// How often the txpool's gauges are refreshed.
+const POOL_METRICS_EVERY: Duration = Duration::from_secs(1);
+
+/// The txpool's gauges, `<ns>_txpool_pending|queued|bytes` (geth's `txpool_status` counts).
+async fn record_pool(handle: EngineHandle, ns: String) {
+    let mut tick = tokio::time::interval(POOL_METRICS_EVERY);
+    loop {
+        tick.tick().await;
+        let s = handle.with_pool(|p| p.status());
+        metrics::gauge!(format!("{ns}_txpool_pending")).set(s.pending as f64);
+        metrics::gauge!(format!("{ns}_txpool_queued")).set(s.queued as f64);
+        metrics::gauge!(format!("{ns}_txpool_bytes")).set(s.bytes as f64);
+    }
 }
 
 /// The dev sequencer's loop: one block per tick, at the wall-clock second.

@@ -134,6 +134,14 @@ impl NodeMetrics {
         metrics::histogram!(name(&self.ns, "unsafe_block_insert_seconds")).record(secs);
     }
 
+    /// Gossip's peers: connected (op-node's `p2p_peer_count`), banned, and the most
+    /// subscribed to one block topic.
+    pub fn peers(&self, connected: usize, banned: usize, on_blocks: usize) {
+        metrics::gauge!(name(&self.ns, "p2p_peer_count")).set(connected as f64);
+        metrics::gauge!(name(&self.ns, "p2p_banned_peers")).set(banned as f64);
+        metrics::gauge!(name(&self.ns, "p2p_block_topic_peers")).set(on_blocks as f64);
+    }
+
     /// The unsafe blocks waiting for their parent (op-node's buffer gauges).
     pub fn unsafe_queue(&self, len: usize, bytes: usize) {
         metrics::gauge!(name(&self.ns, "unsafe_payloads_buffer_len")).set(len as f64);

@@ -45,6 +45,9 @@ pub(crate) struct RpcBenchArgs {
     /// The anvil binary (default: tools/node_modules/.bin/anvil; skipped when missing).
     #[arg(long)]
     anvil: Option<PathBuf>,
+    /// Also run the load on a `lamina engine --metrics.enabled` (the cost of recording).
+    #[arg(long = "with-metrics")]
+    with_metrics: bool,
 }
 
 const SENDERS: usize = 500;
@@ -89,24 +92,31 @@ pub(super) fn free_port() -> eyre::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn start_lamina(dir: &std::path::Path, genesis: &std::path::Path) -> eyre::Result<Node> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["engine", "--genesis"])
+/// `lamina engine --dev` on `genesis`, recording metrics (served on a free port) or not.
+fn start_lamina(
+    dir: &std::path::Path,
+    genesis: &std::path::Path,
+    metrics: bool,
+) -> eyre::Result<Node> {
+    let name = if metrics { "lamina+metrics" } else { "lamina" };
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args(["engine", "--genesis"])
         .arg(genesis)
         .arg("--datadir")
-        .arg(dir.join("lamina-data"))
+        .arg(dir.join(format!("{name}-data")))
         .arg("--jwt-secret")
         .arg(dir.join("jwt.hex"))
-        .args(["--http.port", "0", "--authrpc.port", "0", "--dev", "--dev.block-time", "1000"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
+        .args(["--http.port", "0", "--authrpc.port", "0", "--dev", "--dev.block-time", "1000"]);
+    if metrics {
+        cmd.args(["--metrics.enabled", "--metrics.addr", "127.0.0.1", "--metrics.port", "0"]);
+    }
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
     let stdout = child.stdout.take().ok_or_else(|| eyre!("no stdout"))?;
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().ok_or_else(|| eyre!("lamina engine exited"))??;
     let addr = first.strip_prefix("http: ").ok_or_else(|| eyre!("unexpected output {first}"))?;
     std::thread::spawn(move || for _ in lines {});
-    Ok(Node { name: "lamina", child, url: format!("http://{addr}") })
+    Ok(Node { name, child, url: format!("http://{addr}") })
 }
 
 fn start_anvil(bin: &std::path::Path, genesis: &std::path::Path) -> eyre::Result<Node> {
@@ -309,6 +319,11 @@ fn signed_transfers(count: usize) -> eyre::Result<Vec<Bytes>> {
 }
 
 pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
+    if args.txs < SENDERS || args.concurrency == 0 {
+        return Err(eyre!(
+            "--txs must be at least {SENDERS} (one per sender), --concurrency at least 1"
+        ));
+    }
     let dir = tempfile_dir()?;
     let senders: Vec<Address> = (0..SENDERS).map(|i| key(i).address()).collect();
     let genesis = dir.join("genesis.json");
@@ -318,7 +333,10 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
     });
     let txs = signed_transfers(args.txs)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut nodes = vec![start_lamina(&dir, &genesis).wrap_err("starting lamina engine")?];
+    let mut nodes = vec![start_lamina(&dir, &genesis, false).wrap_err("starting lamina engine")?];
+    if args.with_metrics {
+        nodes.push(start_lamina(&dir, &genesis, true).wrap_err("starting lamina engine")?);
+    }
     if anvil_bin.is_file() {
         nodes.push(start_anvil(&anvil_bin, &genesis)?);
     } else {
@@ -333,7 +351,7 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
         args.concurrency,
         txs.len()
     );
-    println!("{:<28} {:>8} {:>12} {:>9} {:>9}", "scenario", "node", "req/s", "p50 µs", "p99 µs");
+    println!("{:<28} {:>14} {:>12} {:>9} {:>9}", "scenario", "node", "req/s", "p50 µs", "p99 µs");
     let reads: Vec<(&'static str, &'static str, Params)> = {
         let s = senders.clone();
         let s2 = senders;
@@ -377,21 +395,25 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
                 let r =
                     read_scenario(&n.url, method, params.clone(), args.requests, args.concurrency)
                         .await?;
-                println!("{label:<28} {:>8} {:>12.0} {:>9} {:>9}", n.name, r.rps, r.p50, r.p99);
-                results.push(r);
+                println!("{label:<28} {:>14} {:>12.0} {:>9} {:>9}", n.name, r.rps, r.p50, r.p99);
+                results.push((n.name, r));
             }
-            if let [l, a] = results[..] {
-                println!("{:<28} {:>8} {:>12.2}×", "", "ratio", l.rps / a.rps);
+            let rps = |name: &str| results.iter().find(|(n, _)| *n == name).map(|(_, r)| r.rps);
+            if let (Some(l), Some(a)) = (rps("lamina"), rps("anvil")) {
+                println!("{:<28} {:>14} {:>12.2}×", "", "ratio to anvil", l / a);
+            }
+            if let (Some(l), Some(m)) = (rps("lamina"), rps("lamina+metrics")) {
+                println!("{:<28} {:>14} {:>12.3}×", "", "with metrics", m / l);
             }
         }
         println!();
         println!(
-            "{:<10} {:>8} {:>9} {:>12} {:>12} {:>9}",
+            "{:<10} {:>14} {:>9} {:>12} {:>12} {:>9}",
             "transfers", "node", "rejected", "accepted/s", "included/s", "Mgas/s"
         );
         for (name, r) in &tx_results {
             println!(
-                "{:<10} {name:>8} {:>9} {:>12.0} {:>12.0} {:>9.1}",
+                "{:<10} {name:>14} {:>9} {:>12.0} {:>12.0} {:>9.1}",
                 "",
                 r.rejected,
                 r.accepted as f64 / r.submit_secs,
@@ -399,15 +421,20 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
                 r.included as f64 * 21_000.0 / r.include_secs / 1e6,
             );
         }
-        if let [(_, l), (_, a)] = &tx_results[..] {
-            let rate = |r: &TxResult| r.included as f64 / r.include_secs;
+        let tx = |name: &str| tx_results.iter().find(|(n, _)| *n == name).map(|(_, r)| r);
+        let accepted = |r: &TxResult| r.accepted as f64 / r.submit_secs;
+        let included = |r: &TxResult| r.included as f64 / r.include_secs;
+        for (other, label) in [("anvil", "ratio to anvil"), ("lamina+metrics", "metrics ÷ none")] {
+            let (Some(l), Some(o)) = (tx("lamina"), tx(other)) else { continue };
+            // Against anvil: ours over theirs; with metrics: that run over the plain one.
+            let (num, den) = if other == "anvil" { (l, o) } else { (o, l) };
             println!(
-                "{:<10} {:>8} {:>9} {:>11.2}× {:>11.2}×",
+                "{:<10} {:>14} {:>9} {:>11.3}× {:>11.3}×",
                 "",
-                "ratio",
+                label,
                 "",
-                (l.accepted as f64 / l.submit_secs) / (a.accepted as f64 / a.submit_secs),
-                rate(l) / rate(a)
+                accepted(num) / accepted(den),
+                included(num) / included(den)
             );
         }
         Ok::<_, eyre::Report>(())

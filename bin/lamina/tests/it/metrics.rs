@@ -106,6 +106,9 @@ fn lamina_dev_metrics_follow_heads_and_l1() {
     assert!(sample(&m, r#"lamina_engine_rpc_requests_total{method="other"}"#) >= 1.0);
     assert!(!m.keys().any(|k| k.contains("lamina_noSuchMethod")), "no label for it");
     assert!(sample(&m, "op_node_default_sequencer_block_build_seconds_count") >= 3.0, "{m:?}");
+    // The verifier follows the sequencer's gossip: each counts the other.
+    assert!(sample(&m, "op_node_verifier_p2p_peer_count") >= 1.0, "{m:?}");
+    assert!(m.contains_key("lamina_engine_txpool_pending"), "{m:?}");
 
     // The DA counters are what L1 holds: scrape, then read L1 up to its head; equal once no
     // tx landed between the two.
@@ -244,4 +247,21 @@ fn check_logs(log: &std::path::Path, l1: &str) {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("logfmt"), "the choices are named");
+}
+
+/// `lamina bench rpc --with-metrics`: the same load on an engine recording metrics, beside the
+/// plain one and anvil, with the ratio between the two (tiny run: it must keep working).
+#[test]
+fn bench_rpc_reports_the_cost_of_metrics() {
+    tools();
+    let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(["bench", "rpc", "--requests", "200", "--txs", "500", "--concurrency", "4"])
+        .arg("--with-metrics")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for line in ["lamina+metrics", "with metrics", "metrics ÷ none", "ratio to anvil"] {
+        assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
+    }
 }

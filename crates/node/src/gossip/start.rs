@@ -63,9 +63,24 @@ pub fn start<E: ExecutionEngine, C: L1Chain + Clone + 'static>(
     let (tx, blocks) = mpsc::channel(ACCEPTED_BACKLOG);
     let gossip = Gossip::spawn(config.gossip, tx)?;
     let mut tasks = connect(node, gossip.clone(), blocks, config.sequencer_key, rollup.clone());
+    tasks.0.push(tokio::spawn(record_peers(gossip.clone(), node.metrics.clone())));
     if let SignerSource::SystemConfig { reload } = config.signer {
         let at = rollup.l1_system_config_address;
         tasks.0.push(tokio::spawn(signer::follow(l1, at, gossip.clone(), reload)));
     }
     Ok(P2p { gossip, tasks })
+}
+
+/// How often the peer gauges are refreshed.
+const PEER_METRICS_EVERY: Duration = Duration::from_secs(2);
+
+/// The peer gauges, for as long as the service runs.
+async fn record_peers(gossip: Gossip, metrics: crate::metrics::NodeMetrics) {
+    let mut tick = tokio::time::interval(PEER_METRICS_EVERY);
+    loop {
+        tick.tick().await;
+        let Ok(s) = gossip.stats().await else { return };
+        let newest = s.blocks_topic.iter().copied().max().unwrap_or_default();
+        metrics.peers(s.connected, s.banned, newest);
+    }
 }

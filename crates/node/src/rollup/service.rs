@@ -109,6 +109,8 @@ pub struct RollupNode<E = EngineHandle> {
     pub safe_db: Option<Arc<SafeDb>>,
     /// Where inputs go: blocks from peers, the operator's commands, new L1 heads.
     pub inbox: Inbox,
+    /// Its metrics (gossip records its peers there).
+    pub metrics: NodeMetrics,
     published: broadcast::Sender<Arc<Payload>>,
     tasks: Tasks,
 }
@@ -163,6 +165,7 @@ impl<E: ExecutionEngine> RollupNode<E> {
         let (published, _) = broadcast::channel(PUBLISHED_BACKLOG);
         let config_mode = config.mode;
         config.metrics.init();
+        let metrics = config.metrics.clone();
         let node = Loop {
             verifier,
             sequencer,
@@ -183,7 +186,7 @@ impl<E: ExecutionEngine> RollupNode<E> {
         };
         let span = tracing::info_span!("lamina", role);
         tasks.spawn_with(|token| tracing::Instrument::instrument(node.run(inputs, token), span));
-        Ok(Self { engine, status, stats, control, safe_db, inbox, published, tasks })
+        Ok(Self { engine, status, stats, control, safe_db, inbox, metrics, published, tasks })
     }
 
     /// Every block this node sequences from now on (a subscriber that falls
