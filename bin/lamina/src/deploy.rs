@@ -86,7 +86,11 @@ pub(crate) fn run(args: &DeployArgs) -> eyre::Result<()> {
         };
         let started = Instant::now();
         let mgr = TxManager::new(chain, signer, txmgr).await?;
-        let d = deploy::deploy_to_dir(&mgr, &config, &args.outdir).await?;
+        let d = crate::progress::while_running(
+            "deploying",
+            deploy::deploy_to_dir(&mgr, &config, &args.outdir),
+        )
+        .await?;
         let secs = started.elapsed().as_secs_f64();
         let a = d.addresses;
         println!("OptimismPortal  {}", a.optimism_portal);

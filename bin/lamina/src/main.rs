@@ -18,6 +18,7 @@ mod log_flags;
 mod metrics_flags;
 mod node;
 mod p2p_flags;
+mod progress;
 mod proof;
 mod proof_vm;
 mod roles;

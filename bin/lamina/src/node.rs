@@ -168,6 +168,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             }
         }
         crate::metrics_flags::banner(metrics);
+        tokio::spawn(crate::progress::follow_sync(node.status.clone()));
         let signal = crate::shutdown::signal().await?;
         tracing::info!(target: "lamina::node", signal, "shutting down");
         node.stop().await;

@@ -234,3 +234,40 @@ fn lamina_node_drives_lamina_engine_over_the_engine_api() {
         .unwrap();
     assert!(!out.status.success(), "a wrong JWT secret stops the node");
 }
+
+/// A verifier started far behind L1 shows it catching up — plain lines, as stderr is no
+/// terminal — and says when it follows L1 again.
+#[test]
+fn a_verifier_behind_l1_shows_its_catch_up() {
+    let bin = tools();
+    let (l1, dir) = l1_with_chain();
+    // Enough empty L1 blocks that deriving them outlasts the node's start.
+    for _ in 0..120 {
+        cast(&bin, &l1.url, &["rpc", "evm_mine"]).unwrap();
+    }
+    let log = dir.path().join("verifier.log");
+    let chain = dir.path().join("chain");
+    let (rollup, genesis, datadir) =
+        (chain.join("rollup.json"), chain.join("genesis.json"), dir.path().join("verifier"));
+    let mut args: Vec<&OsStr> = vec!["node".as_ref(), "--rollup-config".as_ref()];
+    args.extend([rollup.as_os_str(), "--genesis".as_ref(), genesis.as_os_str()]);
+    args.extend(["--datadir".as_ref(), datadir.as_os_str(), "--p2p.disable".as_ref()]);
+    args.extend(["--http.port", "0", "--rpc.port", "0", "--l1-rpc"].map(OsStr::new));
+    args.push(OsStr::new(&l1.url));
+    let (child, urls) =
+        start_logging(&args, &["http: ", "rpc: "], std::fs::File::create(&log).unwrap().into());
+    let _node = Node { child, http: urls[0].clone(), rpc: urls[1].clone() };
+    let start = std::time::Instant::now();
+    let text = loop {
+        let text = std::fs::read_to_string(&log).unwrap();
+        if text.contains("syncing: caught up with L1 at block") {
+            break text;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "no catch-up:\n{text}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let first = text.lines().find(|l| l.starts_with("syncing: 0/")).unwrap_or_else(|| {
+        panic!("no first progress line:\n{text}");
+    });
+    assert!(first.contains(" L1 block ") && first.contains(" L2 safe "), "{first}");
+}

@@ -10,8 +10,11 @@ use lamina_engine::rpc::{RpcConfig, serve};
 use lamina_l1::chain::{CacheSizes, CachedL1, DeriveL1, RpcL1, RpcL1Config};
 use lamina_protocol::RollupConfig;
 
+use tokio::sync::watch;
+
 use super::{
-    RollupError, RollupNode, RollupNodeConfig, port::ExecutionEngine, remote::RemoteEngine,
+    RollupError, RollupNode, RollupNodeConfig, SyncStatus, port::ExecutionEngine,
+    remote::RemoteEngine,
 };
 use crate::engine::{EngineNode, EngineNodeConfig, NodeError};
 use crate::gossip::{self, P2p, P2pConfig};
@@ -75,6 +78,8 @@ pub struct LaunchedNode {
     pub rpc: (SocketAddr, ServerHandle),
     /// Its gossip, when on.
     pub p2p: Option<P2p>,
+    /// Its sync status, as it changes.
+    pub status: watch::Receiver<SyncStatus>,
     node: Tasks,
 }
 
@@ -93,7 +98,7 @@ struct NodeParts {
     p2p: Option<P2pConfig>,
 }
 
-type Started = ((SocketAddr, ServerHandle), Option<P2p>, Tasks);
+type Started = ((SocketAddr, ServerHandle), Option<P2p>, watch::Receiver<SyncStatus>, Tasks);
 
 async fn start_node<E: ExecutionEngine>(
     engine: E,
@@ -107,7 +112,7 @@ async fn start_node<E: ExecutionEngine>(
     let limits = RpcConfig::new(None, None, JwtSecret::random());
     let rpc = serve(module, rpc_addr, &limits).await?;
     tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");
-    Ok((rpc, p2p, node.tasks()))
+    Ok((rpc, p2p, node.status.clone(), node.tasks()))
 }
 
 impl LaunchedNode {
@@ -127,13 +132,13 @@ impl LaunchedNode {
                 }
                 let engine = EngineNode::launch(*engine_config).await?;
                 let handle = engine.handle.clone();
-                let (rpc, p2p, node) = start_node(handle, parts).await?;
-                Ok(Self { engine: Some(engine), rpc, p2p, node })
+                let (rpc, p2p, status, node) = start_node(handle, parts).await?;
+                Ok(Self { engine: Some(engine), rpc, p2p, status, node })
             }
             EngineChoice::Remote { url, jwt, rollup } => {
                 let engine = RemoteEngine::new(&url, jwt, *rollup)?;
-                let (rpc, p2p, node) = start_node(engine, parts).await?;
-                Ok(Self { engine: None, rpc, p2p, node })
+                let (rpc, p2p, status, node) = start_node(engine, parts).await?;
+                Ok(Self { engine: None, rpc, p2p, status, node })
             }
         }
     }
