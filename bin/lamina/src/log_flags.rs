@@ -8,7 +8,8 @@ use std::{fmt, io::IsTerminal};
 use tracing::{Event, Level, Subscriber, field::Field};
 use tracing_subscriber::{
     EnvFilter,
-    fmt::{FmtContext, FormatEvent, FormatFields, format::Writer},
+    field::RecordFields,
+    fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, format::Writer},
     registry::LookupSpan,
 };
 
@@ -58,7 +59,7 @@ impl LogFlags {
         let installed = match self.format {
             LogFormat::Text => builder.try_init(),
             LogFormat::Json => builder.json().try_init(),
-            LogFormat::Logfmt => builder.event_format(Logfmt).try_init(),
+            LogFormat::Logfmt => builder.fmt_fields(LogfmtFields).event_format(Logfmt).try_init(),
         };
         installed.map_err(|e| eyre::eyre!("installing the logger: {e}"))
     }
@@ -67,14 +68,13 @@ impl LogFlags {
 /// logfmt: `ts=… level=… target=… role=… msg="…" key=value …`.
 struct Logfmt;
 
-impl<S, N> FormatEvent<S, N> for Logfmt
+impl<S> FormatEvent<S, LogfmtFields> for Logfmt
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, N>,
+        ctx: &FmtContext<'_, S, LogfmtFields>,
         mut w: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
@@ -84,24 +84,28 @@ where
             .map(|d| d.as_secs_f64())
             .unwrap_or_default();
         write!(w, "ts={ts:.3} level={} target={}", level(meta.level()), meta.target())?;
-        // The spans' fields (the role), outermost first, as they were formatted.
+        // The spans' fields (the role), outermost first, already ` key=value` pairs.
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
                 let ext = span.extensions();
-                if let Some(fields) =
-                    ext.get::<tracing_subscriber::fmt::FormattedFields<N>>().map(|f| f.to_string())
-                {
-                    // `key=value` as the span's fields were formatted (strings quoted).
-                    for (key, value) in fields.split(' ').filter_map(|p| p.split_once('=')) {
-                        pair(&mut w, key, value.trim_matches('"'))?;
-                    }
+                if let Some(fields) = ext.get::<FormattedFields<LogfmtFields>>() {
+                    w.write_str(fields)?;
                 }
             }
         }
-        let mut v = Pairs { w: &mut w, result: Ok(()) };
-        event.record(&mut v);
-        v.result?;
+        ctx.format_fields(w.by_ref(), event)?;
         writeln!(w)
+    }
+}
+
+/// Formats fields (an event's, a span's) as ` key=value` pairs.
+struct LogfmtFields;
+
+impl<'w> FormatFields<'w> for LogfmtFields {
+    fn format_fields<R: RecordFields>(&self, mut w: Writer<'w>, fields: R) -> fmt::Result {
+        let mut v = Pairs { w: &mut w, result: Ok(()) };
+        fields.record(&mut v);
+        v.result
     }
 }
 

@@ -15,6 +15,9 @@ use hyper::{Request, Response, StatusCode, body::Bytes, service::service_fn};
 use hyper_util::rt::TokioIo;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+/// How long to wait after a failed accept.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
 /// How often histograms and summaries drop what aged out of their windows.
 const UPKEEP: Duration = Duration::from_secs(5);
 
@@ -74,7 +77,15 @@ pub(crate) fn banner(addr: Option<SocketAddr>) {
 /// Serves each connection with [`answer`].
 async fn accept(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, say: back off rather than spin on the error.
+            Err(e) => {
+                tracing::warn!(target: "lamina::metrics", %e, "metrics accept failed");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
         let handle = handle.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {

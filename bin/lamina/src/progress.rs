@@ -107,25 +107,49 @@ fn l2(s: &SyncStatus) -> String {
 /// Runs `work`, showing that it runs: a spinner with the time spent at a terminal, otherwise
 /// a line every [`PLAIN_EVERY`] after the first.
 pub(crate) async fn while_running<T>(what: &'static str, work: impl Future<Output = T>) -> T {
-    let started = Instant::now();
-    let spinner = std::io::stderr().is_terminal().then(|| {
-        let s = ProgressBar::new_spinner();
-        s.set_message(what);
-        s.enable_steady_tick(Duration::from_millis(120));
-        s
-    });
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + PLAIN_EVERY, PLAIN_EVERY);
-    tokio::pin!(work);
-    let out = loop {
-        tokio::select! {
-            out = &mut work => break out,
-            _ = tick.tick(), if spinner.is_none() => {
-                eprintln!("{what}: still waiting ({} s)", started.elapsed().as_secs());
-            }
-        }
-    };
-    if let Some(s) = spinner {
-        s.finish_and_clear();
+    if !std::io::stderr().is_terminal() {
+        return with_lines(what, PLAIN_EVERY, work, |line| eprintln!("{line}")).await;
     }
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message(what);
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    let out = work.await;
+    spinner.finish_and_clear();
     out
+}
+
+/// Runs `work`, giving `line` a line every `every` until it is done.
+async fn with_lines<T>(
+    what: &str,
+    every: Duration,
+    work: impl Future<Output = T>,
+    mut line: impl FnMut(String),
+) -> T {
+    let started = Instant::now();
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = tick.tick() => line(format!("{what}: still waiting ({} s)", started.elapsed().as_secs())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_without_steps_reports_that_it_still_runs() {
+        let mut lines = Vec::new();
+        let work = async {
+            tokio::time::sleep(Duration::from_millis(230)).await;
+            7
+        };
+        let out = with_lines("deploying", Duration::from_millis(50), work, |l| lines.push(l)).await;
+        assert_eq!(out, 7);
+        assert!(lines.len() >= 2, "a line every 50 ms over 230 ms: {lines:?}");
+        assert!(lines.iter().all(|l| l.starts_with("deploying: still waiting (")), "{lines:?}");
+    }
 }

@@ -10,37 +10,41 @@ use jsonrpsee::{
     core::middleware::{Batch, Notification, RpcServiceT},
     types::Request,
 };
+use metrics::SharedString;
 
 /// The label of a method the module does not serve.
-const OTHER: &str = "other";
+const OTHER: SharedString = SharedString::const_str("other");
+/// The label of a batch.
+const BATCH: SharedString = SharedString::const_str("batch");
 
-/// Times the calls of a server whose module serves `methods`, under namespace `ns`.
+/// Times the calls of a server whose module serves `methods`, under namespace `ns`. The
+/// metric names and method labels are made once here: a request only clones them.
 #[derive(Debug, Clone)]
 pub struct TimingLayer {
-    ns: Arc<str>,
-    methods: Arc<HashSet<String>>,
+    duration: SharedString,
+    requests: SharedString,
+    methods: Arc<HashSet<Arc<str>>>,
 }
 
 impl TimingLayer {
     /// A layer for a module serving `methods`, its metrics named `<ns>_rpc_…`.
     pub fn new<'a>(ns: &str, methods: impl IntoIterator<Item = &'a str>) -> Self {
         Self {
-            ns: Arc::from(ns),
-            methods: Arc::new(methods.into_iter().map(str::to_owned).collect()),
+            duration: SharedString::from_owned(format!("{ns}_rpc_request_duration_seconds")),
+            requests: SharedString::from_owned(format!("{ns}_rpc_requests_total")),
+            methods: Arc::new(methods.into_iter().map(Arc::from).collect()),
         }
     }
 
-    fn record(&self, method: &str, started: Instant) {
-        let method = if self.methods.contains(method) { method } else { OTHER };
-        self.observe(method.to_owned(), started);
+    /// `method`'s label: itself when the module serves it, else `other`.
+    fn label(&self, method: &str) -> SharedString {
+        self.methods.get(method).map_or(OTHER, |m| SharedString::from_shared(m.clone()))
     }
 
-    fn observe(&self, method: String, started: Instant) {
+    fn observe(&self, label: SharedString, started: Instant) {
         let secs = started.elapsed().as_secs_f64();
-        let ns = &self.ns;
-        metrics::histogram!(format!("{ns}_rpc_request_duration_seconds"), "method" => method.clone())
-            .record(secs);
-        metrics::counter!(format!("{ns}_rpc_requests_total"), "method" => method).increment(1);
+        metrics::histogram!(self.duration.clone(), "method" => label.clone()).record(secs);
+        metrics::counter!(self.requests.clone(), "method" => label).increment(1);
     }
 }
 
@@ -73,13 +77,13 @@ where
         &self,
         request: Request<'a>,
     ) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
-        let method = request.method_name().to_owned();
+        let label = self.timing.label(request.method_name());
         let timing = self.timing.clone();
         let started = Instant::now();
         let response = self.service.call(request);
         async move {
             let out = response.await;
-            timing.record(&method, started);
+            timing.observe(label, started);
             out
         }
     }
@@ -90,7 +94,7 @@ where
         let response = self.service.batch(batch);
         async move {
             let out = response.await;
-            timing.observe("batch".to_owned(), started);
+            timing.observe(BATCH, started);
             out
         }
     }

@@ -9,7 +9,6 @@ use jsonrpsee::server::ServerHandle;
 use lamina_engine::rpc::{RpcConfig, serve};
 use lamina_l1::chain::{CacheSizes, CachedL1, DeriveL1, RpcL1, RpcL1Config};
 use lamina_protocol::RollupConfig;
-
 use tokio::sync::watch;
 
 use super::{

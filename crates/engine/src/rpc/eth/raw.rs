@@ -18,7 +18,7 @@ fn number<C: EthChain>(h: &C, id: BlockId, what: &str) -> RpcResult<u64> {
     resolve(h, id)?.ok_or_else(|| server(format!("{what} {id} not found")))
 }
 
-fn header_rlp<C: EthChain>(h: &C, n: u64) -> RpcResult<alloy_consensus::Header> {
+fn header<C: EthChain>(h: &C, n: u64) -> RpcResult<alloy_consensus::Header> {
     h.store().header(n).map_err(store)?.ok_or_else(|| server(format!("header #{n} not found")))
 }
 
@@ -37,12 +37,12 @@ pub(super) fn register<C: EthChain>(
     m.register_blocking_method("debug_getRawHeader", |p, h, _| -> RpcResult<Bytes> {
         let id: BlockId = p.one()?;
         let n = number(&*h, id, "header")?;
-        Ok(alloy_rlp::encode(header_rlp(&*h, n)?).into())
+        Ok(alloy_rlp::encode(header(&*h, n)?).into())
     })?;
     m.register_blocking_method("debug_getRawBlock", |p, h, _| -> RpcResult<Bytes> {
         let id: BlockId = p.one()?;
         let n = number(&*h, id, "block")?;
-        let header = header_rlp(&*h, n)?;
+        let header = header(&*h, n)?;
         let raw = h.store().block_transactions(n).map_err(store)?.unwrap_or_default();
         let transactions = raw
             .iter()
