@@ -85,6 +85,31 @@ fn status(bin: &Path, rpc: &str) -> serde_json::Value {
     json(&cast(bin, rpc, &["rpc", "optimism_syncStatus"]).unwrap())
 }
 
+/// `lamina node` of the chain in `chain`, its data in `datadir`, reading L1 at `l1` and blobs at
+/// `beacon`, its servers on free ports, with its role's `extra` flags; returns it and its L2
+/// JSON-RPC and node RPC URLs.
+fn lamina_node(
+    chain: &Path,
+    datadir: &Path,
+    l1: &str,
+    beacon: &str,
+    extra: &[&str],
+) -> (Proc, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lamina"));
+    cmd.arg("node")
+        .arg("--rollup-config")
+        .arg(chain.join("rollup.json"))
+        .arg("--genesis")
+        .arg(chain.join("genesis.json"))
+        .arg("--datadir")
+        .arg(datadir)
+        .args(["--l1-rpc", l1, "--l1-beacon", beacon, "--http.port", "0", "--rpc.port", "0"])
+        .args(extra);
+    let (proc, lines) = spawn(cmd, 2, None);
+    let http = format!("http://{}", after(&lines[0], "http: "));
+    (proc, http, format!("http://{}", after(&lines[1], "rpc: ")))
+}
+
 /// kona-node as a full node of the chain in `chain` (its rollup.json as written), on a fresh
 /// `lamina engine` behind the Engine API, reading L1 at `l1` and blobs at `beacon`; everything
 /// kona prints is kept in `log`.
@@ -178,26 +203,11 @@ fn kona_node_validates_and_relays_lamina_blocks() {
     cast(&bin, &dev.rpc, &["rpc", "opp2p_connectPeer", &kona_addr]).unwrap();
 
     // A verifier whose only peer is kona.
-    let mut ver = Command::new(env!("CARGO_BIN_EXE_lamina"));
-    ver.arg("node")
-        .arg("--rollup-config")
-        .arg(chain.join("rollup.json"))
-        .arg("--genesis")
-        .arg(chain.join("genesis.json"))
-        .arg("--datadir")
-        .arg(d.join("verifier"))
-        .args(["--l1-rpc", &dev.l1, "--l1-beacon", dev.beacon.as_deref().unwrap()])
-        .args(["--http.port", "0", "--rpc.port", "0", "--p2p.no-discovery"])
-        .args([
-            "--p2p.listen.ip",
-            "127.0.0.1",
-            "--p2p.listen.tcp",
-            "0",
-            "--p2p.static",
-            &kona_addr,
-        ]);
-    let (_ver, lines) = spawn(ver, 2, None);
-    let ver_rpc = format!("http://{}", after(&lines[1], "rpc: "));
+    let p2p = ["--p2p.no-discovery", "--p2p.listen.ip", "127.0.0.1", "--p2p.listen.tcp", "0"];
+    let static_kona = [&p2p[..], &["--p2p.static", &kona_addr]].concat();
+    let beacon = dev.beacon.as_deref().unwrap();
+    let (_ver, _, ver_rpc) =
+        lamina_node(&chain, &d.join("verifier"), &dev.l1, beacon, &static_kona);
 
     // Its unsafe head runs ahead of its safe head with the sequencer's block, which kona
     // validated and inserted.
@@ -263,24 +273,25 @@ fn kona_node_derives_a_lamina_chain() {
     let (kona_rpc, kona_addr, kona_l2) = (kona.rpc.clone(), kona.addr.clone(), kona.l2.clone());
 
     // Our sequencer, stopped until kona is its peer, and the batcher.
-    let mut seq = lamina();
-    seq.arg("node")
-        .args(["--mode", "sequencer", "--sequencer.stopped", "--rpc.enable-admin"])
-        .arg("--rollup-config")
-        .arg(chain.join("rollup.json"))
-        .arg("--genesis")
-        .arg(chain.join("genesis.json"))
-        .arg("--datadir")
-        .arg(d.join("sequencer"))
-        .args(["--l1-rpc", &l1_url, "--l1-beacon", &l1_url, "--sequencer.l1-confs", "0"])
-        .args(["--http.port", "0", "--rpc.port", "0", "--p2p.no-discovery"])
-        .args(["--p2p.listen.ip", "127.0.0.1", "--p2p.listen.tcp", "0"])
-        .args(["--p2p.sequencer.key", SEQUENCER_KEY, "--p2p.static", &kona_addr]);
-    let (_seq, lines) = spawn(seq, 2, None);
-    let (seq_l2, seq_rpc) = (
-        format!("http://{}", after(&lines[0], "http: ")),
-        format!("http://{}", after(&lines[1], "rpc: ")),
-    );
+    let sequencer = [
+        "--mode",
+        "sequencer",
+        "--sequencer.stopped",
+        "--rpc.enable-admin",
+        "--sequencer.l1-confs",
+        "0",
+        "--p2p.no-discovery",
+        "--p2p.listen.ip",
+        "127.0.0.1",
+        "--p2p.listen.tcp",
+        "0",
+        "--p2p.sequencer.key",
+        SEQUENCER_KEY,
+        "--p2p.static",
+        &kona_addr,
+    ];
+    let (_seq, seq_l2, seq_rpc) =
+        lamina_node(&chain, &d.join("sequencer"), &l1_url, &l1_url, &sequencer);
     let start = Instant::now();
     while json(&cast(&bin, &seq_rpc, &["rpc", "opp2p_peers", "true"]).unwrap())["totalConnected"]
         != 1
@@ -304,21 +315,8 @@ fn kona_node_derives_a_lamina_chain() {
     };
     let calldata = batcher("calldata");
     // Our own verifier, from L1 alone.
-    let mut ver = lamina();
-    ver.arg("node")
-        .arg("--rollup-config")
-        .arg(chain.join("rollup.json"))
-        .arg("--genesis")
-        .arg(chain.join("genesis.json"))
-        .arg("--datadir")
-        .arg(d.join("verifier"))
-        .args(["--l1-rpc", &l1_url, "--l1-beacon", &l1_url, "--p2p.disable"])
-        .args(["--http.port", "0", "--rpc.port", "0"]);
-    let (_ver, lines) = spawn(ver, 2, None);
-    let (ver_l2, ver_rpc) = (
-        format!("http://{}", after(&lines[0], "http: ")),
-        format!("http://{}", after(&lines[1], "rpc: ")),
-    );
+    let (_ver, ver_l2, ver_rpc) =
+        lamina_node(&chain, &d.join("verifier"), &l1_url, &l1_url, &["--p2p.disable"]);
 
     // L2 transfers, and a deposit from L1.
     let mut transfers = Vec::new();
