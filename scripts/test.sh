@@ -20,8 +20,17 @@ fi
 # each from its lockfile.
 npm ci --prefix contracts --no-audit --no-fund --loglevel=error
 npm ci --prefix tools --no-audit --no-fund --loglevel=error
-# viem for the end-to-end bridge tests (tests/e2e), against a running `lamina dev`.
+# viem for the end-to-end bridge tests (tests/e2e), against a running `lamina dev`, and
+# playwright-core, which drives Debian's chromium for the explorer's browser test (browser
+# downloads do not work here: the distribution's browser is the one used).
 npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+if [ ! -x /usr/bin/chromium ]; then
+    echo "installing chromium…"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get install -y --no-install-recommends chromium >/dev/null \
+        || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends chromium >/dev/null; }
+fi
 
 # The pure core without std, and the fault-proof program's RISC-V guest built from it.
 ./scripts/check-no-std.sh

@@ -12,7 +12,10 @@ use std::{
 use clap::Args;
 use eyre::eyre;
 use lamina_l1::deploy::DeployConfig;
-use lamina_node::dev_stack::{DevL1Choice, DevStack, DevStackConfig, dev_accounts};
+use lamina_node::{
+    dev_stack::{DevL1Choice, DevStack, DevStackConfig, dev_accounts},
+    explorer::{ExplorerConfig, ExplorerNode},
+};
 
 /// Flags of `lamina dev`.
 #[derive(Debug, Args)]
@@ -89,6 +92,13 @@ pub(crate) struct DevArgs {
     /// Prometheus metrics of every role, on `--host` (the verifier's as `op_node_verifier_…`).
     #[command(flatten)]
     metrics: crate::metrics_flags::MetricsFlags,
+    /// The explorer's port on `--host` (0: any free port): the chain, its derivation and the
+    /// bridge, live, in a browser.
+    #[arg(long = "explorer.port", default_value_t = 7400)]
+    explorer_port: u16,
+    /// No explorer.
+    #[arg(long = "explorer.disable")]
+    explorer_disable: bool,
 }
 
 pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
@@ -154,6 +164,35 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
             for addr in p2p.gossip.listen_addrs().await {
                 println!("p2p: {addr}");
             }
+        }
+        let explorer = if args.explorer_disable {
+            None
+        } else {
+            let config = ExplorerConfig {
+                listen: at(args.explorer_port),
+                l2_rpc: stack
+                    .sequencer
+                    .engine
+                    .servers
+                    .http
+                    .as_ref()
+                    .map(|(a, _)| crate::explorer::local_url(*a))
+                    .unwrap_or_default(),
+                nodes: vec![
+                    ExplorerNode {
+                        name: "sequencer".into(),
+                        rpc: crate::explorer::local_url(stack.sequencer.rpc.0),
+                    },
+                    ExplorerNode {
+                        name: "verifier".into(),
+                        rpc: crate::explorer::local_url(stack.verifier.rpc.0),
+                    },
+                ],
+            };
+            Some(lamina_node::explorer::serve(config).await?)
+        };
+        if let Some(addr) = explorer {
+            println!("explorer: http://{addr}/");
         }
         crate::metrics_flags::banner(metrics);
         println!();

@@ -11,6 +11,7 @@ mod decode;
 mod deploy;
 mod dev;
 mod engine;
+mod explorer;
 mod jwt;
 mod key;
 mod l1;

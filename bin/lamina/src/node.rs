@@ -93,6 +93,15 @@ pub(crate) struct NodeArgs {
     p2p: crate::p2p_flags::P2pFlags,
     #[command(flatten)]
     metrics: crate::metrics_flags::MetricsFlags,
+    /// Serve the explorer on this port (0: any free port); off without it.
+    #[arg(long = "explorer.port")]
+    explorer_port: Option<u16>,
+    /// The explorer's address.
+    #[arg(long = "explorer.addr", default_value = "127.0.0.1")]
+    explorer_addr: IpAddr,
+    /// With `--engine.url`: the engine's public JSON-RPC, which the explorer reads blocks from.
+    #[arg(long = "explorer.l2-rpc")]
+    explorer_l2_rpc: Option<String>,
 }
 
 pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
@@ -166,6 +175,32 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
             for addr in p2p.gossip.listen_addrs().await {
                 println!("p2p: {addr}");
             }
+        }
+        if let Some(port) = args.explorer_port {
+            let l2_rpc = match (
+                &args.explorer_l2_rpc,
+                node.engine.as_ref().and_then(|e| e.servers.http.as_ref()),
+            ) {
+                (Some(url), _) => url.clone(),
+                (None, Some((addr, _))) => crate::explorer::local_url(*addr),
+                (None, None) => {
+                    return Err(eyre!("--explorer.port with --engine.url needs --explorer.l2-rpc"));
+                }
+            };
+            let name = match args.mode {
+                ModeArg::Sequencer => "sequencer",
+                ModeArg::Verifier => "verifier",
+            };
+            let config = lamina_node::explorer::ExplorerConfig {
+                listen: SocketAddr::new(args.explorer_addr, port),
+                l2_rpc,
+                nodes: vec![lamina_node::explorer::ExplorerNode {
+                    name: name.into(),
+                    rpc: crate::explorer::local_url(node.rpc.0),
+                }],
+            };
+            let addr = lamina_node::explorer::serve(config).await?;
+            println!("explorer: http://{addr}/");
         }
         crate::metrics_flags::banner(metrics);
         tokio::spawn(crate::progress::follow_sync(node.status.clone()));

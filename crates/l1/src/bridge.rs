@@ -230,35 +230,7 @@ impl<C: L1Chain> Bridge<C> {
 
     /// Where `w` stands.
     pub async fn status(&self, w: &Withdrawal) -> Result<WithdrawalStatus, BridgeError> {
-        let chain = self.l1.chain();
-        let finalized = OptimismPortal::finalizedWithdrawalsCall(w.hash);
-        if self.read(self.portal, &finalized).await? {
-            return Ok(WithdrawalStatus::Finalized);
-        }
-        if self.output_after(w.l2_block).await?.is_none() {
-            return Ok(WithdrawalStatus::WaitingToProve);
-        }
-        let proven = self.read(self.portal, &OptimismPortal::provenWithdrawalsCall(w.hash)).await?;
-        if proven.timestamp == 0 {
-            return Ok(WithdrawalStatus::ReadyToProve);
-        }
-        let period: U256 =
-            self.read(self.oracle, &L2OutputOracle::FINALIZATION_PERIOD_SECONDSCall {}).await?;
-        let period = u64::try_from(period).map_err(|e| BridgeError::Malformed(e.to_string()))?;
-        let now = chain
-            .header(BlockNumberOrTag::Latest)
-            .await?
-            .map(|h| h.timestamp)
-            .ok_or_else(|| BridgeError::Malformed("L1 has no head".into()))?;
-        // The portal wants block time strictly past proof time + period; calls and gas
-        // estimates run at the head's time, so the head must be past it.
-        let ready_after =
-            u64::try_from(proven.timestamp).unwrap_or(u64::MAX).saturating_add(period);
-        Ok(if now > ready_after {
-            WithdrawalStatus::ReadyToFinalize
-        } else {
-            WithdrawalStatus::WaitingToFinalize(ready_after + 1 - now)
-        })
+        withdrawal_status(self.l1.chain(), self.portal, self.oracle, w.l2_block, w.hash).await
     }
 
     /// Proves `w` against the first output covering its block.
@@ -327,23 +299,7 @@ impl<C: L1Chain> Bridge<C> {
         &self,
         n: u64,
     ) -> Result<Option<(U256, crate::contracts::OutputProposal)>, BridgeError> {
-        let call = L2OutputOracle::getL2OutputIndexAfterCall { _l2BlockNumber: U256::from(n) };
-        let index = match self.read(self.oracle, &call).await {
-            Ok(i) => i,
-            // "cannot get output for a block that has not been proposed"
-            Err(BridgeError::Chain(L1Error::Reverted { .. })) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let output = self
-            .read(self.oracle, &L2OutputOracle::getL2OutputCall { _l2OutputIndex: index })
-            .await?;
-        Ok(Some((index, output)))
-    }
-
-    async fn read<T: SolCall>(&self, to: Address, call: &T) -> Result<T::Return, BridgeError> {
-        let req = TransactionRequest::default().to(to).input(call.abi_encode().into());
-        let out = self.l1.chain().call(req).await?;
-        T::abi_decode_returns(&out).map_err(|e| BridgeError::Malformed(e.to_string()))
+        output_after(self.l1.chain(), self.oracle, n).await
     }
 
     async fn send_l1(
@@ -381,4 +337,71 @@ fn withdrawal_in(receipt: &TransactionReceipt) -> Result<Withdrawal, BridgeError
         .find_map(|l| decode_message_passed(&l.inner).ok())
         .map(|(tx, hash)| Withdrawal { tx, hash, l2_block })
         .ok_or_else(|| BridgeError::NotAWithdrawal(format!("{hash} started no withdrawal")))
+}
+
+/// Where the withdrawal `hash`, started in L2 block `l2_block`, stands on L1: read-only, so
+/// anything with an L1 connection (an explorer, a monitor) can ask without a key.
+pub async fn withdrawal_status<C: L1Chain>(
+    chain: &C,
+    portal: Address,
+    oracle: Address,
+    l2_block: u64,
+    hash: B256,
+) -> Result<WithdrawalStatus, BridgeError> {
+    let finalized = OptimismPortal::finalizedWithdrawalsCall(hash);
+    if read(chain, portal, &finalized).await? {
+        return Ok(WithdrawalStatus::Finalized);
+    }
+    if output_after(chain, oracle, l2_block).await?.is_none() {
+        return Ok(WithdrawalStatus::WaitingToProve);
+    }
+    let proven = read(chain, portal, &OptimismPortal::provenWithdrawalsCall(hash)).await?;
+    if proven.timestamp == 0 {
+        return Ok(WithdrawalStatus::ReadyToProve);
+    }
+    let period: U256 =
+        read(chain, oracle, &L2OutputOracle::FINALIZATION_PERIOD_SECONDSCall {}).await?;
+    let period = u64::try_from(period).map_err(|e| BridgeError::Malformed(e.to_string()))?;
+    let now = chain
+        .header(BlockNumberOrTag::Latest)
+        .await?
+        .map(|h| h.timestamp)
+        .ok_or_else(|| BridgeError::Malformed("L1 has no head".into()))?;
+    // The portal wants block time strictly past proof time + period; calls and gas
+    // estimates run at the head's time, so the head must be past it.
+    let ready_after = u64::try_from(proven.timestamp).unwrap_or(u64::MAX).saturating_add(period);
+    Ok(if now > ready_after {
+        WithdrawalStatus::ReadyToFinalize
+    } else {
+        WithdrawalStatus::WaitingToFinalize(ready_after + 1 - now)
+    })
+}
+
+/// The first output at or above L2 block `n` and its index; `None` while none covers it.
+pub async fn output_after<C: L1Chain>(
+    chain: &C,
+    oracle: Address,
+    n: u64,
+) -> Result<Option<(U256, crate::contracts::OutputProposal)>, BridgeError> {
+    let call = L2OutputOracle::getL2OutputIndexAfterCall { _l2BlockNumber: U256::from(n) };
+    let index = match read(chain, oracle, &call).await {
+        Ok(i) => i,
+        // "cannot get output for a block that has not been proposed"
+        Err(BridgeError::Chain(L1Error::Reverted { .. })) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let output =
+        read(chain, oracle, &L2OutputOracle::getL2OutputCall { _l2OutputIndex: index }).await?;
+    Ok(Some((index, output)))
+}
+
+/// Calls a view function of `to` on L1's head.
+pub async fn read<C: L1Chain, T: SolCall>(
+    chain: &C,
+    to: Address,
+    call: &T,
+) -> Result<T::Return, BridgeError> {
+    let req = TransactionRequest::default().to(to).input(call.abi_encode().into());
+    let out = chain.call(req).await?;
+    T::abi_decode_returns(&out).map_err(|e| BridgeError::Malformed(e.to_string()))
 }

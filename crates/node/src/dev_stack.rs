@@ -206,7 +206,11 @@ async fn l2_node<C: L1Chain + Clone + 'static>(
     };
     let node = RollupNode::start(engine.handle.clone(), source, config).await?;
     let p2p = p2p.map(|c| gossip::start(&node, l1.clone(), c)).transpose()?;
-    let module = gossip::rpc::node_module(&node, p2p.as_ref(), admin);
+    let mut module = gossip::rpc::node_module(&node, p2p.as_ref(), admin);
+    let reads = CachedL1::new(l1.clone(), CacheSizes::default());
+    if let Err(e) = module.merge(crate::rollup::lamina_rpc::module(&node, reads)) {
+        tracing::error!(target: "lamina::rpc", %e, "lamina_ methods not served");
+    }
     let limits = RpcConfig::new(None, None, JwtSecret::random());
     let rpc = serve(module, rpc_addr, &limits).await?;
     Ok(DevNode { engine, node, rpc, p2p })

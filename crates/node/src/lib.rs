@@ -4,7 +4,7 @@
 //! ([`engine`]) — the engine service behind its RPC servers, optionally with the dev sequencer —
 //! the dev L1 ([`dev_l1`]) behind its JSON-RPC, and the rollup node's roles
 //! ([`rollup`]: verifier and sequencer), the [`batcher`], the [`proposer`], and [`dev_stack`],
-//! all of them in one process for `lamina dev`.
+//! all of them in one process for `lamina dev`, and the [`explorer`] page that shows them.
 //!
 //! This crate is where tasks are spawned and servers started; the libraries below it stay
 //! synchronous or pure.
@@ -16,6 +16,7 @@ pub mod challenger;
 pub mod dev_l1;
 pub mod dev_stack;
 pub mod engine;
+pub mod explorer;
 mod forward;
 pub mod gossip;
 pub mod metrics;

@@ -67,7 +67,7 @@ fn viem_deposits_and_withdraws_through_lamina_dev_on_anvil() {
 }
 
 /// Runs a `lamina` bridge command against `dev`; returns (success, stdout + stderr).
-fn lamina(dev: &Dev, datadir: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn lamina(dev: &Dev, datadir: &Path, args: &[&str]) -> (bool, String) {
     let addresses = datadir.join("chain/addresses.json");
     let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
         .args(args)
@@ -80,14 +80,14 @@ fn lamina(dev: &Dev, datadir: &Path, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-fn line<'a>(text: &'a str, prefix: &str) -> &'a str {
+pub(crate) fn line<'a>(text: &'a str, prefix: &str) -> &'a str {
     text.lines()
         .find_map(|l| l.strip_prefix(prefix))
         .unwrap_or_else(|| panic!("no {prefix:?} in {text}"))
 }
 
 /// Polls `lamina withdrawal status` until it starts with `want`.
-fn wait_status(dev: &Dev, datadir: &Path, tx: &str, want: &str) {
+pub(crate) fn wait_status(dev: &Dev, datadir: &Path, tx: &str, want: &str) {
     let mut last = String::new();
     for _ in 0..240 {
         let (ok, out) = lamina(dev, datadir, &["withdrawal", "status", tx]);

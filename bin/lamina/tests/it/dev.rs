@@ -28,6 +28,8 @@ pub(crate) struct Dev {
     pub(crate) p2p: Option<String>,
     /// The Prometheus endpoint (`--metrics.enabled`).
     pub(crate) metrics: Option<String>,
+    /// The explorer's URL.
+    pub(crate) explorer: Option<String>,
 }
 
 impl Drop for Dev {
@@ -53,7 +55,13 @@ pub(crate) fn start_logged(datadir: &Path, extra: &[&str], stderr: Stdio) -> Dev
         .arg(datadir)
         .args(["--l1.port", "0", "--l1.beacon.port", "0", "--port", "0", "--rpc.port", "0"])
         .args(["--verifier.port", "0", "--verifier.rpc.port", "0", "--p2p.listen.tcp", "0"])
-        .args(["--block-time", "1", "--l1.block-time", "1"])
+        // Defaults a test may override.
+        .args(
+            [("--block-time", "1"), ("--l1.block-time", "1"), ("--explorer.port", "0")]
+                .into_iter()
+                .filter(|(flag, _)| !extra.contains(flag))
+                .flat_map(|(flag, v)| [flag, v]),
+        )
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(stderr)
@@ -69,15 +77,18 @@ pub(crate) fn start_logged(datadir: &Path, extra: &[&str], stderr: Stdio) -> Dev
     }
     // The embedded L1's beacon port, the sequencer's gossip address, the metrics endpoint
     // (each when there is one), then a blank line.
-    let (mut beacon, mut p2p, mut metrics) = (None, None, None);
+    let (mut beacon, mut p2p, mut metrics, mut explorer) = (None, None, None, None);
     for line in lines.by_ref() {
         let line = line.unwrap();
         if line.is_empty() {
             break;
         }
-        for (prefix, slot) in
-            [("l1 beacon: ", &mut beacon), ("p2p: ", &mut p2p), ("metrics: ", &mut metrics)]
-        {
+        for (prefix, slot) in [
+            ("l1 beacon: ", &mut beacon),
+            ("p2p: ", &mut p2p),
+            ("metrics: ", &mut metrics),
+            ("explorer: ", &mut explorer),
+        ] {
             if let Some(v) = line.strip_prefix(prefix) {
                 slot.get_or_insert_with(|| v.to_owned());
             }
@@ -94,6 +105,7 @@ pub(crate) fn start_logged(datadir: &Path, extra: &[&str], stderr: Stdio) -> Dev
         rpc: urls[2].clone(),
         p2p,
         metrics,
+        explorer,
     }
 }
 

@@ -11,6 +11,7 @@ mod clients;
 mod decode;
 mod deploy;
 mod dev;
+mod explorer;
 mod geth_surface;
 mod kona;
 mod l1;

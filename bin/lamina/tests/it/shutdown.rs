@@ -85,6 +85,8 @@ const DEV: &[&str] = &[
     "1",
     "--l1.block-time",
     "1",
+    "--explorer.port",
+    "0",
 ];
 const DEV_URLS: &[&str] = &["l1: ", "l2: "];
 

@@ -106,8 +106,12 @@ async fn start_node<E: ExecutionEngine>(
     let NodeParts { l1, config, rpc_addr, admin, p2p } = parts;
     let source = DeriveL1::new(CachedL1::new(l1.clone(), CacheSizes::default()));
     let node = RollupNode::start(engine, source, config).await?;
-    let p2p = p2p.map(|c| gossip::start(&node, l1, c)).transpose()?;
-    let module = gossip::rpc::node_module(&node, p2p.as_ref(), admin);
+    let p2p = p2p.map(|c| gossip::start(&node, l1.clone(), c)).transpose()?;
+    let mut module = gossip::rpc::node_module(&node, p2p.as_ref(), admin);
+    let reads = CachedL1::new(l1.clone(), CacheSizes::default());
+    if let Err(e) = module.merge(super::lamina_rpc::module(&node, reads)) {
+        tracing::error!(target: "lamina::rpc", %e, "lamina_ methods not served");
+    }
     let limits = RpcConfig::new(None, None, JwtSecret::random());
     let rpc = serve(module, rpc_addr, &limits).await?;
     tracing::info!(target: "lamina::node", rpc = %rpc.0, mode = ?node.control.mode, "rollup node running");

@@ -9,6 +9,7 @@ mod error;
 pub mod executor;
 pub mod input;
 pub mod l2;
+pub mod lamina_rpc;
 pub mod launch;
 pub mod port;
 pub mod remote;

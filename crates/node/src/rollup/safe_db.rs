@@ -112,6 +112,56 @@ impl SafeDb {
             None => Ok(None),
         }
     }
+
+    /// The first entry whose safe head reached L2 block `l2_number`: the L1 block at which
+    /// that block became safe. Entries' safe heads grow with their L1 numbers (a reset
+    /// deletes the entries above), so this is a binary search.
+    pub fn first_reaching(&self, l2_number: u64) -> Result<Option<SafeHeadAt>, SafeDbError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let t = tx.open_table(SAFE_HEADS).map_err(err)?;
+        let at_or_below = |l1: u64| -> Result<Option<SafeHeadAt>, SafeDbError> {
+            match t.range(..=l1).map_err(err)?.next_back() {
+                Some(entry) => {
+                    let (k, v) = entry.map_err(err)?;
+                    decode(k.value(), v.value()).map(Some)
+                }
+                None => Ok(None),
+            }
+        };
+        let (Some(first), Some(last)) = (
+            t.first().map_err(err)?.map(|(k, _)| k.value()),
+            t.last().map_err(err)?.map(|(k, _)| k.value()),
+        ) else {
+            return Ok(None);
+        };
+        let (mut lo, mut hi) = (first, last);
+        if at_or_below(hi)?.is_none_or(|at| at.safe.number < l2_number) {
+            return Ok(None);
+        }
+        // Invariant: the entry at or below `hi` reaches the block.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if at_or_below(mid)?.is_some_and(|at| at.safe.number >= l2_number) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        at_or_below(hi)
+    }
+
+    /// The newest `n` entries, oldest first.
+    pub fn recent(&self, n: usize) -> Result<Vec<SafeHeadAt>, SafeDbError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let t = tx.open_table(SAFE_HEADS).map_err(err)?;
+        let mut out = Vec::with_capacity(n);
+        for entry in t.iter().map_err(err)?.rev().take(n) {
+            let (k, v) = entry.map_err(err)?;
+            out.push(decode(k.value(), v.value())?);
+        }
+        out.reverse();
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -132,11 +182,34 @@ mod tests {
         db.record(id(12), id(8)).unwrap();
         assert_eq!(db.safe_head_at(9).unwrap(), None);
         assert_eq!(db.safe_head_at(11).unwrap().unwrap().safe, id(3));
+        assert_eq!(db.first_reaching(3).unwrap().unwrap().l1, id(10));
+        assert_eq!(db.first_reaching(4).unwrap().unwrap().l1, id(12));
+        assert_eq!(db.first_reaching(8).unwrap().unwrap().l1, id(12));
+        assert_eq!(db.first_reaching(9).unwrap(), None, "not safe yet");
+        let recent: Vec<_> = db.recent(5).unwrap().iter().map(|a| a.l1.number).collect();
+        assert_eq!(recent, [10, 12]);
         assert_eq!(db.safe_head_at(50).unwrap().unwrap(), SafeHeadAt { l1: id(12), safe: id(8) });
         db.truncate_above(5).unwrap();
         assert_eq!(db.safe_head_at(50).unwrap().unwrap().safe, id(3));
         drop(db);
         let db = SafeDb::open(&dir.path().join("safe.redb")).unwrap();
         assert_eq!(db.safe_head_at(50).unwrap().unwrap().l1, id(10), "kept across a reopen");
+    }
+
+    #[test]
+    fn first_reaching_agrees_with_a_scan_over_gaps_and_repeats() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SafeDb::open(&dir.path().join("safe.redb")).unwrap();
+        // Sparse L1 numbers; the safe head stays put across some of them.
+        let entries: Vec<(u64, u64)> = (0..200u64)
+            .map(|i| (100 + i * 3 + i % 2, i * 2 - (i % 5 == 0 && i > 0) as u64))
+            .collect();
+        for (l1, safe) in &entries {
+            db.record(id(*l1), BlockId { hash: B256::ZERO, number: *safe }).unwrap();
+        }
+        for n in 0..=410 {
+            let scan = entries.iter().find(|(_, safe)| *safe >= n).map(|(l1, _)| *l1);
+            assert_eq!(db.first_reaching(n).unwrap().map(|a| a.l1.number), scan, "block {n}");
+        }
     }
 }
