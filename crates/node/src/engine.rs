@@ -152,6 +152,7 @@ impl EngineNode {
             tasks.spawn("dev sequencer", sequence(handle.clone(), every));
         }
         if let Some(ns) = config.metrics.clone() {
+            handle.record_metrics(&ns);
             tasks.spawn("engine metrics", record_pool(handle.clone(), ns));
         }
         Ok(Self { handle, servers, tasks })

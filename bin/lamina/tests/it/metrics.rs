@@ -109,6 +109,14 @@ fn lamina_dev_metrics_follow_heads_and_l1() {
     // The verifier follows the sequencer's gossip: each counts the other.
     assert!(sample(&m, "op_node_verifier_p2p_peer_count") >= 1.0, "{m:?}");
     assert!(m.contains_key("lamina_engine_txpool_pending"), "{m:?}");
+    // Each block's execution, state root and commit, apart: the sequencer's engine builds,
+    // the verifier's imports (gossip, then derivation's consolidation).
+    let built = r#"lamina_engine_block_execution_seconds_count{source="built"}"#;
+    assert!(sample(&m, built) >= 3.0, "{m:?}");
+    assert!(sample(&m, "lamina_engine_state_root_seconds_count") >= 3.0, "{m:?}");
+    assert!(sample(&m, "lamina_engine_block_commit_seconds_count") >= 3.0, "{m:?}");
+    let imported = r#"lamina_engine_verifier_block_execution_seconds_count{source="imported"}"#;
+    assert!(sample(&m, imported) >= 1.0, "{m:?}");
 
     // The DA counters are what L1 holds: scrape, then read L1 up to its head; equal once no
     // tx landed between the two.
@@ -184,6 +192,7 @@ fn lamina_dev_metrics_follow_heads_and_l1() {
     for (prefix, served_as) in [
         ("op_node_${node}_", &["op_node_default_", "op_node_verifier_"][..]),
         ("op_batcher_default_", &["op_batcher_default_"][..]),
+        ("lamina_engine_", &["lamina_engine_"][..]),
     ] {
         for (i, _) in dashboard.match_indices(prefix) {
             let metric: String = dashboard[i + prefix.len()..]

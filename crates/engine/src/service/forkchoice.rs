@@ -137,6 +137,7 @@ impl EngineHandle {
     /// this very head state.
     fn commit(&self, c: &Candidate) -> Result<(), EngineError> {
         let store = &self.inner.store;
+        let started = std::time::Instant::now();
         let reused = match &c.update {
             Some(u) => store.commit_block(&c.block, u),
             None => Err(StoreError::StaleUpdate),
@@ -150,6 +151,9 @@ impl EngineHandle {
                 store.commit_block(&c.block, &update)?;
             }
             Err(e) => return Err(e.into()),
+        }
+        if let Some(m) = self.inner.metrics.get() {
+            m.commit(started.elapsed());
         }
         tracing::info!(
             target: "lamina::engine",

@@ -13,6 +13,7 @@ mod convert;
 mod dev;
 mod error;
 mod forkchoice;
+mod metrics;
 mod payload;
 mod witness;
 
@@ -149,6 +150,8 @@ struct Inner {
     /// How far behind the chain's tip the node driving this engine is (`eth_syncing`); `None`:
     /// caught up.
     sync: Mutex<Option<alloy_rpc_types_eth::SyncInfo>>,
+    /// Block timings, once [`EngineHandle::record_metrics`] named their namespace.
+    metrics: std::sync::OnceLock<metrics::EngineMetrics>,
 }
 
 /// The engine service. Cheap to clone; every clone is the same engine.
@@ -217,9 +220,17 @@ impl EngineHandle {
                 events,
                 throttle: Mutex::default(),
                 sync: Mutex::default(),
+                metrics: std::sync::OnceLock::new(),
                 config,
             }),
         })
+    }
+
+    /// Records each block's execution, state-root and commit times as metrics named
+    /// `<ns>_block_execution_seconds{source}`, `<ns>_state_root_seconds` and
+    /// `<ns>_block_commit_seconds` (the first call names them; later calls change nothing).
+    pub fn record_metrics(&self, ns: &str) {
+        let _ = self.inner.metrics.set(metrics::EngineMetrics::new(ns));
     }
 
     /// The chain store (reads; writes go through the Engine API operations).

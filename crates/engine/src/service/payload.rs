@@ -272,6 +272,7 @@ impl EngineHandle {
         }
         let limits = self.block_limits();
         let pool = best.as_mut().map(|b| (b as &mut dyn TxSource, limits));
+        let started = std::time::Instant::now();
         let block = builder
             .build_with(&header, parent, attrs, pool, WrapDatabaseRef(&view), &view)
             .map_err(|e| {
@@ -281,6 +282,10 @@ impl EngineHandle {
                     EngineError::Exec(e)
                 }
             })?;
+        if let Some(m) = self.inner.metrics.get() {
+            let root = view.last_root_time();
+            m.block(sequencing, started.elapsed().saturating_sub(root), root);
+        }
         let update = if view.is_head() {
             Some(view.take_update(&block.bundle, block.header.state_root)?)
         } else {

@@ -50,6 +50,8 @@ pub struct StateView {
     next_node_id: NodeId,
     /// The last update computed for the executor, kept so the commit need not redo it.
     last_update: RefCell<Option<StateUpdate>>,
+    /// How long the last root computation took (the engine's state-root metric).
+    root_time: std::cell::Cell<std::time::Duration>,
 }
 
 impl std::fmt::Debug for StateView {
@@ -82,7 +84,13 @@ impl StateView {
             head,
             next_node_id,
             last_update: RefCell::new(None),
+            root_time: std::cell::Cell::new(std::time::Duration::ZERO),
         })
+    }
+
+    /// How long the last [`StateRootProvider::post_state_roots`] call on this view took.
+    pub fn last_root_time(&self) -> std::time::Duration {
+        self.root_time.get()
     }
 
     /// The block whose state this is.
@@ -214,6 +222,7 @@ impl StateRootProvider for StateView {
         &self,
         bundle: &revm::database::BundleState,
     ) -> Result<PostStateRoots, String> {
+        let started = std::time::Instant::now();
         // On an older state (a block built on a non-head parent, to check it or before a
         // reorg) the update is computed for its roots only; it cannot be committed there.
         let update = if self.head {
@@ -224,6 +233,7 @@ impl StateRootProvider for StateView {
             update::compute(self, self.root, self.next_node_id, current, bundle).map_err(Into::into)
         }
         .map_err(|e| e.to_string())?;
+        self.root_time.set(started.elapsed());
         let roots = PostStateRoots {
             state_root: update.root.hash,
             message_passer_storage_root: update.message_passer_storage_root,
