@@ -120,8 +120,10 @@ async fn scenario(args: &DeriveBenchArgs, dir: &Path) -> eyre::Result<()> {
     let mut nonces = vec![0u64; senders.len()];
     let (mut build_time, mut batch_bytes, mut channels) = (0.0, 0usize, 0u64);
     let mut posted = 0;
-    eprintln!("building {} blocks of {} transfers…", args.blocks, args.txs_per_block);
+    let mut progress = crate::progress::Progress::new("building blocks");
+    let what = format!("blocks of {} transfers", args.txs_per_block);
     for n in 1..=args.blocks {
+        progress.update(n - 1, args.blocks, &what);
         for t in 0..args.txs_per_block {
             let s = (t as usize) % senders.len();
             a.send_raw_transaction(&transfer_from(cfg.l2_chain_id, &senders[s], nonces[s])?)?;
@@ -143,6 +145,7 @@ async fn scenario(args: &DeriveBenchArgs, dir: &Path) -> eyre::Result<()> {
             posted = n;
         }
     }
+    progress.finish(&format!("built {} blocks", args.blocks));
     let (head, _) = a.store().head()?.ok_or_else(|| eyre::eyre!("empty chain"))?;
     let mut gas = 0u64;
     let mut txs = 0usize;
@@ -155,7 +158,7 @@ async fn scenario(args: &DeriveBenchArgs, dir: &Path) -> eyre::Result<()> {
     let b = open_engine(&dir.join("verifier"), &genesis_json, &cfg)?;
     let t0 = Instant::now();
     let mut v = Verifier::new(b.clone(), source()).await?;
-    let safe = v.sync().await?;
+    let safe = crate::progress::while_running("deriving from L1", v.sync()).await?;
     let secs = t0.elapsed().as_secs_f64();
     eyre::ensure!(safe.number == head, "derived to {}, the sequencer is at {head}", safe.number);
     let want = a.store().canonical_hash(head)?;

@@ -79,7 +79,10 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
     let chain_id = stack.deployment.rollup.l2_chain_id;
     let sender = PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[7].1)?;
     let (mut unsafe_ms, mut safe_ms) = (Vec::new(), Vec::new());
-    for nonce in 0..args.samples.max(1) as u64 {
+    let samples = args.samples.max(1) as u64;
+    let mut progress = crate::progress::Progress::new("tx → safe samples");
+    for nonce in 0..samples {
+        progress.update(nonce, samples, "");
         let raw = transfer_from(chain_id, &sender, nonce)?;
         let hash = keccak256(&raw);
         let sent = Instant::now();
@@ -100,6 +103,7 @@ async fn scenario(args: &DevBenchArgs, dir: &std::path::Path) -> eyre::Result<()
         wait(|| Ok(safe(&ver)? >= block), "the verifier's safe head").await?;
         safe_ms.push(sent.elapsed());
     }
+    progress.finish(&format!("{samples} samples"));
 
     stack.stop().await;
 

@@ -137,7 +137,14 @@ async fn measure(
     let l1_head =
         l1.header(BlockNumberOrTag::Latest).await?.ok_or_else(|| eyre::eyre!("no L1 head"))?.hash();
     let mut rows = Vec::new();
+    let mut progress = crate::progress::Progress::new("proof runs");
+    let total = blocks.len() as u64 * 4;
+    let mut done = 0;
     for (kind, k) in blocks {
+        let mut step = |mode: &str| {
+            progress.update(done, total, &format!("{kind} ({}), {mode}", da.name()));
+            done += 1;
+        };
         let inputs = RunInputs {
             l2_block: k,
             l1_head,
@@ -149,10 +156,14 @@ async fn measure(
         std::fs::create_dir_all(&cache)?;
         inputs.save(&cache)?;
         let sources = Sources { l1: l1.clone(), l2: ver.clone() };
+        step("native, fetching");
         let cold = run_mode(&cache, Some(sources), &inputs, Mode::Native).await?;
+        step("native, cached");
         let cached = run_mode(&cache, None, &inputs, Mode::Native).await?;
+        step("qemu");
         let qemu = GuestCommand::qemu(&args.qemu, elf_path);
         let qemu = run_mode(&cache, None, &inputs, Mode::Guest(qemu)).await?.elapsed;
+        step("lamina-rvm");
         let vm = run_mode(&cache, None, &inputs, Mode::Vm(elf.clone())).await?;
         let steps = vm.vm.map(|v| v.steps).unwrap_or_default();
         let window = args.window.min(steps / 2);
@@ -170,6 +181,7 @@ async fn measure(
             witness_steps_per_s: rate,
         });
     }
+    progress.finish(&format!("{total} runs ({})", da.name()));
     stack.stop().await;
     Ok(rows)
 }

@@ -21,7 +21,7 @@ use crate::{
 const BATCHER: &str = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 
 /// `GET path` on `url`'s host; (status line, body).
-fn get(url: &str, path: &str) -> (String, String) {
+pub(crate) fn get(url: &str, path: &str) -> (String, String) {
     let host = url.trim_start_matches("http://").split('/').next().unwrap().to_owned();
     let mut s = TcpStream::connect(&host).unwrap();
     write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
@@ -265,12 +265,16 @@ fn bench_rpc_reports_the_cost_of_metrics() {
     tools();
     let out = Command::new(env!("CARGO_BIN_EXE_lamina"))
         .args(["bench", "rpc", "--requests", "200", "--txs", "500", "--concurrency", "4"])
-        .arg("--with-metrics")
+        .args(["--with-metrics", "--rounds", "2"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
     for line in ["lamina+metrics", "with metrics", "metrics ÷ none", "ratio to anvil"] {
         assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
     }
+    // Its progress, as plain lines (stderr is not a terminal here): every run counted.
+    // Two rounds of four read scenarios and one tx run, on three nodes.
+    assert!(stderr.contains("scenarios: 27 runs"), "{stderr}");
 }

@@ -160,10 +160,32 @@ fn lamina_node_sequences_on_lamina_l1() {
     assert!(served_blocks(&bin, &seq) > before, "the restarted sequencer builds on");
 
     // A verifier without admin: it runs, derives nothing yet (no batcher), refuses admin_.
-    let ver = start_node(&chain, &l1.url, &dir.path().join("verifier"), &[]);
+    // It serves the explorer, which reads its RPCs and passes no write or admin method on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = port.to_string();
+    let ver =
+        start_node(&chain, &l1.url, &dir.path().join("verifier"), &["--explorer.port", &port]);
     let status = json(&rpc(&ver, &["rpc", "optimism_syncStatus"]));
     assert_eq!(status["safe_l2"]["number"], 0);
     assert!(cast(&bin, &ver.rpc, &["rpc", "admin_sequencerActive"]).is_err());
+    let explorer = format!("http://127.0.0.1:{port}");
+    let (ok, page) = crate::metrics::get(&explorer, "/");
+    assert!(ok.contains("200") && page.contains("Lamina explorer"), "{ok}");
+    let (_, listing) = crate::metrics::get(&explorer, "/config.json");
+    assert_eq!(json(&listing)["nodes"], serde_json::json!(["verifier"]));
+    let through = |path: &str, args: &[&str]| {
+        let url = format!("{explorer}{path}");
+        cast(&bin, &url, args)
+    };
+    let status = json(&through("/rpc/node/0", &["rpc", "optimism_syncStatus"]).unwrap());
+    assert_eq!(status["safe_l2"]["number"], 0);
+    let genesis = json(&through("/rpc/node/0", &["rpc", "lamina_blockDerivation", "0x0"]).unwrap());
+    assert_eq!(genesis["number"], 0);
+    assert!(through("/rpc/l2", &["block-number"]).is_ok(), "the engine's eth_ through it");
+    let refused = through("/rpc/node/0", &["rpc", "admin_sequencerActive"]).unwrap_err();
+    assert!(refused.contains("not served by the explorer"), "{refused}");
+    let refused = through("/rpc/l2", &["rpc", "eth_sendRawTransaction", "0x00"]).unwrap_err();
+    assert!(refused.contains("not served by the explorer"), "{refused}");
 }
 
 /// Polls the node's sync status until its unsafe head reaches `n` (at most 10 s).
