@@ -4,19 +4,14 @@
 //! exporter's own HTTP stack is not built, and a port of 0 can be reported once bound.
 
 use std::{
-    convert::Infallible,
     net::{IpAddr, Ipv4Addr, SocketAddr},
     time::Duration,
 };
 
 use eyre::WrapErr;
 use http_body_util::Full;
-use hyper::{Request, Response, StatusCode, body::Bytes, service::service_fn};
-use hyper_util::rt::TokioIo;
+use hyper::{Request, Response, StatusCode, body::Bytes};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-
-/// How long to wait after a failed accept.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// How often histograms and summaries drop what aged out of their windows.
 const UPKEEP: Duration = Duration::from_secs(5);
@@ -61,7 +56,10 @@ impl MetricsFlags {
                 upkeep.run_upkeep();
             }
         });
-        tokio::spawn(accept(listener, handle));
+        tokio::spawn(lamina_node::http::serve(listener, "metrics", move |req| {
+            let out = answer(&req, &handle);
+            async move { out }
+        }));
         Ok(Some(addr))
     }
 }
@@ -71,33 +69,6 @@ impl MetricsFlags {
 pub(crate) fn banner(addr: Option<SocketAddr>) {
     if let Some(addr) = addr {
         println!("metrics: http://{addr}/metrics");
-    }
-}
-
-/// Serves each connection with [`answer`].
-async fn accept(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            // Out of file descriptors, say: back off rather than spin on the error.
-            Err(e) => {
-                tracing::warn!(target: "lamina::metrics", %e, "metrics accept failed");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
-        let handle = handle.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let out = answer(&req, &handle);
-                async move { Ok::<_, Infallible>(out) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!(target: "lamina::metrics", %e, "metrics connection");
-            }
-        });
     }
 }
 

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod explorer;
 mod forward;
 pub mod gossip;
+pub mod http;
 pub mod metrics;
 pub mod poster;
 pub mod proof;

@@ -2,23 +2,19 @@
 //! page at `GET /`, the list of nodes at `GET /config.json`, and the read-only JSON-RPC
 //! forwarding at `POST /rpc/l2` and `POST /rpc/node/<i>`.
 
-use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{
     Method, Request, Response, StatusCode,
     body::{Bytes, Incoming},
     header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue},
-    service::service_fn,
 };
-use hyper_util::rt::TokioIo;
 
 use super::{ExplorerConfig, ExplorerError, assets, proxy};
 
 /// An upstream that does not answer in this long is reported as down.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pause after a failed accept (out of descriptors, say), rather than spinning.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 struct Shared {
     config: ExplorerConfig,
@@ -41,34 +37,12 @@ pub async fn serve(config: ExplorerConfig) -> Result<SocketAddr, ExplorerError> 
         .build()
         .map_err(|e| ExplorerError::Bind(std::io::Error::other(e)))?;
     let shared = Arc::new(Shared { config, client, listing: Bytes::from(listing.to_string()) });
-    tokio::spawn(accept(listener, shared));
+    tokio::spawn(crate::http::serve(listener, "explorer", move |req| {
+        let shared = shared.clone();
+        async move { answer(req, &shared).await }
+    }));
     tracing::info!(target: "lamina::explorer", %addr, "explorer serving");
     Ok(addr)
-}
-
-async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                tracing::warn!(target: "lamina::explorer", %e, "explorer accept failed");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let shared = shared.clone();
-                async move { Ok::<_, Infallible>(answer(req, &shared).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!(target: "lamina::explorer", %e, "explorer connection");
-            }
-        });
-    }
 }
 
 fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
