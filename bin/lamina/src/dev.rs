@@ -145,6 +145,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         p2p: (!args.p2p_disable).then(|| at(args.p2p_port)),
     };
     crate::shutdown::serve(async {
+        let signals = crate::shutdown::Signals::install()?;
         let metrics = args.metrics.on_host(args.host).start().await?;
         let stack = DevStack::launch(config).await?;
         let rollup = &stack.deployment.rollup;
@@ -206,7 +207,7 @@ pub(crate) fn run(args: &DevArgs) -> eyre::Result<()> {
         for (i, (address, key)) in dev_accounts().enumerate() {
             println!("({i}) {address} {key}");
         }
-        let signal = crate::shutdown::signal().await?;
+        let signal = signals.wait().await;
         tracing::info!(target: "lamina::dev", signal, "shutting down");
         stack.stop().await;
         Ok(())

@@ -122,6 +122,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         metrics: Some(lamina_node::engine::ENGINE_METRICS.to_owned()),
     };
     crate::shutdown::serve(async {
+        let signals = crate::shutdown::Signals::install()?;
         let metrics = args.metrics.start().await?;
         let node = EngineNode::launch(config).await?;
         // One line per server on stdout, for scripts that start us on port 0.
@@ -132,7 +133,7 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
             println!("authrpc: {addr}");
         }
         crate::metrics_flags::banner(metrics);
-        let signal = crate::shutdown::signal().await?;
+        let signal = signals.wait().await;
         tracing::info!(target: "lamina::engine", signal, "shutting down");
         node.stop().await;
         Ok(())

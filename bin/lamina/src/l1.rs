@@ -61,6 +61,7 @@ pub(crate) fn run(args: &L1Args) -> eyre::Result<()> {
         beacon: None,
     };
     crate::shutdown::serve(async {
+        let signals = crate::shutdown::Signals::install()?;
         let node = DevL1Node::launch(config).await?;
         // The address first, on its own line, for scripts that start us on port 0.
         println!("http: {}", node.http);
@@ -70,7 +71,7 @@ pub(crate) fn run(args: &L1Args) -> eyre::Result<()> {
         for (i, (address, key)) in DEV_ACCOUNTS.iter().enumerate() {
             println!("  ({i}) {address} {key}");
         }
-        let signal = crate::shutdown::signal().await?;
+        let signal = signals.wait().await;
         tracing::info!(target: "lamina::l1", signal, "shutting down");
         node.stop().await;
         Ok(())

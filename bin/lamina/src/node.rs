@@ -164,6 +164,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
         p2p,
     };
     crate::shutdown::serve(async {
+        let signals = crate::shutdown::Signals::install()?;
         let metrics = args.metrics.start().await?;
         let node = LaunchedNode::start(config).await?;
         // One line per server on stdout, for scripts that start us on port 0.
@@ -204,7 +205,7 @@ pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
         }
         crate::metrics_flags::banner(metrics);
         tokio::spawn(crate::progress::follow_sync(node.status.clone()));
-        let signal = crate::shutdown::signal().await?;
+        let signal = signals.wait().await;
         tracing::info!(target: "lamina::node", signal, "shutting down");
         node.stop().await;
         Ok(())

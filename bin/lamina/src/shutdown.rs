@@ -2,13 +2,37 @@
 //! (systemd, docker, Kubernetes). Both lead to the same clean shutdown — tasks finish their
 //! step, servers stop, stores close — so a restart never needs a store repaired.
 
+use tokio::signal::unix::{Signal, SignalKind};
+
+/// SIGINT and SIGTERM, caught from the moment of [`Signals::install`]: a service installs
+/// them before it starts anything, so a stop that arrives while it is still starting is not
+/// the default action (an exit that leaves stores open) but a clean stop once it is up.
+pub(crate) struct Signals {
+    int: Signal,
+    term: Signal,
+}
+
+impl Signals {
+    /// Catches both signals from now on.
+    pub(crate) fn install() -> std::io::Result<Self> {
+        Ok(Self {
+            int: tokio::signal::unix::signal(SignalKind::interrupt())?,
+            term: tokio::signal::unix::signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for either (one that came before this call counts); returns which.
+    pub(crate) async fn wait(mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+}
+
 /// Waits for SIGINT or SIGTERM; returns which arrived.
 pub(crate) async fn signal() -> std::io::Result<&'static str> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT"),
-        _ = term.recv() => Ok("SIGTERM"),
-    }
+    Ok(Signals::install()?.wait().await)
 }
 
 /// How long the runtime waits, after a service has stopped, for blocking work still running

@@ -158,4 +158,27 @@ fn check(dev: &Dev, dir: &Path) {
     }
     assert!(held.iter().all(|p| p.right), "the oracle holds only right outputs");
     assert!(held.len() >= 4, "the proposer went on after each deletion");
+
+    // The explorer's view (`lamina_outputs`) names every deletion, where L1 has it.
+    let view = json(&cast(&bin, &dev.rpc, &["rpc", "lamina_outputs", "0x64"]).unwrap());
+    assert_eq!(view["oracle"].as_str().unwrap().to_lowercase(), oracle.to_lowercase());
+    let listed = view["deletions"].as_array().unwrap();
+    for d in &deleted {
+        assert!(
+            listed.iter().any(
+                |l| l["newNextOutputIndex"] == d.from_index && l["l1BlockNumber"] == d.l1_block
+            ),
+            "deletion at index {} (L1 block {}) missing from {view}",
+            d.from_index,
+            d.l1_block
+        );
+    }
+    // Outputs the replay found right, and still held, are ones this node agrees with.
+    let outputs = view["outputs"].as_array().unwrap();
+    for p in &held {
+        if let Some(o) = outputs.iter().find(|o| o["index"] == p.index && o["outputRoot"] == p.root)
+        {
+            assert_eq!(o["matches"], true, "{o}");
+        }
+    }
 }

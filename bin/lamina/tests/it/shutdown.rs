@@ -128,6 +128,24 @@ fn lamina_dev_stops_cleanly_on_sigterm_and_sigint() {
     }
 }
 
+/// A stop that lands while `lamina dev` is still starting (it has printed its first URL, not yet
+/// its explorer's) is caught, not the default exit: the stack finishes starting, then stops
+/// cleanly.
+#[test]
+fn lamina_dev_stopped_while_starting_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("run.log");
+    let (mut dev, _) = start(DEV, &data, &log, &["l1: "]);
+    stop(&mut dev, "TERM");
+    let text = log_of(&log);
+    assert!(!text.contains("panicked"), "{text}");
+    let log = dir.path().join("after.log");
+    let (mut dev, _) = start(DEV, &data, &log, DEV_URLS);
+    assert!(!log_of(&log).contains(REPAIRED), "{}", log_of(&log));
+    stop(&mut dev, "TERM");
+}
+
 #[test]
 fn lamina_node_stops_cleanly_on_sigterm() {
     let bin = tools();
