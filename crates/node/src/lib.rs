@@ -31,5 +31,9 @@ pub use dev_l1::{DevL1Node, DevL1NodeConfig};
 pub use engine::{EngineNode, EngineNodeConfig, NodeError, open_engine};
 pub use forward::forward_txs;
 pub use lamina_engine::EngineHandle;
-pub use lamina_engine::{Retention, pool::PoolConfig, rpc::budget::CallLimits};
+pub use lamina_engine::{
+    Retention,
+    pool::PoolConfig,
+    rpc::{budget::CallLimits, timing::TimingLayer},
+};
 pub use tasks::Tasks;

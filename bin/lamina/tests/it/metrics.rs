@@ -271,7 +271,13 @@ fn bench_rpc_reports_the_cost_of_metrics() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
-    for line in ["lamina+metrics", "with metrics", "metrics ÷ none", "ratio to anvil"] {
+    for line in [
+        "lamina+metrics",
+        "with metrics",
+        "metrics ÷ none",
+        "ratio to anvil",
+        "recording one request's metrics",
+    ] {
         assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
     }
     // Its progress, as plain lines (stderr is not a terminal here): every run counted.

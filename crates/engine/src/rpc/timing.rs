@@ -41,6 +41,12 @@ impl TimingLayer {
         self.methods.get(method).map_or(OTHER, |m| SharedString::from_shared(m.clone()))
     }
 
+    /// Records one call of `method` that started at `started`, as the layer does when a call
+    /// ends (what `lamina bench rpc` times to measure the cost of metrics per request).
+    pub fn record(&self, method: &str, started: Instant) {
+        self.observe(self.label(method), started);
+    }
+
     fn observe(&self, label: SharedString, started: Instant) {
         let secs = started.elapsed().as_secs_f64();
         metrics::histogram!(self.duration.clone(), "method" => label.clone()).record(secs);
