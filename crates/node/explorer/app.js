@@ -180,7 +180,11 @@ async function blockPage(id) {
         <table id="frames"><thead><tr><th>frame</th><th>L1 tx</th><th>L1 block</th><th>bytes</th><th>DA</th><th>last</th></tr></thead><tbody>
         ${d.batch.frames.map((f) => `<tr><td>${f.frameNumber}</td><td class="mono">${esc(f.txHash)}</td><td>${esc(f.l1Block.number)}</td><td>${f.bytes.toLocaleString()}</td><td>${esc(f.da)}</td><td>${f.isLast ? 'yes' : ''}</td></tr>`).join('')}
         </tbody></table>`
-      : `<p class="muted" id="batch-none">${d.safeAt ? 'Derived without a batch (the sequencing window ran out): deposits only.' : 'Not safe yet: no batch on L1 carries it so far.'}</p>`;
+      : `<p class="muted" id="batch-none">${d.safeAt
+        ? 'Derived without a batch (the sequencing window ran out): deposits only.'
+        : status === 'unsafe' || status === 'pending'
+          ? 'Not safe yet: no batch on L1 carries it so far.'
+          : n === 0 ? 'The genesis block: safe by definition.' : 'Safe before this node kept a record of where each block became safe.'}</p>`;
     derivation = `<dl>
         <dt>L1 origin (epoch)</dt><dd>${esc(d.l1Origin.number)} <span class="mono muted">${esc(d.l1Origin.hash)}</span></dd>
         <dt>Position in epoch</dt><dd>${d.seqNum}</dd>
@@ -345,6 +349,14 @@ async function render() {
   document.body.dataset.ready = '1';
 }
 
+// How many times slower than the home page a page refreshes: a block or tx page changes
+// little once drawn, outputs change every few minutes.
+function slowdown() {
+  if (location.hash.startsWith('#/outputs')) return 5;
+  if (location.hash.startsWith('#/block') || location.hash.startsWith('#/tx')) return 2;
+  return 1;
+}
+
 // Pages that change with the chain redraw on a timer; others stay as drawn.
 function schedule() {
   clearTimeout(state.timer);
@@ -353,7 +365,7 @@ function schedule() {
     if (['', undefined, 'tx', 'block', 'outputs'].includes(page) && !document.hidden) await render();
     else await refreshStatus().catch(() => {});
     schedule();
-  }, state.fast ? REFRESH_MS / 4 : REFRESH_MS * (location.hash.startsWith('#/block') || location.hash.startsWith('#/tx') ? 2 : 1));
+  }, state.fast ? REFRESH_MS / 4 : REFRESH_MS * slowdown());
 }
 
 async function start() {

@@ -194,12 +194,65 @@ pub struct Outputs {
     pub deletions: Vec<Deletion>,
 }
 
-/// The newest `limit` outputs and the deletions since the chain's L1 start.
+/// L1 blocks read again on every call, in case L1 reorged them.
+const REREAD_DEPTH: u64 = 64;
+
+/// The challenger's deletions, read from L1 incrementally: each call reads the logs of the
+/// blocks since the previous call (and the newest [`REREAD_DEPTH`] again), never the whole
+/// history, which on a real chain is millions of blocks and the explorer asks every few
+/// seconds.
+#[derive(Debug, Default)]
+pub(super) struct DeletionLog {
+    /// The first block not read yet, and the deletions found before it (oldest first).
+    seen: tokio::sync::Mutex<(Option<u64>, Vec<Deletion>)>,
+}
+
+impl DeletionLog {
+    /// Every deletion by `oracle` from L1 block `start` on, newest first.
+    pub(super) async fn read<C: L1Chain>(
+        &self,
+        l1: &C,
+        oracle: Address,
+        start: u64,
+    ) -> Result<Vec<Deletion>, LaminaRpcError> {
+        let mut seen = self.seen.lock().await;
+        let head = l1
+            .header(BlockNumberOrTag::Latest)
+            .await?
+            .map(|h| h.number)
+            .ok_or_else(|| LaminaRpcError::NotFound("L1 head".into()))?;
+        let from = seen.0.map_or(start, |next| next.saturating_sub(REREAD_DEPTH).max(start));
+        seen.1.retain(|d| d.l1_block_number.is_some_and(|b| b < from));
+        if from <= head {
+            let filter = Filter::new()
+                .address(oracle)
+                .event_signature(L2OutputOracle::OutputsDeleted::SIGNATURE_HASH)
+                .from_block(from)
+                .to_block(head);
+            for log in l1.logs(&filter).await? {
+                let Ok(e) = L2OutputOracle::OutputsDeleted::decode_log_data(log.data()) else {
+                    continue;
+                };
+                seen.1.push(Deletion {
+                    prev_next_output_index: e.prevNextOutputIndex.try_into().unwrap_or(u64::MAX),
+                    new_next_output_index: e.newNextOutputIndex.try_into().unwrap_or(u64::MAX),
+                    l1_tx_hash: log.transaction_hash,
+                    l1_block_number: log.block_number,
+                });
+            }
+            seen.0 = Some(head + 1);
+        }
+        Ok(seen.1.iter().rev().cloned().collect())
+    }
+}
+
+/// The newest `limit` outputs, and `deletions`.
 pub(super) async fn outputs<E: ExecutionEngine, C: L1Chain>(
     engine: &E,
     l1: &C,
     oracle: Address,
     limit: u64,
+    deletions: &DeletionLog,
 ) -> Result<Outputs, LaminaRpcError> {
     let next: U256 = bridge::read(l1, oracle, &L2OutputOracle::nextOutputIndexCall {}).await?;
     let next = u64::try_from(next).unwrap_or(u64::MAX);
@@ -224,26 +277,7 @@ pub(super) async fn outputs<E: ExecutionEngine, C: L1Chain>(
             matches,
         });
     }
-    let filter = Filter::new()
-        .address(oracle)
-        .event_signature(L2OutputOracle::OutputsDeleted::SIGNATURE_HASH)
-        .from_block(engine.rollup().genesis.l1.number)
-        .to_block(BlockNumberOrTag::Latest);
-    let mut deletions: Vec<Deletion> = l1
-        .logs(&filter)
-        .await?
-        .iter()
-        .filter_map(|log| {
-            let e = L2OutputOracle::OutputsDeleted::decode_log_data(log.data()).ok()?;
-            Some(Deletion {
-                prev_next_output_index: e.prevNextOutputIndex.try_into().ok()?,
-                new_next_output_index: e.newNextOutputIndex.try_into().ok()?,
-                l1_tx_hash: log.transaction_hash,
-                l1_block_number: log.block_number,
-            })
-        })
-        .collect();
-    deletions.reverse();
+    let deletions = deletions.read(l1, oracle, engine.rollup().genesis.l1.number).await?;
     Ok(Outputs {
         oracle,
         next_output_index: next,

@@ -101,6 +101,7 @@ struct Ctx<E, C> {
     safe_db: Option<Arc<SafeDb>>,
     status: watch::Receiver<SyncStatus>,
     oracle: OnceCell<Address>,
+    deletions: bridge::DeletionLog,
 }
 
 impl<E: ExecutionEngine, C: L1Chain> Ctx<E, C> {
@@ -167,6 +168,7 @@ pub fn module<E: ExecutionEngine, C: L1Chain + 'static>(
         safe_db: node.safe_db.clone(),
         status: node.status.clone(),
         oracle: OnceCell::new(),
+        deletions: bridge::DeletionLog::default(),
     });
     let mut m = RpcModule::new(());
     let c = ctx.clone();
@@ -201,7 +203,7 @@ pub fn module<E: ExecutionEngine, C: L1Chain + 'static>(
         async move {
             let asked: Option<U64> = p.sequence().optional_next()?;
             let oracle = c.oracle().await?;
-            Ok(bridge::outputs(&c.engine, &c.l1, oracle, limit(asked, 20)).await?)
+            Ok(bridge::outputs(&c.engine, &c.l1, oracle, limit(asked, 20), &c.deletions).await?)
         }
     });
     let c = ctx.clone();
