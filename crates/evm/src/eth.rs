@@ -190,8 +190,14 @@ impl EthBlockBuilder {
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
 
-        let transactions: Vec<TxEnvelope> =
-            txs.into_iter().chain(included).map(|t| t.1.into_inner()).collect();
+        let (senders, transactions): (Vec<Address>, Vec<TxEnvelope>) = txs
+            .into_iter()
+            .chain(included)
+            .map(|t| {
+                let (tx, sender) = t.1.into_parts();
+                (sender, tx)
+            })
+            .unzip();
         let receipts = result.receipts;
         let header = Header {
             parent_hash,
@@ -219,7 +225,7 @@ impl EthBlockBuilder {
             slot_number: None,
         };
         let hash = header.hash_slow();
-        Ok(ExecutedEthBlock { header, hash, transactions, receipts, bundle })
+        Ok(ExecutedEthBlock { header, hash, transactions, senders, receipts, bundle })
     }
 
     /// Runs `req` in the context of block `header` on `db` (that block's post-state), with

@@ -31,7 +31,7 @@ use alloy_op_evm::{
     OpBlockExecutionCtx, OpBlockExecutorFactory, OpEvmFactory,
     block::receipt_builder::OpAlloyReceiptBuilder, env::evm_env_for_op_next_block,
 };
-use alloy_primitives::{B256, Bytes, logs_bloom};
+use alloy_primitives::{Address, B256, Bytes, logs_bloom};
 use alloy_trie::EMPTY_ROOT_HASH;
 use lamina_protocol::{Hardfork, RollupConfig};
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
@@ -70,6 +70,9 @@ pub struct ExecutedBlock<T = OpTxEnvelope, R = OpReceiptEnvelope> {
     pub hash: B256,
     /// The transactions, in order.
     pub transactions: Vec<T>,
+    /// Each transaction's sender, recovered once for execution (a deposit's `from`), kept so
+    /// that nothing downstream recovers a signature again.
+    pub senders: Vec<Address>,
     /// The receipts (with their blooms), one per transaction.
     pub receipts: Vec<R>,
     /// The state changes (with reverts), to commit together with the block.
@@ -269,8 +272,14 @@ impl OpBlockBuilder {
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
 
-        let transactions: Vec<OpTxEnvelope> =
-            txs.into_iter().chain(included).map(|t| t.1.into_inner()).collect();
+        let (senders, transactions): (Vec<Address>, Vec<OpTxEnvelope>) = txs
+            .into_iter()
+            .chain(included)
+            .map(|t| {
+                let (tx, sender) = t.1.into_parts();
+                (sender, tx)
+            })
+            .unzip();
         let receipts = result.receipts;
         let canyon = self.forks.is_active(Hardfork::Canyon, ts);
         let ecotone = self.forks.is_active(Hardfork::Ecotone, ts);
@@ -305,7 +314,7 @@ impl OpBlockBuilder {
             slot_number: None,
         };
         let hash = header.hash_slow();
-        Ok(ExecutedBlock { header, hash, transactions, receipts, bundle })
+        Ok(ExecutedBlock { header, hash, transactions, senders, receipts, bundle })
     }
 
     /// Runs a read-only call (`eth_call` semantics: no fee, no nonce, a generous gas limit) in

@@ -113,6 +113,25 @@ impl Store {
         self.rlp_list(BODIES, number)
     }
 
+    /// The senders of canonical block `number`'s transactions, as its execution recovered them
+    /// (`None` for a block written without them; then they must be recovered).
+    pub fn block_senders(
+        &self,
+        number: u64,
+    ) -> Result<Option<Vec<alloy_primitives::Address>>, StoreError> {
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let t = txn.open_table(super::tables::SENDERS).map_err(dberr)?;
+        let Some(v) = t.get(number).map_err(dberr)? else { return Ok(None) };
+        let v = v.value();
+        if v.len() % 20 != 0 {
+            return Err(StoreError::Corrupt(format!(
+                "senders of block {number}: {} bytes",
+                v.len()
+            )));
+        }
+        Ok(Some(v.chunks_exact(20).map(alloy_primitives::Address::from_slice).collect()))
+    }
+
     /// The EIP-2718 encodings of canonical block `number`'s receipts.
     pub fn block_receipts(&self, number: u64) -> Result<Option<Vec<Bytes>>, StoreError> {
         self.rlp_list(RECEIPTS, number)

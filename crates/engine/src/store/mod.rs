@@ -176,6 +176,7 @@ impl Store {
             txn.open_table(HASHES).map_err(dberr)?;
             txn.open_table(BODIES).map_err(dberr)?;
             txn.open_table(RECEIPTS).map_err(dberr)?;
+            txn.open_table(tables::SENDERS).map_err(dberr)?;
             txn.open_table(META).map_err(dberr)?;
         }
         txn.commit().map_err(dberr)?;
@@ -306,7 +307,7 @@ impl Store {
         drop(view);
         header.state_root = update.root.hash;
         let hash = header.hash_slow();
-        self.write(&header, hash, &[], &[], &update)?;
+        self.write(&header, hash, &write::Body { txs: &[], senders: &[], receipts: &[] }, &update)?;
         Ok(header)
     }
 
@@ -328,7 +329,8 @@ impl Store {
         }
         let txs: Vec<Bytes> = block.transactions.iter().map(|t| t.encoded_2718().into()).collect();
         let receipts: Vec<Bytes> = block.receipts.iter().map(|r| r.encoded_2718().into()).collect();
-        self.write(&block.header, block.hash, &txs, &receipts, update)
+        let body = write::Body { txs: &txs, senders: &block.senders, receipts: &receipts };
+        self.write(&block.header, block.hash, &body, update)
     }
 
     /// Recomputes the head state root from the flat tables, from scratch (small states: tests

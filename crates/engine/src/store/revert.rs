@@ -145,6 +145,7 @@ impl Store {
             let mut hashes = txn.open_table(HASHES).map_err(dberr)?;
             let mut bodies = txn.open_table(BODIES).map_err(dberr)?;
             let mut receipts = txn.open_table(RECEIPTS).map_err(dberr)?;
+            let mut senders = txn.open_table(super::tables::SENDERS).map_err(dberr)?;
             let mut tx_index = txn.open_table(TX_INDEX).map_err(dberr)?;
             let mut stale = txn.open_table(STALE).map_err(dberr)?;
             let mut roots = txn.open_table(STATE_ROOTS).map_err(dberr)?;
@@ -201,6 +202,7 @@ impl Store {
                     }
                 }
                 receipts.remove(b).map_err(dberr)?;
+                senders.remove(b).map_err(dberr)?;
                 stale.remove(b).map_err(dberr)?;
                 roots.remove(b).map_err(dberr)?;
             }

@@ -23,6 +23,9 @@ pub(crate) const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new
 pub(crate) const HASHES: TableDefinition<'_, &[u8], u64> = TableDefinition::new("block_numbers");
 /// Bodies: number → RLP list of EIP-2718 txs.
 pub(crate) const BODIES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("bodies");
+/// Each block's tx senders, as execution recovered them: number → 20 bytes per tx, in order
+/// (absent for blocks written before the table existed: their senders are recovered on read).
+pub(crate) const SENDERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("senders");
 /// Receipts: number → RLP list of EIP-2718 receipts.
 pub(crate) const RECEIPTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("receipts");
 /// Reverse diffs of the flat state, per block above the finalized head: number → record

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use alloy_consensus::Header;
-use alloy_primitives::{B256, Bytes, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rlp::Encodable;
 use lamina_protocol::BlockId;
 use redb::ReadableTable;
@@ -17,8 +17,8 @@ use super::{
     revert::Revert,
     tables::{
         ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NEXT_NODE_ID, NODES, RECEIPTS,
-        REVERTS, STALE, STATE_FROM, STATE_ROOTS, STORAGE, TX_INDEX, meta_u64, next_node_id,
-        storage_key,
+        REVERTS, SENDERS, STALE, STATE_FROM, STATE_ROOTS, STORAGE, TX_INDEX, meta_u64,
+        next_node_id, storage_key,
     },
 };
 
@@ -27,8 +27,7 @@ impl Store {
         &self,
         header: &Header,
         hash: B256,
-        txs: &[Bytes],
-        receipts: &[Bytes],
+        body: &Body<'_>,
         update: &StateUpdate,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(dberr)?;
@@ -75,7 +74,7 @@ impl Store {
                 code.insert(h.as_slice(), c.as_ref()).map_err(dberr)?;
             }
         }
-        write_block(&txn, header, hash, txs, receipts)?;
+        write_block(&txn, header, hash, body)?;
         self.prune(&txn, header.number)?;
         txn.commit().map_err(dberr)?;
         Ok(())
@@ -163,14 +162,22 @@ fn write_flat_state(
     Ok(revert)
 }
 
-/// Writes the canonical block: header, hash index, body, receipts and the tx index.
+/// What a block adds beside its header: its txs, their senders and its receipts.
+pub(super) struct Body<'a> {
+    pub(super) txs: &'a [Bytes],
+    /// One per tx, or none at all (then none are kept).
+    pub(super) senders: &'a [Address],
+    pub(super) receipts: &'a [Bytes],
+}
+
+/// Writes the canonical block: header, hash index, body, senders, receipts and the tx index.
 fn write_block(
     txn: &redb::WriteTransaction,
     header: &Header,
     hash: B256,
-    txs: &[Bytes],
-    receipts: &[Bytes],
+    body: &Body<'_>,
 ) -> Result<(), StoreError> {
+    let Body { txs, senders, receipts } = *body;
     let mut buf = Vec::new();
     header.encode(&mut buf);
     txn.open_table(HEADERS).map_err(dberr)?.insert(header.number, buf.as_slice()).map_err(dberr)?;
@@ -178,6 +185,13 @@ fn write_block(
     buf.clear();
     alloy_rlp::encode_list::<_, Bytes>(txs, &mut buf);
     txn.open_table(BODIES).map_err(dberr)?.insert(header.number, buf.as_slice()).map_err(dberr)?;
+    if senders.len() == txs.len() && !txs.is_empty() {
+        let flat: Vec<u8> = senders.iter().flat_map(|a| a.0.0).collect();
+        txn.open_table(SENDERS)
+            .map_err(dberr)?
+            .insert(header.number, flat.as_slice())
+            .map_err(dberr)?;
+    }
     buf.clear();
     alloy_rlp::encode_list::<_, Bytes>(receipts, &mut buf);
     txn.open_table(RECEIPTS)

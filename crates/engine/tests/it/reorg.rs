@@ -119,3 +119,31 @@ fn finality_bounds_reorgs_and_never_goes_back() {
     assert_eq!((fc.head.number, fc.safe.number, fc.finalized.number), (3, 3, 2));
     assert_eq!(fc.safe, at(3));
 }
+
+/// Each block keeps the senders its execution recovered (so reads never recover them again),
+/// equal to what the signatures say; a rewind takes them away with the block.
+#[test]
+fn senders_are_kept_with_each_block_and_leave_with_a_rewind() {
+    use alloy_consensus::transaction::SignerRecoverable;
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = Chain::new(&dir.path().join("db"), config(canyon()), alloc(2));
+    for i in 0..3u8 {
+        let from = key(i % 2);
+        let to = TxKind::Call(Address::with_last_byte(0x99));
+        let txs = vec![
+            chain.tx(&from, to, 1, Bytes::new(), 21_000),
+            chain.tx(&from, to, 2, Bytes::new(), 21_000),
+        ];
+        let block = chain.produce(txs);
+        let kept = chain.store.block_senders(block.header.number).unwrap().unwrap();
+        let recovered: Vec<Address> =
+            block.transactions.iter().map(|t| t.recover_signer().unwrap()).collect();
+        assert_eq!(kept, recovered, "block {}", block.header.number);
+        assert_eq!(kept, block.senders);
+        assert_eq!(&kept[1..], [from.address(), from.address()]);
+    }
+    chain.rewind(1);
+    assert_eq!(chain.store.block_senders(2).unwrap(), None, "gone with the block");
+    assert_eq!(chain.store.block_senders(1).unwrap().unwrap().len(), 3);
+    assert_eq!(chain.store.block_senders(0).unwrap(), None, "genesis has no txs");
+}

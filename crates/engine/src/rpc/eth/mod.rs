@@ -96,8 +96,10 @@ pub(crate) fn state<C: EthChain>(h: &C, id: Option<BlockId>) -> RpcResult<StateV
     h.store().state_at(n).map_err(store)
 }
 
-/// Point reads (one or two redb lookups) run inline on the server's threads; anything that
-/// executes, scans or recovers signatures runs on the blocking pool.
+/// Point reads run inline on the server's threads: state lookups, and a block's, tx's or
+/// receipt's reads (bounded by one block, and with the senders execution recovered kept in the
+/// store, no signature is recovered). Anything that executes, scans many blocks or admits a tx
+/// runs on the blocking pool, whose thread handoff costs more than a point read.
 fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::RegisterMethodError> {
     m.register_method("eth_chainId", |_, h, _| -> RpcResult<U64> { Ok(U64::from(h.chain_id())) })?;
     m.register_method("net_version", |_, h, _| h.chain_id().to_string())?;
@@ -164,26 +166,26 @@ fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::Re
                 .collect(),
         })
     })?;
-    m.register_blocking_method("eth_getBlockByNumber", |p, h, _| -> RpcResult<_> {
+    m.register_method("eth_getBlockByNumber", |p, h, _| -> RpcResult<_> {
         let (tag, full): (BlockNumberOrTag, bool) = p.parse()?;
-        block(&*h, BlockId::Number(tag), full)
+        block(h, BlockId::Number(tag), full)
     })?;
-    m.register_blocking_method("eth_getBlockByHash", |p, h, _| -> RpcResult<_> {
+    m.register_method("eth_getBlockByHash", |p, h, _| -> RpcResult<_> {
         let (hash, full): (B256, bool) = p.parse()?;
-        block(&*h, BlockId::from(hash), full)
+        block(h, BlockId::from(hash), full)
     })?;
-    m.register_blocking_method("eth_getBlockTransactionCountByNumber", |p, h, _| {
+    m.register_method("eth_getBlockTransactionCountByNumber", |p, h, _| {
         let tag: BlockNumberOrTag = p.one()?;
-        tx_count(&*h, BlockId::Number(tag))
+        tx_count(h, BlockId::Number(tag))
     })?;
-    m.register_blocking_method("eth_getBlockTransactionCountByHash", |p, h, _| {
+    m.register_method("eth_getBlockTransactionCountByHash", |p, h, _| {
         let hash: B256 = p.one()?;
-        tx_count(&*h, BlockId::from(hash))
+        tx_count(h, BlockId::from(hash))
     })?;
-    m.register_blocking_method("eth_getTransactionByHash", |p, h, _| -> RpcResult<_> {
+    m.register_method("eth_getTransactionByHash", |p, h, _| -> RpcResult<_> {
         let hash: B256 = p.one()?;
         if let Some(loc) = h.store().transaction_location(&hash).map_err(store)? {
-            let Some(b) = read(&*h, loc.block, true)? else { return Ok(None) };
+            let Some(b) = read(h, loc.block, true)? else { return Ok(None) };
             let index = loc.index as usize;
             let tx = b.recovered(index).map_err(store)?;
             return Ok(Some(h.rpc_transaction(&b, index, tx)));
@@ -191,19 +193,19 @@ fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::Re
         // A pooled tx: no block yet.
         Ok(h.pooled_transaction(&hash))
     })?;
-    m.register_blocking_method("eth_getTransactionReceipt", |p, h, _| -> RpcResult<_> {
+    m.register_method("eth_getTransactionReceipt", |p, h, _| -> RpcResult<_> {
         let hash: B256 = p.one()?;
         let Some(loc) = h.store().transaction_location(&hash).map_err(store)? else {
             return Ok(None);
         };
-        let Some(b) = read(&*h, loc.block, true)? else { return Ok(None) };
+        let Some(b) = read(h, loc.block, true)? else { return Ok(None) };
         let receipts = h.rpc_receipts(&b, Some(loc.index as usize)).map_err(store)?;
         Ok(receipts.into_iter().next())
     })?;
-    m.register_blocking_method("eth_getBlockReceipts", |p, h, _| -> RpcResult<_> {
+    m.register_method("eth_getBlockReceipts", |p, h, _| -> RpcResult<_> {
         let id: BlockId = p.one()?;
-        let Some(n) = resolve(&*h, id)? else { return Ok(None) };
-        let b = read(&*h, n, true)?;
+        let Some(n) = resolve(h, id)? else { return Ok(None) };
+        let b = read(h, n, true)?;
         b.map(|b| h.rpc_receipts(&b, None)).transpose().map_err(store)
     })?;
     m.register_blocking_method("eth_sendRawTransaction", |p, h, _| -> RpcResult<B256> {

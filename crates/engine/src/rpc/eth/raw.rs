@@ -34,15 +34,15 @@ fn raw_tx<C: EthChain>(h: &C, hash: &B256) -> RpcResult<Option<Bytes>> {
 pub(super) fn register<C: EthChain>(
     m: &mut RpcModule<C>,
 ) -> Result<(), jsonrpsee::core::RegisterMethodError> {
-    m.register_blocking_method("debug_getRawHeader", |p, h, _| -> RpcResult<Bytes> {
+    m.register_method("debug_getRawHeader", |p, h, _| -> RpcResult<Bytes> {
         let id: BlockId = p.one()?;
-        let n = number(&*h, id, "header")?;
-        Ok(alloy_rlp::encode(header(&*h, n)?).into())
+        let n = number(h, id, "header")?;
+        Ok(alloy_rlp::encode(header(h, n)?).into())
     })?;
-    m.register_blocking_method("debug_getRawBlock", |p, h, _| -> RpcResult<Bytes> {
+    m.register_method("debug_getRawBlock", |p, h, _| -> RpcResult<Bytes> {
         let id: BlockId = p.one()?;
-        let n = number(&*h, id, "block")?;
-        let header = header(&*h, n)?;
+        let n = number(h, id, "block")?;
+        let header = header(h, n)?;
         let raw = h.store().block_transactions(n).map_err(store)?.unwrap_or_default();
         let transactions = raw
             .iter()
@@ -55,18 +55,18 @@ pub(super) fn register<C: EthChain>(
             Block { header, body: BlockBody { transactions, ommers: Vec::new(), withdrawals } };
         Ok(alloy_rlp::encode(block).into())
     })?;
-    m.register_blocking_method("debug_getRawReceipts", |p, h, _| -> RpcResult<Vec<Bytes>> {
+    m.register_method("debug_getRawReceipts", |p, h, _| -> RpcResult<Vec<Bytes>> {
         let id: BlockId = p.one()?;
-        let n = number(&*h, id, "block")?;
+        let n = number(h, id, "block")?;
         Ok(h.store().block_receipts(n).map_err(store)?.unwrap_or_default())
     })?;
-    m.register_blocking_method("debug_getRawTransaction", |p, h, _| {
+    m.register_method("debug_getRawTransaction", |p, h, _| {
         let hash: B256 = p.one()?;
-        raw_tx(&*h, &hash)
+        raw_tx(h, &hash)
     })?;
-    m.register_blocking_method("eth_getRawTransactionByHash", |p, h, _| {
+    m.register_method("eth_getRawTransactionByHash", |p, h, _| {
         let hash: B256 = p.one()?;
-        raw_tx(&*h, &hash)
+        raw_tx(h, &hash)
     })?;
     Ok(())
 }

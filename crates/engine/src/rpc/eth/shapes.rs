@@ -8,7 +8,7 @@ use alloy_consensus::{
     transaction::{Recovered, SignerRecoverable, TransactionInfo, TxHashRef},
 };
 use alloy_eips::eip2718::Decodable2718;
-use alloy_primitives::{B256, Bytes, TxKind, U256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use alloy_rlp::Encodable;
 use alloy_rpc_types_eth::{Block, BlockTransactions, Log, TransactionReceipt};
 
@@ -29,6 +29,9 @@ pub struct StoredBlock<T, R> {
     pub raw: Vec<Bytes>,
     /// Decoded, senders not recovered: only the shapes that show `from` pay for recovery.
     pub txs: Vec<T>,
+    /// The senders execution recovered, when the store kept them (one per tx): with them no
+    /// read recovers a signature.
+    pub senders: Option<Vec<Address>>,
     /// Its receipts (empty unless asked for).
     pub receipts: Vec<R>,
 }
@@ -62,7 +65,8 @@ where
         } else {
             Vec::new()
         };
-        Ok(Some(Self { hash: header.hash_slow(), header, raw, txs, receipts }))
+        let senders = store.block_senders(n)?.filter(|s| s.len() == raw.len());
+        Ok(Some(Self { hash: header.hash_slow(), header, raw, txs, senders, receipts }))
     }
 
     /// The txs' hashes, in order.
@@ -73,7 +77,10 @@ where
     /// Tx `index` with its sender.
     pub fn recovered(&self, index: usize) -> Result<Recovered<T>, StoreError> {
         let tx = &self.txs[index];
-        let from = tx.recover_signer().map_err(|e| corrupt(self.header.number, "signer", e))?;
+        let from = match self.senders.as_ref().and_then(|s| s.get(index)) {
+            Some(from) => *from,
+            None => tx.recover_signer().map_err(|e| corrupt(self.header.number, "signer", e))?,
+        };
         Ok(Recovered::new_unchecked(tx.clone(), from))
     }
 
