@@ -34,6 +34,7 @@ use crate::{
     error::ExecError,
     executor::{
         ExecutedBlock, PoolLimits, StateRootProvider, TxSource, decode_parallel, run_block,
+        split_senders,
     },
 };
 
@@ -190,14 +191,7 @@ impl EthBlockBuilder {
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
 
-        let (senders, transactions): (Vec<Address>, Vec<TxEnvelope>) = txs
-            .into_iter()
-            .chain(included)
-            .map(|t| {
-                let (tx, sender) = t.1.into_parts();
-                (sender, tx)
-            })
-            .unzip();
+        let (senders, transactions) = split_senders(txs.into_iter().chain(included));
         let receipts = result.receipts;
         let header = Header {
             parent_hash,

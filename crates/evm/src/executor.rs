@@ -104,6 +104,15 @@ pub struct PoolLimits {
     pub max_tx_da_bytes: Option<u64>,
 }
 
+/// The executed txs as the block keeps them: their senders apart from the txs.
+pub(crate) fn split_senders<T>(txs: impl Iterator<Item = ExecTx<T>>) -> (Vec<Address>, Vec<T>) {
+    txs.map(|t| {
+        let (tx, sender) = t.1.into_parts();
+        (sender, tx)
+    })
+    .unzip()
+}
+
 /// Runs a block's txs through an alloy-evm block executor: pre-execution system calls, every
 /// tx in order (a failing one names its index and hash), then, when `pool` is given, pool txs
 /// while gas and the DA budget last, then the post-execution changes. Returns the result and
@@ -272,14 +281,7 @@ impl OpBlockBuilder {
         let bundle = state.take_bundle();
         let post = roots.post_state_roots(&bundle).map_err(ExecError::StateRoot)?;
 
-        let (senders, transactions): (Vec<Address>, Vec<OpTxEnvelope>) = txs
-            .into_iter()
-            .chain(included)
-            .map(|t| {
-                let (tx, sender) = t.1.into_parts();
-                (sender, tx)
-            })
-            .unzip();
+        let (senders, transactions) = split_senders(txs.into_iter().chain(included));
         let receipts = result.receipts;
         let canyon = self.forks.is_active(Hardfork::Canyon, ts);
         let ecotone = self.forks.is_active(Hardfork::Ecotone, ts);
