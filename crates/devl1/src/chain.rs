@@ -148,6 +148,7 @@ impl L1Chain for DevL1 {
         };
         let block = StoredBlock::read(self.store(), loc.block, true).map_err(store)?;
         let Some(block) = block else { return Ok(None) };
+        let block = block.with_senders(self.store()).map_err(store)?;
         let receipts = self.rpc_receipts(&block, Some(loc.index as usize)).map_err(store)?;
         Ok(receipts.into_iter().next())
     }

@@ -38,6 +38,9 @@ pub enum ExplorerError {
     /// The port could not be bound.
     #[error("explorer: {0}")]
     Bind(#[from] std::io::Error),
+    /// The HTTP client that forwards to the nodes could not be made.
+    #[error("explorer: http client: {0}")]
+    Client(String),
     /// No node to show.
     #[error("explorer: no rollup node to show")]
     NoNode,

@@ -35,7 +35,7 @@ pub async fn serve(config: ExplorerConfig) -> Result<SocketAddr, ExplorerError> 
     let client = reqwest::Client::builder()
         .timeout(UPSTREAM_TIMEOUT)
         .build()
-        .map_err(|e| ExplorerError::Bind(std::io::Error::other(e)))?;
+        .map_err(|e| ExplorerError::Client(e.to_string()))?;
     let shared = Arc::new(Shared { config, client, listing: Bytes::from(listing.to_string()) });
     tokio::spawn(crate::http::serve(listener, "explorer", move |req| {
         let shared = shared.clone();
@@ -112,7 +112,7 @@ async fn forward(client: &reqwest::Client, url: &str, body: Bytes) -> Response<F
     let sent = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_vec())
+        .body(body)
         .send()
         .await;
     let res = match sent {
@@ -124,7 +124,7 @@ async fn forward(client: &reqwest::Client, url: &str, body: Bytes) -> Response<F
     };
     let status = StatusCode::from_u16(res.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     match res.bytes().await {
-        Ok(b) => respond(status, "application/json", Bytes::from(b.to_vec())),
+        Ok(b) => respond(status, "application/json", b),
         Err(_) => rpc_error(StatusCode::BAD_GATEWAY, "node answer cut short"),
     }
 }

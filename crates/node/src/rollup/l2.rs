@@ -68,16 +68,35 @@ impl<E: ExecutionEngine> EngineL2<E> {
         self.info(number).await?.ok_or(RollupError::MissingBlock(number))
     }
 
+    /// Canonical block `number` with its block info, from one read.
+    pub async fn block_with_info(
+        &self,
+        number: u64,
+    ) -> Result<Option<(L2BlockInfo, Header, Vec<Bytes>)>, RollupError> {
+        match self.engine.block(number).await? {
+            Some((header, txs)) => Ok(Some((self.info_of(&header, &txs)?, header, txs))),
+            None => Ok(None),
+        }
+    }
+
     /// The system config canonical block `number` carries.
     pub async fn config(&self, number: u64) -> Result<SystemConfig, RollupError> {
-        let cfg = self.engine.rollup();
-        if number == cfg.genesis.l2.number {
-            return Ok(cfg.genesis.system_config.clone());
+        if number == self.engine.rollup().genesis.l2.number {
+            return Ok(self.engine.rollup().genesis.system_config.clone());
         }
         let (header, txs) =
             self.engine.block(number).await?.ok_or_else(|| invalid(number, "not canonical"))?;
-        system_config_after(cfg, &header, txs.first().map(|t| t.as_ref()))
-            .map_err(|e| invalid(number, e))
+        self.config_of(&header, &txs)
+    }
+
+    /// The system config a block (`header`, `txs`) carries.
+    pub fn config_of(&self, header: &Header, txs: &[Bytes]) -> Result<SystemConfig, RollupError> {
+        let cfg = self.engine.rollup();
+        if header.number == cfg.genesis.l2.number {
+            return Ok(cfg.genesis.system_config.clone());
+        }
+        system_config_after(cfg, header, txs.first().map(|t| t.as_ref()))
+            .map_err(|e| invalid(header.number, e))
     }
 }
 

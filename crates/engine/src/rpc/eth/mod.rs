@@ -185,7 +185,7 @@ fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::Re
     m.register_method("eth_getTransactionByHash", |p, h, _| -> RpcResult<_> {
         let hash: B256 = p.one()?;
         if let Some(loc) = h.store().transaction_location(&hash).map_err(store)? {
-            let Some(b) = read(h, loc.block, true)? else { return Ok(None) };
+            let Some(b) = read_with_senders(h, loc.block)? else { return Ok(None) };
             let index = loc.index as usize;
             let tx = b.recovered(index).map_err(store)?;
             return Ok(Some(h.rpc_transaction(&b, index, tx)));
@@ -198,14 +198,14 @@ fn register<C: EthChain>(m: &mut RpcModule<C>) -> Result<(), jsonrpsee::core::Re
         let Some(loc) = h.store().transaction_location(&hash).map_err(store)? else {
             return Ok(None);
         };
-        let Some(b) = read(h, loc.block, true)? else { return Ok(None) };
+        let Some(b) = read_with_senders(h, loc.block)? else { return Ok(None) };
         let receipts = h.rpc_receipts(&b, Some(loc.index as usize)).map_err(store)?;
         Ok(receipts.into_iter().next())
     })?;
     m.register_method("eth_getBlockReceipts", |p, h, _| -> RpcResult<_> {
         let id: BlockId = p.one()?;
         let Some(n) = resolve(h, id)? else { return Ok(None) };
-        let b = read(h, n, true)?;
+        let b = read_with_senders(h, n)?;
         b.map(|b| h.rpc_receipts(&b, None)).transpose().map_err(store)
     })?;
     m.register_blocking_method("eth_sendRawTransaction", |p, h, _| -> RpcResult<B256> {
@@ -228,10 +228,19 @@ pub(crate) fn read<C: EthChain>(
     StoredBlock::read(h.store(), n, receipts).map_err(store)
 }
 
+/// Block `n` with its receipts and senders: for the reads that show each tx's `from`.
+pub(crate) fn read_with_senders<C: EthChain>(
+    h: &C,
+    n: u64,
+) -> RpcResult<Option<StoredBlock<C::Tx, C::Receipt>>> {
+    let b = read(h, n, true)?;
+    b.map(|b| b.with_senders(h.store())).transpose().map_err(store)
+}
+
 fn block<C: EthChain>(h: &C, id: BlockId, full: bool) -> RpcResult<Option<RpcBlock<C::RpcTx>>> {
     let Some(n) = resolve(h, id)? else { return Ok(None) };
     // Full txs need the receipts too (deposit nonces).
-    let b = read(h, n, full)?;
+    let b = if full { read_with_senders(h, n)? } else { read(h, n, false)? };
     b.map(|b| b.rpc_block(h, full)).transpose().map_err(store)
 }
 

@@ -29,8 +29,8 @@ pub struct StoredBlock<T, R> {
     pub raw: Vec<Bytes>,
     /// Decoded, senders not recovered: only the shapes that show `from` pay for recovery.
     pub txs: Vec<T>,
-    /// The senders execution recovered, when the store kept them (one per tx): with them no
-    /// read recovers a signature.
+    /// The senders execution recovered, when loaded ([`Self::with_senders`]) and the store
+    /// kept them (one per tx): with them no read recovers a signature.
     pub senders: Option<Vec<Address>>,
     /// Its receipts (empty unless asked for).
     pub receipts: Vec<R>,
@@ -65,8 +65,15 @@ where
         } else {
             Vec::new()
         };
-        let senders = store.block_senders(n)?.filter(|s| s.len() == raw.len());
-        Ok(Some(Self { hash: header.hash_slow(), header, raw, txs, senders, receipts }))
+        Ok(Some(Self { hash: header.hash_slow(), header, raw, txs, senders: None, receipts }))
+    }
+
+    /// Loads the senders the store kept for this block, for the reads that show `from` (the
+    /// others, logs and fee reads, skip the lookup).
+    pub fn with_senders(mut self, store: &Store) -> Result<Self, StoreError> {
+        self.senders =
+            store.block_senders(self.header.number)?.filter(|s| s.len() == self.raw.len());
+        Ok(self)
     }
 
     /// The txs' hashes, in order.

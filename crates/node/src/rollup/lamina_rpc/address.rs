@@ -40,8 +40,9 @@ pub struct AddressTxs {
 
 /// Blocks scanned at most.
 const MAX_BLOCKS: u64 = 2048;
-/// Txs decoded (and recovered) at most.
-const MAX_TXS: usize = 20_000;
+/// Txs decoded (and their signatures recovered) at most: a bound on the CPU one public call
+/// can take (some 100 ms here).
+const MAX_TXS: usize = 4_096;
 
 /// The newest `limit` txs from or to `who` in the newest blocks.
 pub(super) async fn recent<E: ExecutionEngine>(

@@ -5,7 +5,10 @@
 //! Read-side only: derivation keeps no record of its channels, so this re-reads what it read,
 //! with the same codecs. Anything malformed is skipped, as derivation skips it.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
 use alloy_primitives::{Address, B256};
@@ -54,6 +57,7 @@ pub struct BatchOrigin {
 }
 
 /// A frame with its place.
+#[derive(Clone)]
 struct Located {
     at: FrameRef,
     frame: Frame,
@@ -85,14 +89,14 @@ pub(super) async fn find<C: L1Chain>(
     safe_at: BlockId,
     wanted: &Wanted,
 ) -> Result<Option<BatchOrigin>, LaminaRpcError> {
-    let mut header = header(l1, safe_at.hash).await?;
+    let mut blocks = Blocks { l1, cfg, batcher: wanted.batcher, read: HashMap::new() };
+    let mut at = safe_at.hash;
     for _ in 0..=COMPLETED_BEFORE {
-        let here = frames_in(l1, cfg, &header, wanted.batcher).await?;
+        let (header, here) = blocks.get(at).await?;
         let mut closing: Vec<_> = here.iter().filter(|f| f.frame.is_last).collect();
         closing.dedup_by_key(|f| f.frame.channel_id);
         for last in closing {
-            let id = last.frame.channel_id;
-            let frames = gather(l1, cfg, &header, &here, id, wanted.batcher).await?;
+            let frames = gather(&mut blocks, &header, &here, last.frame.channel_id).await?;
             if let Some(found) = holds(cfg, &header, frames, wanted.timestamp) {
                 return Ok(Some(found));
             }
@@ -100,15 +104,36 @@ pub(super) async fn find<C: L1Chain>(
         if header.number == 0 || header.number <= cfg.genesis.l1.number {
             break;
         }
-        header = self::header(l1, header.parent_hash).await?;
+        at = header.parent_hash;
     }
     Ok(None)
 }
 
-async fn header<C: L1Chain>(l1: &C, hash: B256) -> Result<L1Header, LaminaRpcError> {
-    l1.header_by_hash(hash)
-        .await?
-        .ok_or_else(|| LaminaRpcError::NotFound(format!("L1 block {hash}")))
+/// L1 blocks and their batcher frames, each read (and its batcher txs' signatures recovered)
+/// once per request, however many channels walk back through it.
+struct Blocks<'a, C> {
+    l1: &'a C,
+    cfg: &'a RollupConfig,
+    batcher: Address,
+    read: HashMap<B256, (L1Header, Arc<[Located]>)>,
+}
+
+impl<C: L1Chain> Blocks<'_, C> {
+    /// The block with `hash` and its batcher frames, in block order.
+    async fn get(&mut self, hash: B256) -> Result<(L1Header, Arc<[Located]>), LaminaRpcError> {
+        if let Some(known) = self.read.get(&hash) {
+            return Ok(known.clone());
+        }
+        let header = self
+            .l1
+            .header_by_hash(hash)
+            .await?
+            .ok_or_else(|| LaminaRpcError::NotFound(format!("L1 block {hash}")))?;
+        let frames: Arc<[Located]> =
+            frames_in(self.l1, self.cfg, &header, self.batcher).await?.into();
+        self.read.insert(hash, (header.clone(), frames.clone()));
+        Ok((header, frames))
+    }
 }
 
 /// The batcher frames of one L1 block, in block order.
@@ -143,7 +168,10 @@ async fn frames_in<C: L1Chain>(
     Ok(out)
 }
 
-fn is_batcher_tx(tx: &TxEnvelope, inbox: Address, batcher: Address) -> bool {
+/// Whether `tx` is a batcher tx as derivation's retrieval counts them: to the inbox, signed
+/// by the batcher, not a set-code tx (the inbox check first, so only inbox txs pay for
+/// signature recovery).
+pub(super) fn is_batcher_tx(tx: &TxEnvelope, inbox: Address, batcher: Address) -> bool {
     tx.to() == Some(inbox)
         && !tx.is_eip7702()
         && tx.recover_signer().is_ok_and(|from| from == batcher)
@@ -174,33 +202,30 @@ fn push_frames(
 /// Every frame of channel `id`: those in `here` (the block of its last frame) and those in
 /// the blocks before, back to its first frame or its timeout.
 async fn gather<C: L1Chain>(
-    l1: &C,
-    cfg: &RollupConfig,
+    blocks: &mut Blocks<'_, C>,
     last_block: &L1Header,
     here: &[Located],
     id: lamina_protocol::frame::ChannelId,
-    batcher: Address,
 ) -> Result<Vec<Located>, LaminaRpcError> {
+    let cfg = blocks.cfg;
     let mut by_number: BTreeMap<u16, Located> = BTreeMap::new();
-    let keep = |f: &Located, by_number: &mut BTreeMap<u16, Located>| {
-        // Walking back, an earlier copy of a frame number replaces a later one: derivation
-        // keeps the first it reads.
-        by_number.insert(f.frame.number, Located { at: f.at.clone(), frame: f.frame.clone() });
+    // Walking back, an earlier copy of a frame number replaces a later one: derivation keeps
+    // the first it reads.
+    let keep = |frames: &[Located], by_number: &mut BTreeMap<u16, Located>| {
+        for f in frames.iter().filter(|f| f.frame.channel_id == id).rev() {
+            by_number.insert(f.frame.number, f.clone());
+        }
     };
-    for f in here.iter().filter(|f| f.frame.channel_id == id).rev() {
-        keep(f, &mut by_number);
-    }
+    keep(here, &mut by_number);
     let timeout = cfg.channel_timeout(last_block.timestamp).min(MAX_SCAN_BACK);
     let mut header = last_block.clone();
     for _ in 0..timeout {
         if by_number.contains_key(&0) || header.number <= cfg.genesis.l1.number {
             break;
         }
-        header = self::header(l1, header.parent_hash).await?;
-        let earlier = frames_in(l1, cfg, &header, batcher).await?;
-        for f in earlier.iter().filter(|f| f.frame.channel_id == id).rev() {
-            keep(f, &mut by_number);
-        }
+        let (earlier_header, earlier) = blocks.get(header.parent_hash).await?;
+        keep(&earlier, &mut by_number);
+        header = earlier_header;
     }
     Ok(by_number.into_values().collect())
 }

@@ -43,8 +43,8 @@ pub(super) async fn deposits<E: ExecutionEngine, C: L1Chain>(
     number: u64,
 ) -> Result<Vec<DepositOrigin>, LaminaRpcError> {
     let l2 = EngineL2::new(engine.clone());
-    let info = l2.info(number).await?.ok_or(LaminaRpcError::NoBlock(number))?;
-    let (_, txs) = engine.block(number).await?.ok_or(LaminaRpcError::NoBlock(number))?;
+    let (info, _, txs) =
+        l2.block_with_info(number).await?.ok_or(LaminaRpcError::NoBlock(number))?;
     let mut wanted = Vec::new();
     // The L1-info deposit comes first; user deposits follow it in the epoch's first block.
     for raw in txs.iter().skip(1) {

@@ -2,6 +2,11 @@
 //! (the safe-head database's entries), the batcher txs posted since the previous one, their
 //! bytes and the fees their receipts show, and the L2 user txs that became safe with them.
 
+use std::{
+    collections::HashMap,
+    sync::{Mutex, PoisonError},
+};
+
 use alloy_consensus::Transaction;
 use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{Address, B256};
@@ -10,7 +15,7 @@ use lamina_protocol::BlockId;
 use op_alloy_consensus::OpTxEnvelope;
 use serde::Serialize;
 
-use super::LaminaRpcError;
+use super::{LaminaRpcError, batches::is_batcher_tx};
 use crate::rollup::{port::ExecutionEngine, safe_db::SafeHeadAt};
 
 /// One step of the safe head.
@@ -40,6 +45,31 @@ pub struct DaStep {
 /// Most L1 blocks read for one step, and most L2 blocks counted (a bound on one request).
 const MAX_BLOCKS_PER_STEP: u64 = 64;
 
+/// Steps kept at most by [`StepCache`].
+const CACHED_STEPS: usize = 1024;
+
+/// A step is fixed by its two safe-head entries and the batcher.
+type StepKey = (B256, B256, B256, B256, Address);
+
+/// Steps already computed, so the explorer's refreshes read L1 only for the new ones (emptied
+/// when full: a bound on memory, not an LRU).
+#[derive(Debug, Default)]
+pub(super) struct StepCache(Mutex<HashMap<StepKey, DaStep>>);
+
+impl StepCache {
+    fn get(&self, key: &StepKey) -> Option<DaStep> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+    }
+
+    fn put(&self, key: StepKey, step: DaStep) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= CACHED_STEPS {
+            map.clear();
+        }
+        map.insert(key, step);
+    }
+}
+
 /// The steps between consecutive entries of `entries` (oldest first; the first entry is only
 /// the starting point).
 pub(super) async fn steps<E: ExecutionEngine, C: L1Chain>(
@@ -48,10 +78,16 @@ pub(super) async fn steps<E: ExecutionEngine, C: L1Chain>(
     entries: &[SafeHeadAt],
     inbox: Address,
     batcher: Address,
+    cache: &StepCache,
 ) -> Result<Vec<DaStep>, LaminaRpcError> {
     let mut out = Vec::new();
     for pair in entries.windows(2) {
         let (prev, at) = (pair[0], pair[1]);
+        let key = (prev.l1.hash, prev.safe.hash, at.l1.hash, at.safe.hash, batcher);
+        if let Some(step) = cache.get(&key) {
+            out.push(step);
+            continue;
+        }
         let mut step = DaStep {
             l1_block: at.l1,
             l1_timestamp: 0,
@@ -91,14 +127,10 @@ pub(super) async fn steps<E: ExecutionEngine, C: L1Chain>(
                     .count() as u64;
             }
         }
+        cache.put(key, step.clone());
         out.push(step);
     }
     Ok(out)
-}
-
-fn is_batcher_tx(tx: &alloy_consensus::TxEnvelope, inbox: Address, batcher: Address) -> bool {
-    use alloy_consensus::transaction::SignerRecoverable;
-    tx.to() == Some(inbox) && tx.recover_signer().is_ok_and(|from| from == batcher)
 }
 
 /// What tx `hash` paid on L1: gas used at its effective price, plus its blob gas.

@@ -102,6 +102,7 @@ struct Ctx<E, C> {
     status: watch::Receiver<SyncStatus>,
     oracle: OnceCell<Address>,
     deletions: bridge::DeletionLog,
+    da_steps: da::StepCache,
 }
 
 impl<E: ExecutionEngine, C: L1Chain> Ctx<E, C> {
@@ -112,7 +113,8 @@ impl<E: ExecutionEngine, C: L1Chain> Ctx<E, C> {
 
     async fn derivation(&self, number: u64) -> Result<BlockDerivation, LaminaRpcError> {
         let l2 = EngineL2::new(self.engine.clone());
-        let info = l2.info(number).await?.ok_or(LaminaRpcError::NoBlock(number))?;
+        let (info, header, txs) =
+            l2.block_with_info(number).await?.ok_or(LaminaRpcError::NoBlock(number))?;
         let safe = self.status.borrow().safe_l2.number;
         let safe_at = match (&self.safe_db, number <= safe) {
             (Some(db), true) => db.first_reaching(number)?.map(|at| at.l1),
@@ -122,7 +124,7 @@ impl<E: ExecutionEngine, C: L1Chain> Ctx<E, C> {
             Some(at) => {
                 let wanted = batches::Wanted {
                     timestamp: info.timestamp,
-                    batcher: l2.config(number).await?.batcher_addr,
+                    batcher: l2.config_of(&header, &txs)?.batcher_addr,
                 };
                 batches::find(&self.l1, self.engine.rollup(), at, &wanted).await?
             }
@@ -146,7 +148,7 @@ impl<E: ExecutionEngine, C: L1Chain> Ctx<E, C> {
         let l2 = EngineL2::new(self.engine.clone());
         let batcher = l2.config(newest.safe.number).await?.batcher_addr;
         let inbox = self.engine.rollup().batch_inbox_address;
-        da::steps(&self.engine, &self.l1, &entries, inbox, batcher).await
+        da::steps(&self.engine, &self.l1, &entries, inbox, batcher, &self.da_steps).await
     }
 }
 
@@ -169,6 +171,7 @@ pub fn module<E: ExecutionEngine, C: L1Chain + 'static>(
         status: node.status.clone(),
         oracle: OnceCell::new(),
         deletions: bridge::DeletionLog::default(),
+        da_steps: da::StepCache::default(),
     });
     let mut m = RpcModule::new(());
     let c = ctx.clone();
