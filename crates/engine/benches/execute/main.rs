@@ -3,8 +3,9 @@
 //! funded accounts.
 //!
 //! `cargo bench -p lamina-engine --bench execute` (env: `LAMINA_BENCH_ACCOUNTS`, default 10 000;
-//! `LAMINA_BENCH_BLOCKS`, default 10; `LAMINA_BENCH_KIND=eth|erc20` runs one workload). Prints Mgas/s, tx/s and the share of time in the state
-//! root and in the commit. Timings are printed, never asserted.
+//! `LAMINA_BENCH_BLOCKS`, default 10; `LAMINA_BENCH_KIND=eth|erc20` runs one workload, `LAMINA_BENCH_PATH=sequencer|import` one
+//! path). Prints Mgas/s, tx/s, the txs included and each block's time split into execution,
+//! state root, trie update and durable commit. Timings are printed, never asserted.
 //!
 //! With anvil installed (`npm ci --prefix tools`, or `LAMINA_BENCH_ANVIL=/path/to/anvil`) the
 //! same blocks also run on `anvil --optimism`, and the ratio is printed.
@@ -22,13 +23,18 @@ use std::{
     time::{Duration, Instant},
 };
 
+use alloy_consensus::transaction::{Recovered, SignerRecoverable};
 use alloy_consensus::{Header, SignableTransaction, TxEip1559};
 use alloy_eips::eip2718::Encodable2718;
+use alloy_eips::eip2718::{Decodable2718, WithEncoded};
 use alloy_primitives::{Address, B256, Bytes, FixedBytes, TxKind, U256, hex, keccak256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use lamina_engine::{GenesisAccount, StateView, Store};
-use lamina_evm::{BlockAttributes, OpBlockBuilder, PostStateRoots, StateRootProvider};
+use lamina_evm::{
+    BlockAttributes, ExecTx, OpBlockBuilder, PoolLimits, PostStateRoots, StateRootProvider,
+    TxSource,
+};
 use lamina_protocol::{
     HardforkSchedule, RollupConfig, SystemConfig,
     l1_info::{L1BlockInfoTx, L1OriginFields},
@@ -59,6 +65,30 @@ fn balance_slot(holder: Address) -> U256 {
     let mut buf = [0u8; 64];
     buf[12..32].copy_from_slice(holder.as_slice());
     U256::from_be_bytes(keccak256(buf).0)
+}
+
+/// The sequencer's source: txs whose senders the pool recovered at admission, as anvil's
+/// were at submission.
+struct Admitted(std::vec::IntoIter<ExecTx>);
+
+impl TxSource for Admitted {
+    fn next_tx(&mut self) -> Option<ExecTx> {
+        self.0.next()
+    }
+    fn skip(&mut self, reason: &str) {
+        panic!("bench tx skipped: {reason}");
+    }
+}
+
+/// Recovers every tx's sender the way pool admission does (outside the timed part).
+fn admit(raw: &[Bytes]) -> Vec<ExecTx> {
+    raw.iter()
+        .map(|b| {
+            let tx = OpTxEnvelope::decode_2718_exact(b).unwrap();
+            let from = tx.recover_signer().unwrap();
+            WithEncoded::new(b.clone(), Recovered::new_unchecked(tx, from))
+        })
+        .collect()
 }
 
 struct Timed<'a> {
@@ -134,17 +164,6 @@ fn run(accounts: usize, blocks: usize, token: bool) {
             GenesisAccount { code: token_code(), storage: token_storage, ..Default::default() },
         );
     }
-    let t = Instant::now();
-    let store = Store::open(dir.path().join("db")).unwrap();
-    let genesis = Header {
-        timestamp: 1_000,
-        gas_limit: 200_000_000,
-        base_fee_per_gas: Some(1_000_000),
-        ..Default::default()
-    };
-    let genesis = store.init_genesis(genesis, &alloc).unwrap();
-    let genesis_time = t.elapsed();
-
     // Pre-sign every block's txs outside the timed part.
     let mut rng_state = 0x1234_5678_u64;
     let mut next = || {
@@ -153,7 +172,6 @@ fn run(accounts: usize, blocks: usize, token: bool) {
         rng_state ^= rng_state << 17;
         rng_state
     };
-    let builder = OpBlockBuilder::new(cfg.clone());
     let mut blocks_txs = Vec::new();
     for b in 0..blocks as u64 {
         let txs: Vec<Bytes> = senders
@@ -186,12 +204,88 @@ fn run(accounts: usize, blocks: usize, token: bool) {
         blocks_txs.push(txs);
     }
 
-    let anvil_blocks = blocks_txs.clone();
+    let label = if token { "erc20-transfer" } else { "eth-transfer" };
+    let mut ours_mgas = 0.0;
+    // The sequencer's path (senders recovered at pool admission, as anvil's at submission) is
+    // the one compared with anvil's mining; the import path (a verifier's or a peer's payload:
+    // raw txs, every signature recovered inside the block) is reported beside it.
+    let path = std::env::var("LAMINA_BENCH_PATH").unwrap_or_default();
+    for import in [false, true] {
+        if !path.is_empty() && path != if import { "import" } else { "sequencer" } {
+            continue;
+        }
+        let (store, genesis, genesis_time) = make_genesis(dir.path(), import, &alloc);
+        let stats = execute_blocks(&cfg, &store, &genesis, &blocks_txs, import);
+        let secs = stats.total.as_secs_f64();
+        let mgas = stats.gas as f64 / secs / 1e6;
+        if !import {
+            ours_mgas = mgas;
+        }
+        let n = blocks as f64;
+        let ms = |d: Duration| d.as_secs_f64() * 1e3 / n;
+        println!(
+            "{label:<15} {:<9} accounts {accounts:>9}  genesis {:>6.1}s  | {mgas:>6.1} Mgas/s  {:>7.0} tx/s  {} txs  | block {:>6.1} ms = exec {:>5.1} + root {:>5.1} + update {:>4.1} + commit {:>5.1}  (first {:>5.1}, last {:>5.1})",
+            if import { "import" } else { "sequencer" },
+            genesis_time.as_secs_f64(),
+            stats.txs as f64 / secs,
+            stats.txs,
+            ms(stats.total),
+            ms(stats.exec),
+            ms(stats.root),
+            ms(stats.update),
+            ms(stats.commit),
+            stats.first.as_secs_f64() * 1e3,
+            stats.last.as_secs_f64() * 1e3,
+        );
+    }
+    if let Some(bin) = anvil_bin() {
+        compare_with_anvil(&bin, &holders, token, &alloc, blocks_txs, ours_mgas);
+    }
+}
+
+fn make_genesis(
+    dir: &std::path::Path,
+    import: bool,
+    alloc: &BTreeMap<Address, GenesisAccount>,
+) -> (Store, Header, Duration) {
+    let t = Instant::now();
+    let store = Store::open(dir.join(if import { "import" } else { "sequencer" })).unwrap();
+    let genesis = Header {
+        timestamp: 1_000,
+        gas_limit: 200_000_000,
+        base_fee_per_gas: Some(1_000_000),
+        ..Default::default()
+    };
+    let genesis = store.init_genesis(genesis, alloc).unwrap();
+    let genesis_time = t.elapsed();
+
+    (store, genesis, genesis_time)
+}
+
+#[derive(Default)]
+struct Stats {
+    total: Duration,
+    exec: Duration,
+    root: Duration,
+    update: Duration,
+    commit: Duration,
+    gas: u64,
+    txs: usize,
+    first: Duration,
+    last: Duration,
+}
+
+fn execute_blocks(
+    cfg: &RollupConfig,
+    store: &Store,
+    genesis: &Header,
+    blocks_txs: &[Vec<Bytes>],
+    import: bool,
+) -> Stats {
+    let builder = OpBlockBuilder::new(cfg.clone());
     let (mut head, mut head_hash) = (genesis.clone(), genesis.hash_slow());
-    let (mut total, mut root_time, mut commit_time, mut gas) =
-        (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0u64);
-    let mut per_block = Vec::new();
-    for txs in blocks_txs {
+    let mut stats = Stats::default();
+    for (i, txs) in blocks_txs.iter().enumerate() {
         let ts = head.timestamp + 2;
         let origin = L1OriginFields {
             number: 1,
@@ -199,9 +293,14 @@ fn run(accounts: usize, blocks: usize, token: bool) {
             hash: B256::repeat_byte(1),
             ..Default::default()
         };
-        let info = L1BlockInfoTx::build(&cfg, &cfg.genesis.system_config, &origin, 0, ts).unwrap();
-        let mut all = vec![Bytes::from(info.to_deposit_tx(&cfg, ts).encoded_2718())];
-        all.extend(txs);
+        let info = L1BlockInfoTx::build(cfg, &cfg.genesis.system_config, &origin, 0, ts).unwrap();
+        let mut all = vec![Bytes::from(info.to_deposit_tx(cfg, ts).encoded_2718())];
+        let mut pool = None;
+        if import {
+            all.extend(txs.iter().cloned());
+        } else {
+            pool = Some(Admitted(admit(txs).into_iter()));
+        }
         let attrs = BlockAttributes {
             timestamp: ts,
             prev_randao: B256::ZERO,
@@ -210,49 +309,40 @@ fn run(accounts: usize, blocks: usize, token: bool) {
             gas_limit: 200_000_000,
             eip1559_params: Some(FixedBytes::ZERO),
             transactions: all,
-            no_tx_pool: true,
+            no_tx_pool: import,
         };
         let start = Instant::now();
         let view = store.state().unwrap();
         let timed = Timed { view: &view, spent: Cell::new(Duration::ZERO) };
-        let block =
-            builder.build(&head, head_hash, &attrs, WrapDatabaseRef(&view), &timed).unwrap();
+        let source = pool.as_mut().map(|p| (p as &mut dyn TxSource, PoolLimits::default()));
+        let block = builder
+            .build_with(&head, head_hash, &attrs, source, WrapDatabaseRef(&view), &timed)
+            .unwrap();
         assert!(block.receipts.iter().all(|r| r.status()), "every tx succeeds");
+        assert_eq!(block.transactions.len(), txs.len() + 1, "every tx is included");
+        let built = start.elapsed();
+        let u = Instant::now();
         let update = view.take_update(&block.bundle, block.header.state_root).unwrap();
+        stats.update += u.elapsed();
         let root = timed.spent.get();
         drop(view);
         let c = Instant::now();
         store.commit_block(&block, &update).unwrap();
-        commit_time += c.elapsed();
+        stats.commit += c.elapsed();
         let elapsed = start.elapsed();
-        total += elapsed;
-        root_time += root;
-        gas += block.header.gas_used;
-        per_block.push(elapsed);
+        stats.root += root;
+        stats.exec += built - root;
+        stats.total += elapsed;
+        stats.gas += block.header.gas_used;
+        stats.txs += block.transactions.len() - 1;
+        if i == 0 {
+            stats.first = elapsed;
+        }
+        stats.last = elapsed;
         head_hash = block.hash;
         head = block.header;
     }
-    let n_txs = (blocks * TXS_PER_BLOCK) as f64;
-    let secs = total.as_secs_f64();
-    let ours_mgas = gas as f64 / secs / 1e6;
-    let first = per_block.first().copied().unwrap_or_default();
-    let last = per_block.last().copied().unwrap_or_default();
-    println!(
-        "{:<15} accounts {:>9}  genesis {:>6.1}s  | {:>6.1} Mgas/s  {:>7.0} tx/s  | block {:>6.1} ms (first {:>5.1}, last {:>5.1})  root {:>4.1}%  commit {:>4.1}%",
-        if token { "erc20-transfer" } else { "eth-transfer" },
-        accounts,
-        genesis_time.as_secs_f64(),
-        gas as f64 / secs / 1e6,
-        n_txs / secs,
-        secs * 1e3 / blocks as f64,
-        first.as_secs_f64() * 1e3,
-        last.as_secs_f64() * 1e3,
-        100.0 * root_time.as_secs_f64() / secs,
-        100.0 * commit_time.as_secs_f64() / secs,
-    );
-    if let Some(bin) = anvil_bin() {
-        compare_with_anvil(&bin, &holders, token, &alloc, anvil_blocks, ours_mgas);
-    }
+    stats
 }
 
 fn anvil_bin() -> Option<String> {

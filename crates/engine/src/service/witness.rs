@@ -86,14 +86,17 @@ impl DatabaseRef for Reads<'_> {
 /// The parent's node store, recording what the root computation loads.
 struct Loads<'a> {
     view: &'a StateView,
-    nodes: RefCell<BTreeMap<NodeId, Vec<u8>>>,
+    nodes: std::sync::Mutex<BTreeMap<NodeId, Vec<u8>>>,
 }
 
 impl NodeSource for Loads<'_> {
     fn node(&self, id: NodeId) -> Result<Option<Vec<u8>>, TrieError> {
         let record = self.view.node(id)?;
         if let Some(r) = &record {
-            self.nodes.borrow_mut().insert(id, r.clone());
+            self.nodes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(id, r.clone());
         }
         Ok(record)
     }
@@ -178,7 +181,7 @@ impl EngineHandle {
             codes: RefCell::default(),
             blocks: RefCell::default(),
         };
-        let loads = Loads { view: &view, nodes: RefCell::default() };
+        let loads = Loads { view: &view, nodes: Default::default() };
         let parent_hash = parent.hash_slow();
         let built =
             self.builder().build(&parent, parent_hash, attrs, WrapDatabaseRef(&reads), &loads);
@@ -204,7 +207,8 @@ impl EngineHandle {
             keys.push(Bytes::copy_from_slice(address.as_slice()));
             keys.extend(slots.iter().map(|s| Bytes::copy_from_slice(&s.to_be_bytes::<32>())));
         }
-        for record in loads.nodes.borrow().values() {
+        let nodes = loads.nodes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for record in nodes.values() {
             state.insert(rlp_of(record)?);
         }
         let mut codes = Vec::new();

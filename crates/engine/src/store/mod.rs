@@ -14,6 +14,7 @@
 //! window moves (each block records the nodes it made stale); block data is always kept.
 
 mod chain;
+mod node_cache;
 mod open;
 mod revert;
 mod tables;
@@ -147,6 +148,8 @@ fn read_meta_u64(txn: &redb::ReadTransaction, key: &str) -> Result<Option<u64>, 
 pub struct Store {
     db: Database,
     options: StoreOptions,
+    /// Trie node records kept between blocks, shared with every view.
+    nodes: std::sync::Arc<node_cache::NodeCache>,
 }
 
 impl Store {
@@ -180,7 +183,7 @@ impl Store {
             txn.open_table(META).map_err(dberr)?;
         }
         txn.commit().map_err(dberr)?;
-        Ok(Self { db, options })
+        Ok(Self { db, options, nodes: Default::default() })
     }
 
     /// The head block's number and hash, if the chain is initialized.
@@ -209,7 +212,7 @@ impl Store {
     pub fn state(&self) -> Result<StateView, StoreError> {
         let txn = self.db.begin_read().map_err(dberr)?;
         let (number, _) = read_head(&txn)?.ok_or(StoreError::NoGenesis)?;
-        Self::view(txn, number, true)
+        self.view(txn, number, true)
     }
 
     /// The head state's record of `address`, in one table read (the hot path of
@@ -235,7 +238,7 @@ impl Store {
         if number < oldest {
             return Err(StoreError::Pruned { number, oldest });
         }
-        Self::view(txn, number, number == head)
+        self.view(txn, number, number == head)
     }
 
     /// The oldest block whose state is readable.
@@ -250,7 +253,12 @@ impl Store {
         txn.open_table(NODES).map_err(dberr)?.len().map_err(dberr)
     }
 
-    fn view(txn: redb::ReadTransaction, number: u64, head: bool) -> Result<StateView, StoreError> {
+    fn view(
+        &self,
+        txn: redb::ReadTransaction,
+        number: u64,
+        head: bool,
+    ) -> Result<StateView, StoreError> {
         let hash = {
             let headers = txn.open_table(HEADERS).map_err(dberr)?;
             let raw =
@@ -266,7 +274,7 @@ impl Store {
             .map(|v| v.value())
             .ok_or_else(|| StoreError::Corrupt(format!("no state root id for block {number}")))?;
         let root = Root { hash, id: (id != 0).then_some(id) };
-        StateView::new(txn, number, root, head)
+        StateView::new(txn, number, root, head, self.nodes.clone())
     }
 
     /// Writes the genesis state and block 0. `header.state_root` is computed and filled in;
@@ -302,7 +310,8 @@ impl Store {
         if self.head()?.is_some() {
             return Err(StoreError::Corrupt("the store already holds a chain".into()));
         }
-        let view = StateView::new(self.db.begin_read().map_err(dberr)?, 0, Root::EMPTY, true)?;
+        let txn = self.db.begin_read().map_err(dberr)?;
+        let view = StateView::new(txn, 0, Root::EMPTY, true, self.nodes.clone())?;
         let update = view.compute_update(&bundle)?;
         drop(view);
         header.state_root = update.root.hash;
@@ -330,7 +339,10 @@ impl Store {
         let txs: Vec<Bytes> = block.transactions.iter().map(|t| t.encoded_2718().into()).collect();
         let receipts: Vec<Bytes> = block.receipts.iter().map(|r| r.encoded_2718().into()).collect();
         let body = write::Body { txs: &txs, senders: &block.senders, receipts: &receipts };
-        self.write(&block.header, block.hash, &body, update)
+        self.write(&block.header, block.hash, &body, update)?;
+        // The next block's update starts from what this one wrote.
+        self.nodes.insert_written(self.nodes.epoch(), update.nodes.written());
+        Ok(())
     }
 
     /// Recomputes the head state root from the flat tables, from scratch (small states: tests

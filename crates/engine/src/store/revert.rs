@@ -136,6 +136,9 @@ impl Store {
         if number < oldest {
             return Err(StoreError::Pruned { number, oldest });
         }
+        // Node ids above the new head's are about to be reused: nothing cached may outlive
+        // that, neither what was cached before nor what a view reads until the commit lands.
+        self.nodes.invalidate();
         let txn = self.db.begin_write().map_err(dberr)?;
         {
             let mut reverts = txn.open_table(REVERTS).map_err(dberr)?;
@@ -226,6 +229,7 @@ impl Store {
             }
         }
         txn.commit().map_err(dberr)?;
+        self.nodes.invalidate();
         tracing::info!(target: "lamina::store", from = fc.head.number, to = number, "rewound the unsafe chain");
         Ok(())
     }

@@ -7,7 +7,7 @@ use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use lamina_protocol::predeploys::L2_TO_L1_MESSAGE_PASSER;
 use revm::database::BundleState;
 
-use crate::trie::{self, NodeId, NodeSource, NodeWrites, Root, Trie, TrieError};
+use crate::trie::{self, NodeId, NodeSource, NodeWrites, Root, TrieError};
 
 /// An account as the flat state table keeps it: what the trie leaf commits to, and where its
 /// storage trie's root node is stored.
@@ -103,9 +103,10 @@ pub struct StateUpdate {
 }
 
 /// Computes the update for `bundle` on the state at `state_root`, with new nodes numbered from
-/// `next_id`. `current` reads the account record of the parent state.
+/// `next_id`. `current` reads the account record of the parent state. The storage tries, then
+/// the account trie, are updated on all cores ([`trie::update_all`]).
 pub fn compute(
-    src: &impl NodeSource,
+    src: &(impl NodeSource + Sync),
     state_root: Root,
     next_id: NodeId,
     current: impl Fn(&Address) -> Result<Option<AccountRecord>, TrieError>,
@@ -116,14 +117,15 @@ pub fn compute(
         nodes: NodeWrites::starting_at(next_id),
         ..Default::default()
     };
-    let mut accounts_trie = Trie::open(state_root);
     // Sorted, so the node writes (and anything logged) are deterministic.
     let mut changed: Vec<_> = bundle.state.iter().collect();
     changed.sort_unstable_by_key(|(a, _)| **a);
-    let mut message_passer = None;
+    // Each changed account with its storage trie as it starts (before its slots change) and,
+    // when slots change, the index of its batch of storage changes.
+    let mut accounts = Vec::with_capacity(changed.len());
+    let mut storage_batches = Vec::new();
     for (address, account) in changed {
         let old = current(address)?;
-        let key = keccak256(address);
         let destroyed = account.info.is_none() || account.status.was_destroyed();
         if destroyed {
             update.wiped.push(*address);
@@ -137,28 +139,42 @@ pub fn compute(
             }
         }
         let Some(info) = &account.info else {
-            accounts_trie.update(src, &key, Vec::new())?;
-            update.accounts.push((*address, None));
+            accounts.push((*address, None, Root::EMPTY, None));
             continue;
         };
         let base = match old {
             Some(o) if !destroyed => o.storage(),
             _ => Root::EMPTY,
         };
-        let mut slots: Vec<_> = account.storage.iter().collect();
-        slots.sort_unstable_by_key(|(k, _)| **k);
-        let storage_root = if slots.is_empty() {
-            base
-        } else {
-            let mut storage = Trie::open(base);
+        let mut batch = None;
+        if !account.storage.is_empty() {
+            let mut changes = Vec::with_capacity(account.storage.len());
+            let mut slots: Vec<_> = account.storage.iter().collect();
+            slots.sort_unstable_by_key(|(k, _)| **k);
             for (slot, value) in slots {
                 let v = value.present_value;
                 let encoded = if v.is_zero() { Vec::new() } else { alloy_rlp::encode(v) };
-                storage.update(src, &keccak256(slot.to_be_bytes::<32>()), encoded)?;
+                changes.push((keccak256(slot.to_be_bytes::<32>()), encoded, None));
                 update.storage.push((*address, *slot, v));
             }
-            storage.commit(&mut update.nodes)
+            changes.sort_unstable_by_key(|c| c.0);
+            storage_batches.push(trie::Batch { root: base, changes });
+            batch = Some(storage_batches.len() - 1);
+        }
+        accounts.push((*address, Some(info), base, batch));
+    }
+    let storage_roots = trie::update_all(src, storage_batches, &mut update.nodes)?;
+
+    let mut message_passer = None;
+    let mut leaves = Vec::with_capacity(accounts.len());
+    for (address, info, base, batch) in accounts {
+        let key = keccak256(address);
+        let Some(info) = info else {
+            leaves.push((key, Vec::new(), None));
+            update.accounts.push((address, None));
+            continue;
         };
+        let storage_root = batch.map_or(base, |i| storage_roots[i]);
         let record = AccountRecord {
             nonce: info.nonce,
             balance: info.balance,
@@ -166,17 +182,21 @@ pub fn compute(
             storage_root: storage_root.hash,
             storage_root_id: storage_root.id,
         };
-        if *address == L2_TO_L1_MESSAGE_PASSER {
+        if address == L2_TO_L1_MESSAGE_PASSER {
             message_passer = Some(storage_root.hash);
         }
-        accounts_trie.update_with(src, &key, record.trie_value(), storage_root.id)?;
-        update.accounts.push((*address, Some(record)));
+        leaves.push((key, record.trie_value(), storage_root.id));
+        update.accounts.push((address, Some(record)));
     }
+    leaves.sort_unstable_by_key(|l| l.0);
+    let batch = trie::Batch { root: state_root, changes: leaves };
+    update.root = trie::update_all(src, vec![batch], &mut update.nodes)?
+        .pop()
+        .ok_or_else(|| TrieError::Corrupt("no account trie root".into()))?;
     for (hash, code) in &bundle.contracts {
         update.code.push((*hash, code.original_bytes()));
     }
     update.code.sort_unstable_by_key(|(h, _)| *h);
-    update.root = accounts_trie.commit(&mut update.nodes);
     update.message_passer_storage_root = match message_passer {
         Some(root) => root,
         None => current(&L2_TO_L1_MESSAGE_PASSER)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root),

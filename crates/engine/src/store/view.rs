@@ -6,7 +6,7 @@
 //! historical state (`eth_getBalance` at a block, `eth_getProof` for a days-old output root)
 //! available without per-block copies of the flat state.
 
-use std::cell::RefCell;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use redb::{ReadOnlyTable, ReadTransaction};
@@ -19,6 +19,7 @@ use lamina_evm::{PostStateRoots, StateRootProvider};
 
 use super::{
     StoreError, dberr,
+    node_cache::NodeCache,
     tables::{ACCOUNTS, CODE, HEADERS, META, NODES, STORAGE, next_node_id, storage_key},
     update::{self, AccountRecord, StateUpdate},
 };
@@ -49,9 +50,12 @@ pub struct StateView {
     head: bool,
     next_node_id: NodeId,
     /// The last update computed for the executor, kept so the commit need not redo it.
-    last_update: RefCell<Option<StateUpdate>>,
+    last_update: Mutex<Option<StateUpdate>>,
     /// How long the last root computation took (the engine's state-root metric).
-    root_time: std::cell::Cell<std::time::Duration>,
+    root_time: Mutex<std::time::Duration>,
+    /// The store's node cache, and the epoch this view works in.
+    cache: Arc<NodeCache>,
+    epoch: u64,
 }
 
 impl std::fmt::Debug for StateView {
@@ -70,7 +74,11 @@ impl StateView {
         number: u64,
         root: Root,
         head: bool,
+        cache: Arc<NodeCache>,
     ) -> Result<Self, StoreError> {
+        // Before any read: a rewind after this point makes the view's epoch stale, never the
+        // other way round.
+        let epoch = cache.epoch();
         let next_node_id = next_node_id(&txn.open_table(META).map_err(dberr)?)?;
         Ok(Self {
             nodes: txn.open_table(NODES).map_err(dberr)?,
@@ -83,14 +91,16 @@ impl StateView {
             root,
             head,
             next_node_id,
-            last_update: RefCell::new(None),
-            root_time: std::cell::Cell::new(std::time::Duration::ZERO),
+            last_update: Mutex::new(None),
+            root_time: Mutex::new(std::time::Duration::ZERO),
+            cache,
+            epoch,
         })
     }
 
     /// How long the last [`StateRootProvider::post_state_roots`] call on this view took.
     pub fn last_root_time(&self) -> std::time::Duration {
-        self.root_time.get()
+        *self.root_time.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The block whose state this is.
@@ -169,7 +179,7 @@ impl StateView {
         bundle: &revm::database::BundleState,
         state_root: B256,
     ) -> Result<StateUpdate, StoreError> {
-        match self.last_update.borrow_mut().take() {
+        match self.last_update.lock().unwrap_or_else(PoisonError::into_inner).take() {
             Some(u) if u.root.hash == state_root => Ok(u),
             _ => self.compute_update(bundle),
         }
@@ -215,6 +225,14 @@ impl NodeSource for StateView {
             .map_err(|e| TrieError::Store(e.to_string()))?
             .map(|v| v.value().to_vec()))
     }
+
+    fn checked(&self, id: NodeId, hash: &B256) -> Option<Arc<[u8]>> {
+        self.cache.get(self.epoch, id, hash)
+    }
+
+    fn keep(&self, id: NodeId, hash: B256, record: &Arc<[u8]>) {
+        self.cache.insert(self.epoch, id, hash, record.clone());
+    }
 }
 
 impl StateRootProvider for StateView {
@@ -233,13 +251,13 @@ impl StateRootProvider for StateView {
             update::compute(self, self.root, self.next_node_id, current, bundle).map_err(Into::into)
         }
         .map_err(|e| e.to_string())?;
-        self.root_time.set(started.elapsed());
+        *self.root_time.lock().unwrap_or_else(PoisonError::into_inner) = started.elapsed();
         let roots = PostStateRoots {
             state_root: update.root.hash,
             message_passer_storage_root: update.message_passer_storage_root,
         };
         if self.head {
-            *self.last_update.borrow_mut() = Some(update);
+            *self.last_update.lock().unwrap_or_else(PoisonError::into_inner) = Some(update);
         }
         Ok(roots)
     }
@@ -276,3 +294,8 @@ impl DatabaseRef for StateView {
         Ok(keccak256(v.value()))
     }
 }
+/// The state root is computed on all cores, each reading the view.
+const _: fn() = || {
+    fn sync<T: Sync + Send>() {}
+    sync::<StateView>();
+};

@@ -14,6 +14,7 @@
 //! retention policy needs to prune.
 
 mod node;
+mod parallel;
 mod read;
 
 use alloy_primitives::{B256, keccak256};
@@ -22,6 +23,7 @@ use alloy_trie::{
     nodes::{BranchNode, ExtensionNode, LeafNode, RlpNode},
 };
 use node::{Node, Ref};
+pub use parallel::{Batch, update_all};
 pub use read::{LeafValue, Visit, get, get_with_proof, proof, walk};
 
 /// Where a stored node lives in the node store.
@@ -31,6 +33,16 @@ pub type NodeId = u64;
 pub trait NodeSource {
     /// The stored record of node `id`, if stored.
     fn node(&self, id: NodeId) -> Result<Option<Vec<u8>>, TrieError>;
+
+    /// The record of node `id` from a cache of records already checked against `hash`, if the
+    /// source keeps one. A record served here is not hashed again.
+    fn checked(&self, _id: NodeId, _hash: &B256) -> Option<std::sync::Arc<[u8]>> {
+        None
+    }
+
+    /// A record just read with [`Self::node`] and checked against `hash`, for a source that
+    /// caches them.
+    fn keep(&self, _id: NodeId, _hash: B256, _record: &std::sync::Arc<[u8]>) {}
 }
 
 /// A committed trie root: its hash and the id of its node (`None` for the empty trie).
@@ -78,6 +90,8 @@ pub struct NodeWrites {
     pub next_id: NodeId,
     /// New `(id, record)` pairs, ids increasing.
     pub nodes: Vec<(NodeId, Vec<u8>)>,
+    /// The hash of each new node, in the order of `nodes`.
+    pub hashes: Vec<B256>,
     /// Stored nodes replaced or removed by these commits.
     pub stale: Vec<NodeId>,
 }
@@ -88,11 +102,17 @@ impl NodeWrites {
         Self { next_id, ..Self::default() }
     }
 
-    fn push(&mut self, record: Vec<u8>) -> NodeId {
+    fn push(&mut self, record: Vec<u8>, hash: B256) -> NodeId {
         let id = self.next_id;
         self.next_id += 1;
         self.nodes.push((id, record));
+        self.hashes.push(hash);
         id
+    }
+
+    /// Each new node's id, record and hash.
+    pub fn written(&self) -> impl Iterator<Item = (NodeId, &[u8], B256)> {
+        self.nodes.iter().zip(&self.hashes).map(|((id, r), h)| (*id, r.as_slice(), *h))
     }
 }
 
@@ -117,7 +137,7 @@ impl<S: NodeSource> Cx<'_, S> {
                 if let Some(id) = r.id {
                     self.stale.push(id);
                 }
-                Ok(Node::resolve(self.src, &r)?.0)
+                Node::load(self.src, &r)
             }
             other => Ok(other),
         }
@@ -158,16 +178,7 @@ impl Trie {
         let path = Nibbles::unpack(key);
         let root = std::mem::take(&mut self.root);
         let mut cx = Cx { src, stale: &mut self.stale };
-        self.root = if value.is_empty() {
-            // Removing an absent key must leave the stored nodes on its path untouched.
-            if !read::contains(src, &root, &path)? {
-                self.root = root;
-                return Ok(());
-            }
-            remove(&mut cx, root, &path)?
-        } else {
-            insert(&mut cx, root, &path, value, aux)?
-        };
+        self.root = apply(&mut cx, root, &path, value, aux)?;
         Ok(())
     }
 
@@ -176,23 +187,48 @@ impl Trie {
     pub fn commit(&mut self, writes: &mut NodeWrites) -> Root {
         writes.stale.append(&mut self.stale);
         let root = std::mem::take(&mut self.root);
-        if root.is_empty() {
-            return Root::EMPTY;
-        }
-        let mut buf = Vec::new();
-        let root = match encode(root, writes, &mut buf) {
-            Encoded::Stored(r) => r,
-            // The root is always referenced by hash, even when its RLP is short.
-            Encoded::Inline(rlp, ids) => {
-                let hash = keccak256(&rlp[..]);
-                let id = writes.push(node::record(&rlp, &ids));
-                Ref { rlp: RlpNode::word_rlp(&hash), id: Some(id) }
-            }
+        let committed = commit_root(root, writes);
+        self.root = if committed.hash == EMPTY_ROOT_HASH {
+            Node::Empty
+        } else {
+            Node::Stored(Ref { rlp: RlpNode::word_rlp(&committed.hash), id: committed.id })
         };
-        let hash = root.rlp.as_hash().unwrap_or(EMPTY_ROOT_HASH);
-        let committed = Root { hash, id: root.id };
-        self.root = Node::Stored(root);
         committed
+    }
+}
+
+/// Sets `path` below `node` to `value` (removes it when `value` is empty) and returns the
+/// changed node. Removing an absent key leaves the stored nodes on its path untouched.
+fn apply<S: NodeSource>(
+    cx: &mut Cx<'_, S>,
+    node: Node,
+    path: &Nibbles,
+    value: Vec<u8>,
+    aux: Option<NodeId>,
+) -> Result<Node, TrieError> {
+    if !value.is_empty() {
+        return insert(cx, node, path, value, aux);
+    }
+    if !read::contains(cx.src, &node, path)? {
+        return Ok(node);
+    }
+    remove(cx, node, path)
+}
+
+/// Encodes a trie's root node into `writes`. The root is always stored and referenced by
+/// hash, even when its RLP is short.
+fn commit_root(root: Node, writes: &mut NodeWrites) -> Root {
+    if root.is_empty() {
+        return Root::EMPTY;
+    }
+    let mut buf = Vec::new();
+    match encode(root, writes, &mut buf) {
+        Encoded::Stored(r) => Root { hash: r.rlp.as_hash().unwrap_or(EMPTY_ROOT_HASH), id: r.id },
+        Encoded::Inline(rlp, ids) => {
+            let hash = keccak256(&rlp[..]);
+            let id = writes.push(node::record(&rlp, &ids), hash);
+            Root { hash, id: Some(id) }
+        }
     }
 }
 
@@ -362,8 +398,8 @@ fn encode(node: Node, writes: &mut NodeWrites, buf: &mut Vec<u8>) -> Encoded {
             BranchNode::new(stack, mask).as_ref().rlp(buf)
         }
     };
-    if rlp.as_hash().is_some() {
-        let id = writes.push(node::record(buf, &ids));
+    if let Some(hash) = rlp.as_hash() {
+        let id = writes.push(node::record(buf, &ids), hash);
         Encoded::Stored(Ref { rlp, id: Some(id) })
     } else {
         // Inline nodes (< 32 bytes) cannot hold a 33-byte hash reference, and account leaves

@@ -49,6 +49,7 @@ impl Node {
     }
 
     /// Loads the node `r` refers to, checking that a stored node hashes to the reference.
+    /// Returns the node's RLP too when `r` is a hash reference (what a proof is made of).
     pub(crate) fn resolve(
         src: &impl super::NodeSource,
         r: &Ref,
@@ -56,15 +57,38 @@ impl Node {
         let Some(hash) = r.rlp.as_hash() else {
             return Ok((Self::decode_record(&r.rlp[..])?.0, None));
         };
-        let id = r.id.ok_or_else(|| TrieError::Corrupt(format!("no id for node {hash}")))?;
-        let record = src.node(id)?.ok_or(TrieError::MissingNode(hash))?;
+        let record = Self::record(src, r, hash)?;
         let (node, rlp_len) = Self::decode_record(&record)?;
+        Ok((node, Some(record[..rlp_len].to_vec())))
+    }
+
+    /// [`Self::resolve`] without the RLP (what updates and walks need).
+    pub(crate) fn load(src: &impl super::NodeSource, r: &Ref) -> Result<Self, TrieError> {
+        let Some(hash) = r.rlp.as_hash() else {
+            return Ok(Self::decode_record(&r.rlp[..])?.0);
+        };
+        Ok(Self::decode_record(&Self::record(src, r, hash)?)?.0)
+    }
+
+    /// The record of the hashed node `r`, from the source's cache of checked records or read
+    /// and checked against `hash`.
+    fn record(
+        src: &impl super::NodeSource,
+        r: &Ref,
+        hash: alloy_primitives::B256,
+    ) -> Result<std::sync::Arc<[u8]>, TrieError> {
+        let id = r.id.ok_or_else(|| TrieError::Corrupt(format!("no id for node {hash}")))?;
+        if let Some(record) = src.checked(id, &hash) {
+            return Ok(record);
+        }
+        let record: std::sync::Arc<[u8]> =
+            src.node(id)?.ok_or(TrieError::MissingNode(hash))?.into();
+        let rlp_len = rlp_len(&record)?;
         if keccak256(&record[..rlp_len]) != hash {
             return Err(TrieError::Corrupt(format!("node {id} does not hash to {hash}")));
         }
-        let mut record = record;
-        record.truncate(rlp_len);
-        Ok((node, Some(record)))
+        src.keep(id, hash, &record);
+        Ok(record)
     }
 
     /// Decodes a stored record (or an inline node's RLP), children becoming [`Node::Stored`]
@@ -114,6 +138,14 @@ impl Node {
         }
         Ok((node, rlp_len))
     }
+}
+
+/// The length of the RLP item a record starts with.
+fn rlp_len(record: &[u8]) -> Result<usize, TrieError> {
+    Cursor::new(record)
+        .rlp_item("trie node")
+        .map(<[u8]>::len)
+        .map_err(|e| TrieError::Corrupt(e.to_string()))
 }
 
 /// Builds a stored record: the RLP followed by the ids.

@@ -148,7 +148,7 @@ pub fn walk(
                 if let Some(id) = r.id {
                     f(Visit::Node(id));
                 }
-                stack.push(Node::resolve(src, &r)?.0);
+                stack.push(Node::load(src, &r)?);
             }
             Node::Leaf { value, aux, .. } => f(Visit::Leaf { value: &value, aux }),
             Node::Extension { child, .. } => stack.push(*child),
