@@ -5,7 +5,8 @@
 //!   each from `--concurrency` clients for `--requests` requests: requests/s, p50 and p99;
 //! - txs: `--txs` pre-signed transfers from 500 senders submitted concurrently while blocks
 //!   are built every second (1 Ggas blocks, so the block limit is not what is measured):
-//!   accepted tx/s, included tx/s and Mgas/s.
+//!   accepted tx/s, included tx/s, and the txs included with the gas their receipts say they
+//!   used (Mgas/s from that gas).
 
 use std::{
     io::{BufRead, BufReader},
@@ -240,6 +241,8 @@ struct TxResult {
     submit_secs: f64,
     /// User txs in blocks after the start.
     included: usize,
+    /// The gas those txs used, from their receipts.
+    gas_used: u64,
     /// Seconds until the last accepted tx was in a block.
     include_secs: f64,
 }
@@ -272,7 +275,7 @@ async fn tx_scenario(url: &str, txs: &[Bytes], concurrency: usize) -> eyre::Resu
     let submit_secs = start.elapsed().as_secs_f64();
     // Count user txs (not deposits) block by block from where we started.
     let mut next = first.to::<u64>() + 1;
-    let mut included = 0;
+    let (mut included, mut gas_used) = (0, 0u64);
     while included < accepted {
         if start.elapsed() > Duration::from_secs(300) {
             return Err(eyre!("{included} of {accepted} txs included after 300 s"));
@@ -283,6 +286,17 @@ async fn tx_scenario(url: &str, txs: &[Bytes], concurrency: usize) -> eyre::Resu
                 c.request("eth_getBlockByNumber", rpc_params![U64::from(next), true]).await?;
             let txs = block["transactions"].as_array().map(Vec::as_slice).unwrap_or_default();
             included += txs.iter().filter(|t| t["type"] != "0x7e").count();
+            if txs.iter().any(|t| t["type"] != "0x7e") {
+                let receipts: Value =
+                    c.request("eth_getBlockReceipts", rpc_params![U64::from(next)]).await?;
+                for r in receipts.as_array().map(Vec::as_slice).unwrap_or_default() {
+                    if r["type"] != "0x7e" {
+                        let gas = r["gasUsed"].as_str().unwrap_or("0x0").trim_start_matches("0x");
+                        gas_used += u64::from_str_radix(gas, 16)
+                            .map_err(|e| eyre!("receipt gasUsed {gas}: {e}"))?;
+                    }
+                }
+            }
             next += 1;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -292,6 +306,7 @@ async fn tx_scenario(url: &str, txs: &[Bytes], concurrency: usize) -> eyre::Resu
         rejected: txs.len() - accepted,
         submit_secs,
         included,
+        gas_used,
         include_secs: start.elapsed().as_secs_f64(),
     })
 }
@@ -473,17 +488,19 @@ pub(crate) fn run(args: &RpcBenchArgs) -> eyre::Result<()> {
         }
         println!();
         println!(
-            "{:<10} {:>14} {:>9} {:>12} {:>12} {:>9}",
-            "transfers", "node", "rejected", "accepted/s", "included/s", "Mgas/s"
+            "{:<10} {:>14} {:>9} {:>12} {:>12} {:>9} {:>10} {:>12}",
+            "transfers", "node", "rejected", "accepted/s", "included/s", "Mgas/s", "included", "gas used"
         );
         for (name, r) in &tx_results {
             println!(
-                "{:<10} {name:>14} {:>9} {:>12.0} {:>12.0} {:>9.1}",
+                "{:<10} {name:>14} {:>9} {:>12.0} {:>12.0} {:>9.1} {:>10} {:>12}",
                 "",
                 r.rejected,
                 r.accepted as f64 / r.submit_secs,
                 r.included as f64 / r.include_secs,
-                r.included as f64 * 21_000.0 / r.include_secs / 1e6,
+                r.gas_used as f64 / r.include_secs / 1e6,
+                r.included,
+                r.gas_used,
             );
         }
         let tx = |name: &str| tx_results.iter().find(|(n, _)| *n == name).map(|(_, r)| r);

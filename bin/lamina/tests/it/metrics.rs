@@ -280,6 +280,22 @@ fn bench_rpc_reports_the_cost_of_metrics() {
     ] {
         assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
     }
+    // The transfer rows carry the txs included and the gas their receipts used: every one of
+    // these is a plain 21 000-gas transfer, on every node.
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("transfers"))
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.len() == 7 && ["lamina", "anvil", "lamina+metrics"].contains(&w[0]))
+        .collect();
+    assert_eq!(rows.len(), 3, "{stdout}");
+    for w in rows {
+        let (rejected, included): (u64, u64) = (w[1].parse().unwrap(), w[5].parse().unwrap());
+        let gas: u64 = w[6].parse().unwrap();
+        assert!(included > 0 && included + rejected == 500, "{stdout}");
+        assert_eq!(gas, included * 21_000, "{stdout}");
+    }
     // Its progress, as plain lines (stderr is not a terminal here): every run counted.
     // Two rounds of four read scenarios and one tx run, on three nodes.
     assert!(stderr.contains("scenarios: 27 runs"), "{stderr}");
