@@ -140,29 +140,13 @@ fn run(accounts: usize, blocks: usize, token: bool) {
     let senders: Vec<PrivateKeySigner> = (0..TXS_PER_BLOCK as u64)
         .map(|i| PrivateKeySigner::from_bytes(&keccak256(i.to_be_bytes())).unwrap())
         .collect();
-    let mut alloc = BTreeMap::new();
-    let mut holders = Vec::with_capacity(accounts);
-    for s in &senders {
-        holders.push(s.address());
-    }
-    for i in senders.len()..accounts {
-        holders.push(Address::from_slice(&keccak256((i as u64).to_be_bytes())[..20]));
-    }
-    let mut token_storage = BTreeMap::new();
-    for h in &holders {
-        alloc.insert(
-            *h,
-            GenesisAccount { balance: U256::from(10u128.pow(24)), ..Default::default() },
+    let work = Workload { senders: senders.iter().map(|s| s.address()).collect(), accounts, token };
+    if token && accounts > MAX_TOKEN_HOLDERS {
+        println!(
+            "erc20-transfer  accounts {accounts:>9}  not run: the token's genesis storage is one \
+             in-memory map (at most {MAX_TOKEN_HOLDERS} holders)"
         );
-        if token {
-            token_storage.insert(balance_slot(*h), U256::from(10u128.pow(30)));
-        }
-    }
-    if token {
-        alloc.insert(
-            TOKEN,
-            GenesisAccount { code: token_code(), storage: token_storage, ..Default::default() },
-        );
+        return;
     }
     // Pre-sign every block's txs outside the timed part.
     let mut rng_state = 0x1234_5678_u64;
@@ -177,7 +161,7 @@ fn run(accounts: usize, blocks: usize, token: bool) {
         let txs: Vec<Bytes> = senders
             .iter()
             .map(|s| {
-                let to = holders[(next() % holders.len() as u64) as usize];
+                let to = work.holder((next() % work.count() as u64) as usize);
                 let (target, value, gas, input) = if token {
                     let mut d = vec![0xa9, 0x05, 0x9c, 0xbb];
                     d.extend_from_slice(to.into_word().as_slice());
@@ -214,7 +198,7 @@ fn run(accounts: usize, blocks: usize, token: bool) {
         if !path.is_empty() && path != if import { "import" } else { "sequencer" } {
             continue;
         }
-        let (store, genesis, genesis_time) = make_genesis(dir.path(), import, &alloc);
+        let (store, genesis, genesis_time) = make_genesis(dir.path(), import, &work);
         let stats = execute_blocks(&cfg, &store, &genesis, &blocks_txs, import);
         let secs = stats.total.as_secs_f64();
         let mgas = stats.gas as f64 / secs / 1e6;
@@ -238,16 +222,80 @@ fn run(accounts: usize, blocks: usize, token: bool) {
             stats.last.as_secs_f64() * 1e3,
         );
     }
-    if let Some(bin) = anvil_bin() {
-        compare_with_anvil(&bin, &holders, token, &alloc, blocks_txs, ours_mgas);
+    println!("{label:<15} peak memory (RSS, whole process) {:.0} MiB", peak_rss_mib());
+    match anvil_bin() {
+        Some(_) if accounts > MAX_ANVIL_ACCOUNTS => println!(
+            "{label:<15} anvil not run: funding {accounts} accounts over RPC (at most \
+             {MAX_ANVIL_ACCOUNTS})"
+        ),
+        Some(bin) => compare_with_anvil(&bin, &work, blocks_txs, ours_mgas),
+        None => {}
     }
 }
 
-fn make_genesis(
-    dir: &std::path::Path,
-    import: bool,
-    alloc: &BTreeMap<Address, GenesisAccount>,
-) -> (Store, Header, Duration) {
+/// Anvil's state is funded over RPC, one call per account: beyond this it takes too long.
+const MAX_ANVIL_ACCOUNTS: usize = 100_000;
+/// The token's storage is a map in memory (one account's storage is not streamed).
+const MAX_TOKEN_HOLDERS: usize = 1_000_000;
+
+/// The state a run starts from: `accounts` funded holders (the senders first), and with
+/// `token` the token contract holding a balance for each.
+struct Workload {
+    senders: Vec<Address>,
+    accounts: usize,
+    token: bool,
+}
+
+impl Workload {
+    /// Holder `i`: a sender, or an address derived from `i` (no key: it only receives).
+    fn holder(&self, i: usize) -> Address {
+        match self.senders.get(i) {
+            Some(a) => *a,
+            None => Address::from_slice(&keccak256((i as u64).to_be_bytes())[..20]),
+        }
+    }
+
+    /// How many holders there are (every sender is one).
+    fn count(&self) -> usize {
+        self.accounts.max(self.senders.len())
+    }
+
+    fn holders(&self) -> impl Iterator<Item = Address> + '_ {
+        (0..self.count()).map(|i| self.holder(i))
+    }
+
+    /// The genesis accounts, generated as they are written (10⁷ of them never sit in memory).
+    fn genesis(&self) -> impl Iterator<Item = (Address, GenesisAccount)> + '_ {
+        let funded = GenesisAccount { balance: U256::from(10u128.pow(24)), ..Default::default() };
+        self.holders().map(move |h| (h, funded.clone())).chain(self.token.then(|| {
+            (
+                TOKEN,
+                GenesisAccount {
+                    code: token_code(),
+                    storage: self.token_storage(),
+                    ..Default::default()
+                },
+            )
+        }))
+    }
+
+    fn token_storage(&self) -> BTreeMap<U256, U256> {
+        self.holders().map(|h| (balance_slot(h), U256::from(10u128.pow(30)))).collect()
+    }
+}
+
+/// The process's peak resident memory (`VmHWM`), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn make_genesis(dir: &std::path::Path, import: bool, work: &Workload) -> (Store, Header, Duration) {
     let t = Instant::now();
     let store = Store::open(dir.join(if import { "import" } else { "sequencer" })).unwrap();
     let genesis = Header {
@@ -256,7 +304,7 @@ fn make_genesis(
         base_fee_per_gas: Some(1_000_000),
         ..Default::default()
     };
-    let genesis = store.init_genesis(genesis, alloc).unwrap();
+    let genesis = store.init_genesis_stream(genesis, work.genesis()).unwrap();
     let genesis_time = t.elapsed();
 
     (store, genesis, genesis_time)
@@ -354,23 +402,17 @@ fn anvil_bin() -> Option<String> {
     p.is_file().then(|| p.to_string_lossy().into_owned())
 }
 
-fn compare_with_anvil(
-    bin: &str,
-    holders: &[Address],
-    token: bool,
-    alloc: &BTreeMap<Address, GenesisAccount>,
-    blocks: Vec<Vec<Bytes>>,
-    ours_mgas: f64,
-) {
+fn compare_with_anvil(bin: &str, work: &Workload, blocks: Vec<Vec<Bytes>>, ours_mgas: f64) {
+    let token = work.token;
     let Some(node) = anvil::Anvil::start(bin, 901, 200_000_000) else {
         println!("  anvil: could not start {bin}");
         return;
     };
     // The same state: every holder funded, the token with its balances.
-    node.fund(holders);
-    if let Some(t) = alloc.get(&TOKEN) {
-        let storage: Vec<(U256, U256)> = t.storage.iter().map(|(k, v)| (*k, *v)).collect();
-        node.set_code(TOKEN, &t.code, &storage);
+    node.fund(&work.holders().collect::<Vec<_>>());
+    if token {
+        let storage: Vec<(U256, U256)> = work.token_storage().into_iter().collect();
+        node.set_code(TOKEN, &token_code(), &storage);
     }
     let (mut time, mut submit, mut gas, mut txs) = (Duration::ZERO, Duration::ZERO, 0u64, 0usize);
     for block in &blocks {

@@ -14,6 +14,7 @@
 //! window moves (each block records the nodes it made stale); block data is always kept.
 
 mod chain;
+mod genesis;
 mod node_cache;
 mod open;
 mod revert;
@@ -26,16 +27,12 @@ use std::{collections::BTreeMap, path::Path};
 
 use alloy_consensus::Header;
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
 pub use chain::TxLocation;
 use lamina_evm::ExecutedBlock;
 pub use open::open_database;
 use redb::{Database, ReadableDatabase, ReadableTable};
-use revm::{
-    database::{BundleAccount, BundleState, states::StorageSlot},
-    state::{AccountInfo, Bytecode},
-};
 use tables::{
     ACCOUNTS, BODIES, CODE, HASHES, HEAD, HEADERS, META, NODES, RECEIPTS, STALE, STATE_FROM,
     STATE_ROOTS, STORAGE, meta_u64,
@@ -278,46 +275,14 @@ impl Store {
     }
 
     /// Writes the genesis state and block 0. `header.state_root` is computed and filled in;
-    /// the sealed genesis header is returned.
+    /// the sealed genesis header is returned. Any size of allocation is written in bounded
+    /// memory ([`Self::init_genesis_stream`] takes it from an iterator).
     pub fn init_genesis(
         &self,
-        mut header: Header,
+        header: Header,
         alloc: &BTreeMap<Address, GenesisAccount>,
     ) -> Result<Header, StoreError> {
-        // Express the allocation as a bundle so genesis goes through the same path as blocks.
-        let mut bundle = BundleState::default();
-        for (address, a) in alloc {
-            let code_hash = if a.code.is_empty() { KECCAK256_EMPTY } else { keccak256(&a.code) };
-            let code = Bytecode::new_raw(a.code.clone());
-            if !a.code.is_empty() {
-                bundle.contracts.insert(code_hash, code.clone());
-            }
-            let storage = a
-                .storage
-                .iter()
-                .map(|(k, v)| (*k, StorageSlot::new_changed(U256::ZERO, *v)))
-                .collect();
-            bundle.state.insert(
-                *address,
-                BundleAccount::new(
-                    None,
-                    Some(AccountInfo::new(a.balance, a.nonce, code_hash, code)),
-                    storage,
-                    revm::database::AccountStatus::InMemoryChange,
-                ),
-            );
-        }
-        if self.head()?.is_some() {
-            return Err(StoreError::Corrupt("the store already holds a chain".into()));
-        }
-        let txn = self.db.begin_read().map_err(dberr)?;
-        let view = StateView::new(txn, 0, Root::EMPTY, true, self.nodes.clone())?;
-        let update = view.compute_update(&bundle)?;
-        drop(view);
-        header.state_root = update.root.hash;
-        let hash = header.hash_slow();
-        self.write(&header, hash, &write::Body { txs: &[], senders: &[], receipts: &[] }, &update)?;
-        Ok(header)
+        self.init_genesis_stream(header, alloc.iter().map(|(a, g)| (*a, g.clone())))
     }
 
     /// Commits an executed block (an OP block, or an Ethereum one for the dev L1) on top of the

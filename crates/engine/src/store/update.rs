@@ -71,7 +71,7 @@ impl AccountRecord {
         Root { hash: self.storage_root, id: self.storage_root_id }
     }
 
-    fn trie_value(&self) -> Vec<u8> {
+    pub(crate) fn trie_value(&self) -> Vec<u8> {
         alloy_rlp::encode(TrieAccount {
             nonce: self.nonce,
             balance: self.balance,

@@ -171,7 +171,7 @@ pub(super) struct Body<'a> {
 }
 
 /// Writes the canonical block: header, hash index, body, senders, receipts and the tx index.
-fn write_block(
+pub(super) fn write_block(
     txn: &redb::WriteTransaction,
     header: &Header,
     hash: B256,
