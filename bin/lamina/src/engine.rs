@@ -11,7 +11,7 @@ use std::{
 use clap::Args;
 use eyre::{WrapErr, eyre};
 
-use lamina_node::{EngineNode, EngineNodeConfig, PoolConfig, Retention};
+use lamina_node::{Durability, EngineNode, EngineNodeConfig, PoolConfig, Retention};
 use lamina_protocol::RollupConfig;
 
 /// Flags of `lamina engine`.
@@ -106,6 +106,13 @@ pub(crate) fn run(args: &EngineArgs) -> eyre::Result<()> {
         auth: Some(SocketAddr::new(args.auth_addr, args.auth_port)),
         jwt,
         retention,
+        // An engine that forwards txs to a sequencer builds no blocks: what a crash loses of
+        // its last block it gets again from its rollup node.
+        durability: if args.sequencer_http.is_some() {
+            Durability::Pipelined
+        } else {
+            Durability::EachBlock
+        },
         dev_block_time: args.dev.then(|| Duration::from_millis(args.dev_block_time)),
         max_da_bytes: args.max_da_bytes,
         pool: PoolConfig {

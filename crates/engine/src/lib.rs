@@ -22,4 +22,6 @@ pub use service::{
     BlockEvent, BuiltPayload, ChainEvent, DevSequencer, EngineConfig, EngineError, EngineHandle,
     PayloadVersion,
 };
-pub use store::{GenesisAccount, Retention, StateView, Store, StoreError, StoreOptions};
+pub use store::{
+    Durability, GenesisAccount, Retention, StateView, Store, StoreError, StoreOptions,
+};

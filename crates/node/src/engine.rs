@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use alloy_rpc_types_engine::JwtSecret;
 use lamina_engine::{
-    DevSequencer, EngineConfig, EngineError, EngineHandle, Retention,
+    DevSequencer, Durability, EngineConfig, EngineError, EngineHandle, Retention,
     pool::PoolConfig,
     rpc::{self, RpcConfig, RpcServers},
     store::StoreOptions,
@@ -54,6 +54,10 @@ pub struct EngineNodeConfig {
     pub jwt: JwtSecret,
     /// State retention.
     pub retention: Retention,
+    /// When block commits reach the disk: each before it is acknowledged (the default, what a
+    /// sequencer's blocks need: they are gossiped and batched), or pipelined, one block
+    /// behind (a node that builds no blocks re-derives or re-fetches what a crash loses).
+    pub durability: Durability,
     /// Sequence blocks alone at this interval (dev mode).
     pub dev_block_time: Option<Duration>,
     /// Most estimated compressed bytes of pool txs per block (`None`: no limit).
@@ -93,6 +97,7 @@ impl EngineNodeConfig {
             auth: None,
             jwt: JwtSecret::random(),
             retention: Retention::Archive,
+            durability: Durability::EachBlock,
             dev_block_time: None,
             max_da_bytes: None,
             pool: PoolConfig::default(),
@@ -128,7 +133,7 @@ impl EngineNode {
         let engine_config = EngineConfig {
             rollup,
             pool: config.pool,
-            store: StoreOptions { retention: config.retention },
+            store: StoreOptions { retention: config.retention, durability: config.durability },
             block_limits: PoolLimits { max_da_bytes: config.max_da_bytes, max_tx_da_bytes: None },
         };
         let datadir = config.datadir.clone();
@@ -173,11 +178,21 @@ pub fn open_engine(
     genesis_json: &str,
     rollup: &RollupConfig,
 ) -> Result<EngineHandle, NodeError> {
+    open_engine_with(datadir, genesis_json, rollup, StoreOptions::default())
+}
+
+/// [`open_engine`] with store options (a verifier's engine pipelines its commits).
+pub fn open_engine_with(
+    datadir: &std::path::Path,
+    genesis_json: &str,
+    rollup: &RollupConfig,
+    store: StoreOptions,
+) -> Result<EngineHandle, NodeError> {
     let genesis = L2Genesis::from_json(genesis_json, rollup, FeeVaultConfig::default())?;
     let config = EngineConfig {
         rollup: rollup.clone(),
         pool: PoolConfig::default(),
-        store: StoreOptions::default(),
+        store,
         block_limits: PoolLimits::default(),
     };
     Ok(EngineHandle::open(datadir, config, &genesis)?)

@@ -28,12 +28,13 @@ pub mod rollup;
 pub mod tasks;
 
 pub use dev_l1::{DevL1Node, DevL1NodeConfig};
-pub use engine::{EngineNode, EngineNodeConfig, NodeError, open_engine};
+pub use engine::{EngineNode, EngineNodeConfig, NodeError, open_engine, open_engine_with};
 pub use forward::forward_txs;
 pub use lamina_engine::EngineHandle;
 pub use lamina_engine::{
-    Retention,
+    Durability, Retention,
     pool::PoolConfig,
     rpc::{budget::CallLimits, timing::TimingLayer},
+    store::StoreOptions,
 };
 pub use tasks::Tasks;

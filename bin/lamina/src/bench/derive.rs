@@ -17,7 +17,7 @@ use lamina_l1::{
     txmgr::{TxCandidate, TxManager, TxManagerConfig},
 };
 use lamina_node::{
-    EngineHandle, open_engine,
+    Durability, EngineHandle, StoreOptions, open_engine, open_engine_with,
     rollup::{EngineL2, Sequencer, SequencerConfig, Verifier},
 };
 use lamina_protocol::{
@@ -154,8 +154,10 @@ async fn scenario(args: &DeriveBenchArgs, dir: &Path) -> eyre::Result<()> {
         txs += a.store().block_transactions(n)?.map(|t| t.len()).unwrap_or_default();
     }
 
-    // The verifier: a fresh engine, fed from L1 alone.
-    let b = open_engine(&dir.join("verifier"), &genesis_json, &cfg)?;
+    // The verifier: a fresh engine, fed from L1 alone, committing as `lamina node` verifiers
+    // do (pipelined: every block synced, the next one executing meanwhile).
+    let options = StoreOptions { durability: Durability::Pipelined, ..Default::default() };
+    let b = open_engine_with(&dir.join("verifier"), &genesis_json, &cfg, options)?;
     let t0 = Instant::now();
     let mut v = Verifier::new(b.clone(), source()).await?;
     let safe = crate::progress::while_running("deriving from L1", v.sync()).await?;

@@ -18,6 +18,7 @@ mod genesis;
 mod node_cache;
 mod open;
 mod revert;
+mod sync;
 mod tables;
 pub mod update;
 mod view;
@@ -53,11 +54,26 @@ pub enum Retention {
     Recent(u64),
 }
 
+/// When a block's commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// [`Store::commit_block`] returns once the block is on disk (synced). The default.
+    #[default]
+    EachBlock,
+    /// Every block still gets its own durable commit, but on a thread of its own:
+    /// [`Store::commit_block`] returns once the block is visible to readers, and the next
+    /// block executes while it is synced; the next commit waits for that sync. At most the
+    /// last block can be lost in a crash. [`Store::wait_durable`] waits for a block.
+    Pipelined,
+}
+
 /// Options of [`Store::open_with`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoreOptions {
     /// State history to keep.
     pub retention: Retention,
+    /// When commits reach the disk.
+    pub durability: Durability,
 }
 
 /// Why a store operation failed.
@@ -143,7 +159,9 @@ fn read_meta_u64(txn: &redb::ReadTransaction, key: &str) -> Result<Option<u64>, 
 /// The persistent store of one chain.
 #[derive(Debug)]
 pub struct Store {
-    db: Database,
+    /// Syncs pipelined commits ([`Durability::Pipelined`] only).
+    syncer: Option<sync::Syncer>,
+    db: std::sync::Arc<Database>,
     options: StoreOptions,
     /// Trie node records kept between blocks, shared with every view.
     nodes: std::sync::Arc<node_cache::NodeCache>,
@@ -180,7 +198,21 @@ impl Store {
             txn.open_table(META).map_err(dberr)?;
         }
         txn.commit().map_err(dberr)?;
-        Ok(Self { db, options, nodes: Default::default() })
+        let db = std::sync::Arc::new(db);
+        let syncer = match options.durability {
+            Durability::EachBlock => None,
+            Durability::Pipelined => {
+                let head = read_head(&db.begin_read().map_err(dberr)?)?.map_or(0, |(n, _)| n);
+                Some(sync::Syncer::start(db.clone(), head)?)
+            }
+        };
+        Ok(Self { syncer, db, options, nodes: Default::default() })
+    }
+
+    /// Waits until block `number` is on disk (at once unless commits are
+    /// [`Durability::Pipelined`]).
+    pub fn wait_durable(&self, number: u64) -> Result<(), StoreError> {
+        self.syncer.as_ref().map_or(Ok(()), |s| s.wait(number))
     }
 
     /// The head block's number and hash, if the chain is initialized.

@@ -30,7 +30,16 @@ impl Store {
         body: &Body<'_>,
         update: &StateUpdate,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(dberr)?;
+        if let Some(s) = &self.syncer {
+            s.check()?;
+        }
+        let mut txn = self.db.begin_write().map_err(dberr)?;
+        // Pipelined: this commit is visible at once and the sync thread makes it durable.
+        let pipelined = self.syncer.is_some() && header.number > 0;
+        if pipelined {
+            txn.set_durability(redb::Durability::None)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }
         {
             let mut meta = txn.open_table(META).map_err(dberr)?;
             let next_id = next_node_id(&meta)?;
@@ -77,6 +86,9 @@ impl Store {
         write_block(&txn, header, hash, body)?;
         self.prune(&txn, header.number)?;
         txn.commit().map_err(dberr)?;
+        if let (true, Some(s)) = (pipelined, &self.syncer) {
+            s.request(header.number)?;
+        }
         Ok(())
     }
 

@@ -141,8 +141,12 @@ impl Chain {
 
     /// Continues the chain in an existing store (after a restart or a crash); the model is not
     /// rebuilt, so it is only meaningful for chains created in this process.
-    pub(crate) fn resume(path: &std::path::Path, cfg: RollupConfig) -> Option<Self> {
-        let store = Store::open(path).unwrap();
+    pub(crate) fn resume_with(
+        path: &std::path::Path,
+        cfg: RollupConfig,
+        options: StoreOptions,
+    ) -> Option<Self> {
+        let store = Store::open_with(path, options).unwrap();
         let (n, head_hash) = store.head().unwrap()?;
         let head = store.header(n).unwrap().unwrap();
         let mut nonces = BTreeMap::new();

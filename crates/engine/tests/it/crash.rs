@@ -9,12 +9,14 @@ use std::{
 };
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
-use lamina_engine::{GenesisAccount, Store};
+use lamina_engine::{Durability, GenesisAccount, Store, StoreOptions};
 use lamina_protocol::HardforkSchedule;
 
 use crate::chain::{Chain, ETH, STORE_CODE, config, key};
 
 const DIR_VAR: &str = "LAMINA_CRASH_TEST_DIR";
+/// Set: the writer commits with [`Durability::Pipelined`].
+const PIPELINED_VAR: &str = "LAMINA_CRASH_TEST_PIPELINED";
 
 fn writer_alloc() -> BTreeMap<Address, GenesisAccount> {
     let mut alloc: BTreeMap<Address, GenesisAccount> = (0..4)
@@ -39,9 +41,15 @@ fn crash_writer_child() {
     let Ok(dir) = std::env::var(DIR_VAR) else { return };
     let path = std::path::Path::new(&dir).join("db");
     let cfg = config(HardforkSchedule::all_through_isthmus());
-    let mut chain = match Chain::resume(&path, cfg.clone()) {
+    let durability = if std::env::var_os(PIPELINED_VAR).is_some() {
+        Durability::Pipelined
+    } else {
+        Durability::EachBlock
+    };
+    let options = StoreOptions { durability, ..Default::default() };
+    let mut chain = match Chain::resume_with(&path, cfg.clone(), options) {
         Some(c) => c,
-        None => Chain::new(&path, cfg, writer_alloc()),
+        None => Chain::with_options(&path, cfg, writer_alloc(), options),
     };
     let mut n: u64 = chain.head.number;
     loop {
@@ -67,6 +75,17 @@ fn crash_writer_child() {
 
 #[test]
 fn killed_at_random_points_reopens_consistent() {
+    kill_rounds(false);
+}
+
+/// The same with pipelined commits: the sync of the last block may be lost, never the
+/// consistency of what reopens, and the head still never goes back.
+#[test]
+fn killed_with_pipelined_commits_reopens_consistent() {
+    kill_rounds(true);
+}
+
+fn kill_rounds(pipelined: bool) {
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut last_head = 0u64;
@@ -82,6 +101,7 @@ fn killed_at_random_points_reopens_consistent() {
                 "--test-threads=1",
             ])
             .env(DIR_VAR, dir.path())
+            .envs(pipelined.then_some((PIPELINED_VAR, "1")))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

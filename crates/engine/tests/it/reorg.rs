@@ -34,7 +34,7 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let retention = keep.map_or(Retention::Archive, Retention::Recent);
-        let mut chain = Chain::with_options(&dir.path().join("db"), config(canyon()), alloc(4), StoreOptions { retention });
+        let mut chain = Chain::with_options(&dir.path().join("db"), config(canyon()), alloc(4), StoreOptions { retention, ..Default::default() });
         let mut seen = vec![snapshot(&chain.store.state().unwrap())];
         let mut txs_of = vec![Vec::new()];
         let mut nodes_at = vec![chain.store.trie_node_count().unwrap()];

@@ -129,7 +129,12 @@ impl LaunchedNode {
             p2p: config.p2p,
         };
         match config.engine {
-            EngineChoice::InProcess(engine_config) => {
+            EngineChoice::InProcess(mut engine_config) => {
+                // A verifier re-derives whatever block a crash loses before its sync: its
+                // commits need not wait for the disk (a sequencer's, gossiped and batched, do).
+                if parts.config.mode == super::Mode::Verifier {
+                    engine_config.durability = lamina_engine::Durability::Pipelined;
+                }
                 if parts.config.safe_db.is_none() {
                     parts.config.safe_db = Some(engine_config.datadir.join("safedb.redb"));
                 }
