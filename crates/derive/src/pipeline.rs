@@ -181,6 +181,17 @@ impl<L1: L1Source, B: BlobSource, L2: L2Source> Pipeline<L1, B, L2> {
         self.chosen = None;
     }
 
+    /// The txs of the blocks still to come from a span batch accepted since the last call
+    /// (`None`: none was): what a node can recover the senders of ahead of execution.
+    pub fn take_fresh_span_transactions(&mut self) -> Option<Vec<Bytes>> {
+        let queue = self.queue.take_fresh_span();
+        let holocene = self.holocene.take_fresh_span();
+        match (queue, holocene) {
+            (None, None) => None,
+            (a, b) => Some(a.into_iter().chain(b).flatten().collect()),
+        }
+    }
+
     /// Drops the channel being read and any span being streamed (Holocene's response to an
     /// invalid batch or payload).
     pub fn flush_channel(&mut self) {

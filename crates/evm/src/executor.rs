@@ -93,6 +93,23 @@ pub trait TxSource<T = OpTxEnvelope> {
     fn skip(&mut self, reason: &str);
 }
 
+/// Senders a node already recovered, ahead of execution, for txs it expects (a verifier's next
+/// blocks, from the span batches derivation decoded): looked up by the tx's exact bytes.
+pub trait KnownSenders: Sync {
+    /// The sender of the tx encoded as `raw`, if already recovered.
+    fn sender(&self, raw: &Bytes) -> Option<Address>;
+}
+
+/// No sender is known: every signature is recovered in the block.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoKnownSenders;
+
+impl KnownSenders for NoKnownSenders {
+    fn sender(&self, _raw: &Bytes) -> Option<Address> {
+        None
+    }
+}
+
 /// Limits on what a block takes from a [`TxSource`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PoolLimits {
@@ -237,6 +254,22 @@ impl OpBlockBuilder {
         db: DB,
         roots: &impl StateRootProvider,
     ) -> Result<ExecutedBlock, ExecError> {
+        self.build_known(parent, parent_hash, attrs, pool, &NoKnownSenders, db, roots)
+    }
+
+    /// [`Self::build_with`], taking the senders of the attributes' txs from `known` where it
+    /// has them instead of recovering their signatures.
+    #[allow(clippy::too_many_arguments)]
+    pub fn build_known<DB: Database>(
+        &self,
+        parent: &Header,
+        parent_hash: B256,
+        attrs: &BlockAttributes,
+        pool: Option<(&mut dyn TxSource, PoolLimits)>,
+        known: &dyn KnownSenders,
+        db: DB,
+        roots: &impl StateRootProvider,
+    ) -> Result<ExecutedBlock, ExecError> {
         let ts = attrs.timestamp;
         self.check_attributes(parent, attrs)?;
         let op = self.config.chain_op_config();
@@ -246,7 +279,7 @@ impl OpBlockBuilder {
             _ => Bytes::new(),
         };
 
-        let txs = decode_txs(&attrs.transactions)?;
+        let txs = decode_txs(&attrs.transactions, known)?;
 
         let (db, failure) = Watched::new(db);
         let mut state = State::builder().with_database(db).with_bundle_update().build();
@@ -402,12 +435,16 @@ fn receipts_root(receipts: &[OpReceiptEnvelope], canyon: bool) -> B256 {
 const PARALLEL_RECOVERY_MIN_TXS: usize = 8;
 
 /// Decodes and recovers every tx before anything executes, so a bad tx costs no execution.
-fn decode_txs(raw: &[Bytes]) -> Result<Vec<ExecTx>, ExecError> {
+/// A sender `known` has is taken as is (it was recovered from these very bytes).
+fn decode_txs(raw: &[Bytes], known: &dyn KnownSenders) -> Result<Vec<ExecTx>, ExecError> {
     decode_parallel(raw, |bytes| {
         let tx = OpTxEnvelope::decode_2718_exact(bytes).map_err(|e| e.to_string())?;
         let signer = match &tx {
             OpTxEnvelope::Deposit(d) => d.from,
-            other => other.recover_signer().map_err(|e| e.to_string())?,
+            other => match known.sender(bytes) {
+                Some(from) => from,
+                None => other.recover_signer().map_err(|e| e.to_string())?,
+            },
         };
         Ok(WithEncoded::new(bytes.clone(), Recovered::new_unchecked(tx, signer)))
     })

@@ -46,6 +46,7 @@ pub use attributes::BlockAttributes;
 pub use call::{CallOutcome, CallRequest};
 pub use error::ExecError;
 pub use executor::{
-    ExecTx, ExecutedBlock, OpBlockBuilder, PoolLimits, PostStateRoots, StateRootProvider, TxSource,
+    ExecTx, ExecutedBlock, KnownSenders, NoKnownSenders, OpBlockBuilder, PoolLimits,
+    PostStateRoots, StateRootProvider, TxSource,
 };
 pub use spec::OpForks;

@@ -35,12 +35,19 @@ pub enum Streamed {
 pub struct HoloceneBatches {
     span: VecDeque<SingleBatch>,
     span_inclusion: L1BlockInfo,
+    /// A span was accepted since [`Self::take_fresh_span`] last looked.
+    fresh: bool,
 }
 
 impl HoloceneBatches {
     /// Drops the rest of the current span.
     pub fn flush(&mut self) {
         self.span.clear();
+    }
+
+    /// The txs of the blocks left in a span accepted since the last call (`None`: no new span).
+    pub fn take_fresh_span(&mut self) -> Option<alloc::vec::Vec<alloy_primitives::Bytes>> {
+        core::mem::take(&mut self.fresh).then(|| super::queue::span_txs(&self.span))
     }
 
     /// Whether blocks of a span are waiting.
@@ -86,6 +93,7 @@ impl HoloceneBatches {
             Ok(batches) => {
                 self.span = batches.into();
                 self.span_inclusion = read.inclusion;
+                self.fresh = true;
                 match self.pop_span(safe) {
                     Some((b, inclusion)) => Streamed::Batch(b, inclusion),
                     None => Streamed::Skip,

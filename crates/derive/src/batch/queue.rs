@@ -25,6 +25,8 @@ pub struct BatchQueue {
     batches: Vec<IncludedBatch>,
     /// Blocks of an accepted span not yet handed out.
     span: VecDeque<SingleBatch>,
+    /// A span was accepted since [`Self::take_fresh_span`] last looked.
+    fresh: bool,
 }
 
 impl BatchQueue {
@@ -32,6 +34,11 @@ impl BatchQueue {
     pub fn clear(&mut self) {
         self.batches.clear();
         self.span.clear();
+    }
+
+    /// The txs of the blocks left in a span accepted since the last call (`None`: no new span).
+    pub fn take_fresh_span(&mut self) -> Option<Vec<alloy_primitives::Bytes>> {
+        core::mem::take(&mut self.fresh).then(|| span_txs(&self.span))
     }
 
     /// Batches waiting.
@@ -115,6 +122,7 @@ impl BatchQueue {
                 match span.to_singular(&ids, safe) {
                     Ok(batches) => {
                         self.span = batches.into();
+                        self.fresh = true;
                         self.pop_span(cfg.block_time, safe).ok_or(PipelineError::NotEnoughData)
                     }
                     Err(e) => {
@@ -139,4 +147,9 @@ async fn judge<L2: L2Source>(
         ReadBatch::Single(b) => check_single(&ctx, b),
         ReadBatch::Span(s) => check_span(&ctx, s, l2).await,
     }
+}
+
+/// Every tx of `span`'s blocks, in order (handles on the same bytes, not copies).
+pub(crate) fn span_txs(span: &VecDeque<SingleBatch>) -> alloc::vec::Vec<alloy_primitives::Bytes> {
+    span.iter().flat_map(|b| b.transactions.iter().cloned()).collect()
 }

@@ -15,6 +15,7 @@ mod error;
 mod forkchoice;
 mod metrics;
 mod payload;
+mod senders;
 mod witness;
 
 use std::{
@@ -152,6 +153,8 @@ struct Inner {
     sync: Mutex<Option<alloy_rpc_types_eth::SyncInfo>>,
     /// Block timings, once [`EngineHandle::record_metrics`] named their namespace.
     metrics: std::sync::OnceLock<metrics::EngineMetrics>,
+    /// Senders recovered ahead of the blocks that carry them.
+    senders: senders::SenderCache,
 }
 
 /// The engine service. Cheap to clone; every clone is the same engine.
@@ -221,9 +224,17 @@ impl EngineHandle {
                 throttle: Mutex::default(),
                 sync: Mutex::default(),
                 metrics: std::sync::OnceLock::new(),
+                senders: senders::SenderCache::start(),
                 config,
             }),
         })
+    }
+
+    /// Recovers the senders of `txs` on a thread of their own, for blocks about to be
+    /// executed (a verifier's next blocks: the rest of a span batch derivation accepted), so
+    /// that those blocks need not recover them. Best effort: bounded, never blocks.
+    pub fn prefetch_senders(&self, txs: Vec<Bytes>) {
+        self.inner.senders.prefetch(txs);
     }
 
     /// Records each block's execution, state-root and commit times as metrics named

@@ -274,7 +274,15 @@ impl EngineHandle {
         let pool = best.as_mut().map(|b| (b as &mut dyn TxSource, limits));
         let started = std::time::Instant::now();
         let block = builder
-            .build_with(&header, parent, attrs, pool, WrapDatabaseRef(&view), &view)
+            .build_known(
+                &header,
+                parent,
+                attrs,
+                pool,
+                &self.inner.senders,
+                WrapDatabaseRef(&view),
+                &view,
+            )
             .map_err(|e| {
                 if e.is_invalid_input() {
                     EngineError::InvalidPayloadAttributes(e.to_string())

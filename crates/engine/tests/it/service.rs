@@ -481,3 +481,28 @@ fn payload_ids_match_op_geth() {
     }
     assert!(n >= 2, "{n} vectors");
 }
+
+/// Senders handed over ahead of a payload (a verifier's next blocks) give the same block as
+/// recovering them in it: the payload is valid, with the sequencer's hash, and so is one whose
+/// txs were never prefetched.
+#[test]
+fn a_payload_with_prefetched_senders_executes_as_one_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let (seq, cfg) = open_engine(&dir.path().join("a"));
+    let (follower, _) = open_engine(&dir.path().join("b"));
+    let txs = transfers(0, 0..12);
+    let first = sequence(&seq, &cfg, txs[..6].to_vec(), 2);
+    let second = sequence(&seq, &cfg, txs[6..].to_vec(), 3);
+    // Only the second block's senders are prefetched; give the worker time to recover them.
+    follower.prefetch_senders(txs[6..].to_vec());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    for data in [first, second] {
+        let hash = data.payload.block_hash();
+        let status = follower.new_payload(data, PayloadVersion::V4).unwrap();
+        assert_eq!(status.status, PayloadStatusEnum::Valid);
+        assert_eq!(status.latest_valid_hash, Some(hash));
+        let fc = ForkchoiceState { head_block_hash: hash, ..Default::default() };
+        follower.forkchoice_updated(fc, None, PayloadVersion::V3).unwrap();
+    }
+    assert_eq!(follower.store().head().unwrap(), seq.store().head().unwrap());
+}

@@ -112,6 +112,12 @@ pub trait ExecutionEngine: Clone + Send + Sync + 'static {
     fn report_sync(&self, progress: Option<alloy_rpc_types_eth::SyncInfo>) {
         let _ = progress;
     }
+
+    /// Hands the engine txs of blocks about to be executed, to recover their senders ahead
+    /// of them. An engine in another process gets nothing (the Engine API has no such call).
+    fn prefetch_senders(&self, txs: Vec<Bytes>) {
+        let _ = txs;
+    }
 }
 
 impl ExecutionEngine for EngineHandle {
@@ -121,6 +127,10 @@ impl ExecutionEngine for EngineHandle {
 
     fn report_sync(&self, progress: Option<alloy_rpc_types_eth::SyncInfo>) {
         self.set_sync_progress(progress);
+    }
+
+    fn prefetch_senders(&self, txs: Vec<Bytes>) {
+        Self::prefetch_senders(self, txs);
     }
 
     async fn heads(&self) -> Result<Forkchoice, RollupError> {

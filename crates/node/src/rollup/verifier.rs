@@ -176,7 +176,13 @@ impl<C: L1Chain, E: ExecutionEngine> Verifier<C, E> {
     async fn try_step(&mut self) -> Result<VerifierStep, RollupError> {
         let safe = self.safe_head().await?;
         let mut exec = EngineExecutor::new(self.l2.engine());
-        match driver::step(&mut self.pipeline, &safe, &mut exec).await? {
+        let step = driver::step(&mut self.pipeline, &safe, &mut exec).await;
+        // A span just accepted: its blocks' senders are recovered on the other core while
+        // the blocks before them execute here.
+        if let Some(txs) = self.pipeline.take_fresh_span_transactions() {
+            self.l2.engine().prefetch_senders(txs);
+        }
+        match step? {
             DriverStep::Safe(block) => Ok(self.safe(block)),
             DriverStep::Dropped { .. } => {
                 self.stats.invalid += 1;
