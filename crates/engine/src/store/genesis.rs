@@ -24,7 +24,7 @@ use super::{
     tables::{ACCOUNTS, CODE, HEAD, META, NEXT_NODE_ID, NODES, STATE_ROOTS, STORAGE, storage_key},
     write::{Body, write_block},
 };
-use crate::trie::{NodeId, NodeSource, NodeWrites, Root, Trie, TrieError};
+use crate::trie::{MemNodes, NodeId, NodeSource, NodeWrites, Root, Trie, TrieError};
 
 /// Accounts per write transaction, and leaves per account-trie commit.
 const CHUNK: usize = 50_000;
@@ -35,6 +35,9 @@ const LEAVES: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("genesis_
 /// order the accounts came in (a table filled in key order has full pages: fewer pages for
 /// every later block to rewrite).
 const FLAT: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("genesis_accounts");
+
+/// A table row: key and value.
+type Row = (Vec<u8>, Vec<u8>);
 
 /// Trie nodes read from the node table of one read transaction.
 struct TableNodes<'a>(&'a ReadOnlyTable<u64, &'static [u8]>);
@@ -71,8 +74,7 @@ impl Store {
         let mut next_id: NodeId = 1;
         let mut accounts = accounts.peekable();
         while accounts.peek().is_some() {
-            let mut txn = self.db.begin_write().map_err(dberr)?;
-            txn.set_durability(Durability::None).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let txn = self.unsynced_write()?;
             {
                 let mut flat = txn.open_table(FLAT).map_err(dberr)?;
                 let mut storage = txn.open_table(STORAGE).map_err(dberr)?;
@@ -83,15 +85,15 @@ impl Store {
                     let code_hash = if account.code.is_empty() {
                         KECCAK256_EMPTY
                     } else {
-                        code.insert(keccak256(&account.code).as_slice(), account.code.as_ref())
-                            .map_err(dberr)?;
-                        keccak256(&account.code)
+                        let hash = keccak256(&account.code);
+                        code.insert(hash.as_slice(), account.code.as_ref()).map_err(dberr)?;
+                        hash
                     };
                     // A fresh trie never loads a stored node: nothing to read from.
                     let mut slots = Trie::open(Root::EMPTY);
                     for (slot, value) in account.storage.iter().filter(|(_, v)| !v.is_zero()) {
                         let key = keccak256(slot.to_be_bytes::<32>());
-                        slots.update(&NoNodes, &key, alloy_rlp::encode(value))?;
+                        slots.update(&MemNodes::default(), &key, alloy_rlp::encode(value))?;
                         storage
                             .insert(
                                 storage_key(&address, slot).as_slice(),
@@ -112,9 +114,10 @@ impl Store {
                         storage_root: storage_root.hash,
                         storage_root_id: storage_root.id,
                     };
-                    flat.insert(address.as_slice(), record.encode().as_slice()).map_err(dberr)?;
+                    let record = record.encode();
+                    flat.insert(address.as_slice(), record.as_slice()).map_err(dberr)?;
                     leaves
-                        .insert(keccak256(address).as_slice(), record.encode().as_slice())
+                        .insert(keccak256(address).as_slice(), record.as_slice())
                         .map_err(dberr)?;
                 }
             }
@@ -151,37 +154,24 @@ impl Store {
         chunk: usize,
     ) -> Result<(Root, NodeId), StoreError> {
         let mut trie = Trie::open(Root::EMPTY);
-        let mut after: Option<B256> = None;
+        let mut after: Option<Vec<u8>> = None;
         loop {
-            let (root, writes, taken) = {
+            let rows = self.rows_after(LEAVES, after.as_deref(), chunk)?;
+            let (root, writes) = {
                 let read = self.db.begin_read().map_err(dberr)?;
-                let leaves = read.open_table(LEAVES).map_err(dberr)?;
                 let stored = read.open_table(NODES).map_err(dberr)?;
                 let src = TableNodes(&stored);
-                let range = match &after {
-                    None => leaves.range::<&[u8]>(..),
-                    Some(k) => {
-                        leaves.range::<&[u8]>((Bound::Excluded(k.as_slice()), Bound::Unbounded))
-                    }
-                }
-                .map_err(dberr)?;
-                let mut taken = 0;
-                for entry in range.take(chunk) {
-                    let (key, value) = entry.map_err(dberr)?;
-                    let key = B256::try_from(key.value())
+                for (key, value) in &rows {
+                    let key = B256::try_from(key.as_slice())
                         .map_err(|_| StoreError::Corrupt("genesis leaf key".into()))?;
-                    let record = AccountRecord::decode(value.value())
+                    let record = AccountRecord::decode(value)
                         .ok_or_else(|| StoreError::Corrupt("genesis leaf record".into()))?;
                     trie.update_with(&src, &key, record.trie_value(), record.storage_root_id)?;
-                    after = Some(key);
-                    taken += 1;
                 }
                 let mut writes = NodeWrites::starting_at(next_id);
-                let root = trie.commit(&mut writes);
-                (root, writes, taken)
+                (trie.commit(&mut writes), writes)
             };
-            let mut txn = self.db.begin_write().map_err(dberr)?;
-            txn.set_durability(Durability::None).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let txn = self.unsynced_write()?;
             {
                 let mut nodes = txn.open_table(NODES).map_err(dberr)?;
                 for (id, record) in &writes.nodes {
@@ -194,8 +184,9 @@ impl Store {
             }
             txn.commit().map_err(dberr)?;
             next_id = writes.next_id;
-            if taken < chunk {
-                return Ok((root, next_id));
+            match rows.last() {
+                Some((last, _)) if rows.len() == chunk => after = Some(last.clone()),
+                _ => return Ok((root, next_id)),
             }
         }
     }
@@ -209,26 +200,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut after: Option<Vec<u8>> = None;
         loop {
-            let rows: Vec<(Vec<u8>, Vec<u8>)> = {
-                let read = self.db.begin_read().map_err(dberr)?;
-                let table = read.open_table(from).map_err(dberr)?;
-                let range = match &after {
-                    None => table.range::<&[u8]>(..),
-                    Some(k) => {
-                        table.range::<&[u8]>((Bound::Excluded(k.as_slice()), Bound::Unbounded))
-                    }
-                }
-                .map_err(dberr)?;
-                range
-                    .take(chunk)
-                    .map(|e| e.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
-                    .collect::<Result<_, _>>()
-                    .map_err(dberr)?
-            };
-            let Some((last, _)) = rows.last() else { return Ok(()) };
-            after = Some(last.clone());
-            let mut txn = self.db.begin_write().map_err(dberr)?;
-            txn.set_durability(Durability::None).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let rows = self.rows_after(from, after.as_deref(), chunk)?;
+            let txn = self.unsynced_write()?;
             {
                 let mut table = txn.open_table(to).map_err(dberr)?;
                 for (k, v) in &rows {
@@ -236,10 +209,40 @@ impl Store {
                 }
             }
             txn.commit().map_err(dberr)?;
-            if rows.len() < chunk {
-                return Ok(());
+            match rows.last() {
+                Some((last, _)) if rows.len() == chunk => after = Some(last.clone()),
+                _ => return Ok(()),
             }
         }
+    }
+
+    /// Up to `n` rows of `table` in key order, after key `after` (from the first without).
+    fn rows_after(
+        &self,
+        table: TableDefinition<'_, &[u8], &[u8]>,
+        after: Option<&[u8]>,
+        n: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        let read = self.db.begin_read().map_err(dberr)?;
+        let table = read.open_table(table).map_err(dberr)?;
+        let range = match after {
+            None => table.range::<&[u8]>(..),
+            Some(k) => table.range::<&[u8]>((Bound::Excluded(k), Bound::Unbounded)),
+        }
+        .map_err(dberr)?;
+        range
+            .take(n)
+            .map(|e| e.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+            .collect::<Result<_, _>>()
+            .map_err(dberr)
+    }
+
+    /// A write transaction whose commit is not synced: genesis is made durable once, by its
+    /// last transaction (redb syncs everything before a durable commit).
+    fn unsynced_write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        let mut txn = self.db.begin_write().map_err(dberr)?;
+        txn.set_durability(Durability::None).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(txn)
     }
 
     /// Empties what a genesis writes (a store without a head holds at most the rows of an
@@ -265,15 +268,6 @@ fn clear<K: redb::Key + 'static, V: redb::Value + 'static>(
     txn.delete_table(table).map_err(dberr)?;
     txn.open_table(table).map_err(dberr)?;
     Ok(())
-}
-
-/// The node source of a trie built from nothing.
-struct NoNodes;
-
-impl NodeSource for NoNodes {
-    fn node(&self, _id: NodeId) -> Result<Option<Vec<u8>>, TrieError> {
-        Ok(None)
-    }
 }
 
 #[cfg(test)]
