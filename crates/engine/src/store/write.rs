@@ -35,8 +35,8 @@ impl Store {
         }
         let mut txn = self.db.begin_write().map_err(dberr)?;
         // Pipelined: this commit is visible at once and the sync thread makes it durable.
-        let pipelined = self.syncer.is_some() && header.number > 0;
-        if pipelined {
+        let syncer = self.syncer.as_ref().filter(|_| header.number > 0);
+        if syncer.is_some() {
             txn.set_durability(redb::Durability::None)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }
@@ -86,7 +86,7 @@ impl Store {
         write_block(&txn, header, hash, body)?;
         self.prune(&txn, header.number)?;
         txn.commit().map_err(dberr)?;
-        if let (true, Some(s)) = (pipelined, &self.syncer) {
+        if let Some(s) = syncer {
             s.request(header.number)?;
         }
         Ok(())

@@ -108,7 +108,7 @@ pub fn update_all<S: NodeSource + Sync>(
         jobs.push(Job { batch: i, nibble: None, node, changes });
     }
 
-    let done = run_jobs(src, &jobs, total >= PARALLEL_MIN)?;
+    let done = run_jobs(src, jobs, total >= PARALLEL_MIN)?;
 
     // A split root branch left with fewer than two children must merge with its one child,
     // which may be a node only this update wrote: such a trie (emptied down to one key under
@@ -190,14 +190,17 @@ fn scratch_base(job: usize) -> NodeId {
 /// Runs every job, on all cores when `parallel`; results in job order.
 fn run_jobs<S: NodeSource + Sync>(
     src: &S,
-    jobs: &[Job],
+    jobs: Vec<Job>,
     parallel: bool,
 ) -> Result<Vec<Done>, TrieError> {
     let threads =
         std::thread::available_parallelism().map_or(1, usize::from).min(8).min(jobs.len());
     if !parallel || threads < 2 {
-        return jobs.iter().enumerate().map(|(j, job)| run_job(src, j, job)).collect();
+        return jobs.into_iter().enumerate().map(|(j, job)| run_job(src, j, job)).collect();
     }
+    // Each job is taken (moved) by the worker that claims it.
+    let jobs: Vec<std::sync::Mutex<Option<Job>>> =
+        jobs.into_iter().map(|j| std::sync::Mutex::new(Some(j))).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<(usize, Result<Done, TrieError>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
@@ -206,8 +209,12 @@ fn run_jobs<S: NodeSource + Sync>(
                     let mut out = Vec::new();
                     loop {
                         let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(job) = jobs.get(j) else { break };
-                        out.push((j, run_job(src, j, job)));
+                        let Some(slot) = jobs.get(j) else { break };
+                        let job =
+                            slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+                        if let Some(job) = job {
+                            out.push((j, run_job(src, j, job)));
+                        }
                     }
                     out
                 })
@@ -226,12 +233,12 @@ fn run_jobs<S: NodeSource + Sync>(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
-fn run_job<S: NodeSource>(src: &S, j: usize, job: &Job) -> Result<Done, TrieError> {
+fn run_job<S: NodeSource>(src: &S, j: usize, job: Job) -> Result<Done, TrieError> {
     let mut stale = Vec::new();
     let mut cx = Cx { src, stale: &mut stale };
-    let mut node = job.node.clone();
-    for (path, value, aux) in &job.changes {
-        node = apply(&mut cx, node, path, value.clone(), *aux)?;
+    let mut node = job.node;
+    for (path, value, aux) in job.changes {
+        node = apply(&mut cx, node, &path, value, aux)?;
     }
     let mut writes = NodeWrites::starting_at(scratch_base(j));
     let outcome = match job.nibble {
