@@ -49,6 +49,46 @@ async fn span_batch_derives_the_sequencers_chain() {
     }
 }
 
+/// A node recovering senders ahead of execution hears of each accepted span once, with the
+/// txs of the blocks still to come from it, in order.
+#[tokio::test]
+async fn an_accepted_span_announces_its_remaining_txs_once() {
+    use lamina_derive::{
+        driver::{self, DriverStep},
+        testing::{Recording, Verifier},
+    };
+    for rules in BOTH {
+        let chain = Chain::new(rules);
+        chain.l1_blocks(3);
+        let batches = chain.sequence(20, 1).await;
+        let frames = chain.span_channel(&batches, chain.genesis.l1_origin.number);
+        chain.l1_block(vec![chain.batcher_tx(&frames)]);
+        let mut v = Verifier::new(&chain);
+        let mut derived = Vec::new();
+        let mut announced = Vec::new();
+        let l2 = v.pipeline.l2().clone();
+        let mut exec = Recording { l2: l2.clone(), derived: &mut derived };
+        loop {
+            let step = driver::step(&mut v.pipeline, &l2.head(), &mut exec).await.unwrap();
+            announced.extend(v.pipeline.take_fresh_span_transactions());
+            if step == DriverStep::Idle {
+                break;
+            }
+        }
+        assert_eq!(l2.head(), chain.seq.head(), "{rules:?}");
+        assert_eq!(announced.len(), 1, "{rules:?}: one span, one announcement");
+        // The first block is handed out as the span is accepted; the other 19 are announced.
+        let later: Vec<Bytes> = derived[1..]
+            .iter()
+            .flat_map(|a| a.transactions().iter())
+            .filter(|t| t.first() != Some(&DEPOSIT_TX_TYPE))
+            .cloned()
+            .collect();
+        assert_eq!(later.len(), 19);
+        assert_eq!(announced[0], later, "{rules:?}");
+    }
+}
+
 #[tokio::test]
 async fn deposits_land_in_the_first_block_of_their_epoch() {
     for rules in BOTH {
